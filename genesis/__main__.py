@@ -1,0 +1,5 @@
+import sys
+
+from genesis.cli import main
+
+sys.exit(main())

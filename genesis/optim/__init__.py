@@ -1,0 +1,7 @@
+"""Optimizers and learning-rate schedulers (``genesis.optim``)."""
+
+# --- optimizers ---
+
+# --- learning-rate schedulers (PyTorch family) ---
+
+# --- Hugging Face schedule family ---

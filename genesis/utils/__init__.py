@@ -1,0 +1,1 @@
+"""Utilities (``genesis.utils.data``)."""
