@@ -1,0 +1,290 @@
+"""The scheduler protocol shared by every learning-rate scheduler.
+
+A scheduler owns no learning rates of its own: it rewrites ``optimizer.param_groups[i]["lr"]``
+(and, for the cyclic ones, the momentum) once per ``step()``.  The protocol is PyTorch's:
+
+* construction with ``last_epoch=-1`` records ``group["initial_lr"]`` (kept if already there),
+  ``base_lrs`` are read back from it, and one *initial step* moves ``last_epoch`` to 0;
+* ``step()`` adds one to ``last_epoch`` and asks ``get_lr()`` for the new rates.  Chainable
+  schedulers compute them from the group's current ``"lr"`` so that several schedulers stepped on
+  one optimizer compose; the others from ``base_lrs``;
+* ``step(epoch)`` (deprecated in PyTorch, kept) jumps to ``epoch`` and uses the closed form
+  ``_get_closed_form_lr()`` where the class has one.
+
+Anything whose ``param_groups`` is a list of dicts holding ``"lr"`` can be driven: Genesis and
+PyTorch optimizers alike.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LRScheduler", "_LRScheduler", "LRList", "SchedulerStateError"]
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` is deprecated (as in PyTorch): call "
+    "`scheduler.step()` without it. While it is accepted, a given epoch makes the scheduler "
+    "use its closed form instead of the chainable form, where it has one."
+)
+
+
+class SchedulerStateError(KeyError):
+    """A scheduler cannot be built or restored from the state it was given (a ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would print the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class LRList(list):
+    """The list of per-group rates returned by ``get_last_lr()``; one group also reads as a number.
+
+    It is a plain ``list`` for indexing, ``str``/``repr`` and ``f"{x}"`` (prints ``[0.001]`` as
+    PyTorch), and with exactly one group it also formats and converts like that group's rate:
+
+        >>> rates = LRList([0.001])
+        >>> f"{rates}", f"{rates:.4f}", float(rates)
+        ('[0.001]', '0.0010', 0.001)
+
+    With several groups a numeric format raises ``TypeError`` telling to index it.
+    """
+
+    __slots__ = ()
+
+    def _single(self, what: str) -> float:
+        if len(self) != 1:
+            raise TypeError(
+                f"get_last_lr() holds {len(self)} rates (one per param group), so it cannot be "
+                f"used as one number in {what}; index it, e.g. get_last_lr()[0]"
+            )
+        return self[0]
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return list.__repr__(self)
+        return format(self._single(f"format spec {spec!r}"), spec)
+
+    def __float__(self) -> float:
+        return float(self._single("float()"))
+
+
+def check_optimizer(optimizer: Any) -> list[dict]:
+    """Return ``optimizer.param_groups`` after checking it is a non-empty list of dicts with "lr"."""
+    groups = getattr(optimizer, "param_groups", None)
+    if (
+        not isinstance(groups, list)
+        or not groups
+        or not all(isinstance(g, dict) and "lr" in g for g in groups)
+    ):
+        raise TypeError(
+            "optimizer must be an optimizer whose param_groups is a non-empty list of dicts "
+            f"holding 'lr' (a Genesis or PyTorch optimizer), got {type(optimizer).__name__}"
+        )
+    return groups
+
+
+def format_param(name: str, optimizer: Any, value: Any) -> list:
+    """One value per param group: a scalar is repeated, a list/tuple must match the group count."""
+    count = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != count:
+            raise ValueError(
+                f"{name} must have one value per param group ({count}), got {len(value)} "
+                f"values: {list(value)!r}"
+            )
+        return list(value)
+    return [value] * count
+
+
+def check_int(name: str, value: Any, minimum: int) -> None:
+    """Raise ``ValueError`` unless ``value`` is an int (not bool) ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def check_last_epoch(last_epoch: Any) -> None:
+    """``last_epoch`` is -1 (a fresh start) or the index of the last epoch already run."""
+    check_int("last_epoch", last_epoch, -1)
+
+
+def lambda_state(fn: Any) -> dict | None:
+    """What ``state_dict`` records of a user callable: None for a function, else its attributes."""
+    import types
+
+    if isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+        return None
+    return dict(getattr(fn, "__dict__", {}))
+
+
+class LRScheduler:
+    """Base class of the learning-rate schedulers: the ``initial_lr``/``last_epoch`` protocol.
+
+    Subclasses implement ``get_lr()`` (the rates at ``last_epoch``), optionally
+    ``_get_closed_form_lr()`` for ``step(epoch)``, and ``_lr_curve(epochs)`` for previews.
+
+    Args:
+        optimizer: anything with PyTorch-shaped ``param_groups``.
+        last_epoch: index of the last epoch run; -1 starts afresh, another value resumes and
+            needs ``"initial_lr"`` in every group.
+        verbose: print ``Adjusting learning rate of group i to x.`` whenever a rate changes.
+
+    Example:
+        >>> from genesis.optim.lr_scheduler import StepLR
+        >>> class Opt: param_groups = [{"lr": 0.1}]
+        >>> s = StepLR(Opt(), step_size=2, gamma=0.5)
+        >>> [s.step() or round(s.get_last_lr()[0], 4) for _ in range(4)]
+        [0.1, 0.05, 0.05, 0.025]
+    """
+
+    # Keys of ``state_dict()`` besides the ones every scheduler has; subclasses extend it.
+    _state_keys: tuple[str, ...] = ()
+    _base_state_keys: tuple[str, ...] = ("base_lrs", "last_epoch", "_step_count", "_last_lr", "verbose")
+    _is_initial = False
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1, verbose: bool = False) -> None:
+        groups = check_optimizer(optimizer)
+        check_last_epoch(last_epoch)
+        self.optimizer = optimizer
+        self.verbose = bool(verbose)
+        if last_epoch == -1:
+            for group in groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for index, group in enumerate(groups):
+                if "initial_lr" not in group:
+                    raise SchedulerStateError(
+                        f"param_groups[{index}] has no 'initial_lr', which resuming with "
+                        f"last_epoch={last_epoch} needs: load the optimizer's state dict (saved "
+                        "while a scheduler was attached) before building the scheduler, or build "
+                        "it with last_epoch=-1 and load the scheduler's state dict instead"
+                    )
+        self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    # --- stepping -------------------------------------------------------------------------------
+
+    def _initial_step(self) -> None:
+        """The step made at construction (PyTorch's): ``last_epoch`` moves to its first value."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        """The rates for the current ``last_epoch`` (called by ``step``; use ``get_last_lr``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            values = closed_form() if closed_form is not None else self.get_lr()
+        self._write_lrs(values)
+
+    def _write_lrs(self, values: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__} computed {len(values)} rates for {len(groups)} param "
+                "groups: param groups were added or removed after the scheduler was built"
+            )
+        if self.verbose:
+            for index, (group, lr) in enumerate(zip(groups, values)):
+                if group["lr"] != lr:
+                    print(f"Adjusting learning rate of group {index} to {lr:.4e}.")
+        for group, lr in zip(groups, values):
+            group["lr"] = lr
+        self._last_lr = values
+
+    def get_last_lr(self) -> LRList:
+        """The rates of the last step, one per group (a new ``LRList`` at every call)."""
+        return LRList(self._last_lr)
+
+    # --- preview protocol ---------------------------------------------------------------------
+
+    def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
+        """Rates at the absolute ``last_epoch`` values ``epochs``: shape ``(len(epochs), groups)``.
+
+        The values stepping would give when this scheduler alone drives the optimizer from its
+        ``base_lrs``; computed without stepping.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form curve")
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def _state_names(self) -> tuple[str, ...]:
+        return self._base_state_keys + self._state_keys
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer."""
+        return {name: _plain(getattr(self, name)) for name in self._state_names()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a ``state_dict()``; also writes the saved rates back into the optimizer."""
+        self._check_state(state_dict)
+        for name in self._state_names():
+            value = state_dict[name]
+            setattr(self, name, list(value) if isinstance(value, list) else value)
+        self._restore_optimizer()
+
+    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
+        """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
+        cls = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{cls}.load_state_dict expects a dict, got {type(state_dict).__name__}")
+        expected = set(self._state_names()) | set(ignore)
+        missing = sorted(expected - state_dict.keys())
+        unknown = sorted(state_dict.keys() - expected)
+        if missing or unknown:
+            raise SchedulerStateError(
+                f"{cls}.load_state_dict: state_dict does not match {cls} "
+                f"(missing keys {missing}, unknown keys {unknown})"
+            )
+        groups = len(self.optimizer.param_groups)
+        for name in ("base_lrs", "_last_lr"):
+            value = state_dict.get(name)
+            if isinstance(value, list) and len(value) != groups:
+                raise ValueError(
+                    f"{cls}.load_state_dict: {name} has {len(value)} entries but the optimizer "
+                    f"has {groups} param groups"
+                )
+
+    def _restore_optimizer(self) -> None:
+        """Put the restored last rates (and ``initial_lr``) back into the optimizer's groups.
+
+        Loading the optimizer's state afterwards (PyTorch's order) writes the same values, so
+        both orders continue identically.
+        """
+        for group, lr, base in zip(self.optimizer.param_groups, self._last_lr, self.base_lrs):
+            group["lr"] = lr
+            group.setdefault("initial_lr", base)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly copy: lists copied, tuples as lists, NumPy scalars as Python numbers."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class _LRScheduler(LRScheduler):
+    """Old name of ``LRScheduler``, kept for code written against PyTorch < 2.0."""
