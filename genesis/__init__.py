@@ -9,5 +9,6 @@ from . import backend
 # --- tensors, dtypes, autograd, random (core) ---
 
 # --- checkpoints ---
+from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 
 # --- subpackages ---

@@ -1,0 +1,266 @@
+"""The checkpoint tree: Python containers and leaves <-> JSON plus a list of arrays.
+
+A checkpoint is a tree of dicts, lists, tuples, Genesis tensors, NumPy arrays and scalars,
+Python numbers, strings, bools and None.  ``encode`` turns it into JSON-able data in which every
+array leaf is replaced by a reference to a named array (stored as a safetensors tensor), and
+``decode`` turns that back into the same tree.  Values JSON cannot carry faithfully get a tag,
+a one-key object whose key starts with ``@``:
+
+=====================================  ==========================================================
+``{"@tuple": [...]}``                  a tuple
+``{"@dict": [[key, value], ...]}``     a dict with a non-string key (e.g. the optimizer state's
+                                       int keys) or a string key starting with ``@``
+``{"@int": "123..."}``                 an int outside +-(2**53 - 1) (JSON readers use doubles)
+``{"@float": "nan" | "inf" | "-inf"}`` a non-finite float (JSON has none)
+``{"@array": name}``                   a NumPy array
+``{"@scalar": name}``                  a NumPy scalar (``np.float32(1.5)``), stored 0-d
+``{"@tensor": [name, requires_grad]}`` a Genesis tensor
+=====================================  ==========================================================
+
+A plain dict never has a key starting with ``@`` (such dicts use ``@dict``), so tags are
+unambiguous.  Arrays are named by their key path (``model_state_dict.fc.weight``) so that other
+safetensors tools show meaningful names; the same object reached twice is stored once and comes
+back as one object (tied weights stay tied).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+# dtypes a checkpoint stores (safetensors has no complex, long double, string or object dtype)
+STORABLE_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
+_MAX_JSON_INT = 2**53 - 1
+_TAGS = ("@tuple", "@dict", "@int", "@float", "@array", "@scalar", "@tensor")
+_ROOT = "<root>"
+
+
+class TreeDecodeError(ValueError):
+    """The JSON tree of a checkpoint is malformed (the caller adds the file's path)."""
+
+
+def tensor_type() -> type | None:
+    """Return ``genesis.Tensor``, or None while the core is not importable."""
+    try:
+        from genesis.tensor import Tensor
+    except ImportError:
+        return None
+    return Tensor
+
+
+def child_path(path: str, key: Any) -> str:
+    """Key path of ``key`` inside ``path``: ``a.b`` for string keys, ``a[0]`` otherwise."""
+    if isinstance(key, str):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
+
+
+def storable_array(array: np.ndarray, path: str) -> np.ndarray:
+    """``array`` as C-contiguous little-endian data, or TypeError naming ``path``."""
+    dtype = array.dtype
+    if dtype.kind not in STORABLE_KINDS or dtype.itemsize not in STORABLE_KINDS[dtype.kind]:
+        raise TypeError(
+            f"cannot store the array at {path or _ROOT}: dtype {dtype} is not supported "
+            "(supported: bool, int8-64, uint8-64, float16/32/64)"
+        )
+    if dtype.byteorder == ">":
+        array = array.astype(dtype.newbyteorder("<"))
+    # not np.ascontiguousarray: it turns 0-d arrays into 1-d ones
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: list[tuple[str, np.ndarray]] = []
+        self._names: set[str] = set()
+        self._stored: dict[int, Any] = {}  # id(leaf) -> its encoding (shared leaves stored once)
+        self._alive: list[Any] = []  # keeps leaves alive so their ids are not reused
+        self._open: set[int] = set()  # containers being encoded, to refuse cycles
+        self._tensor = tensor_type()
+
+    def _add_array(self, array: np.ndarray, path: str) -> str:
+        name = path or _ROOT
+        if name in self._names or name == "__metadata__":
+            suffix = 2
+            while f"{name}#{suffix}" in self._names:
+                suffix += 1
+            name = f"{name}#{suffix}"
+        self._names.add(name)
+        self.arrays.append((name, storable_array(array, path)))
+        return name
+
+    def _leaf(self, obj: Any, path: str, make: Callable[[], Any]) -> Any:
+        key = id(obj)
+        if key not in self._stored:
+            self._stored[key] = make()
+            self._alive.append(obj)
+        return self._stored[key]
+
+    def encode(self, obj: Any, path: str) -> Any:
+        if obj is None or isinstance(obj, (bool, str)):
+            if isinstance(obj, str):
+                _check_text(obj, path)
+            return obj
+        if isinstance(obj, np.generic):
+            return self._leaf(obj, path, lambda: {"@scalar": self._add_array(np.asarray(obj), path)})
+        if isinstance(obj, int):
+            return int(obj) if abs(obj) <= _MAX_JSON_INT else {"@int": str(int(obj))}
+        if isinstance(obj, float):
+            return float(obj) if math.isfinite(obj) else {"@float": repr(float(obj))}
+        if isinstance(obj, np.ndarray):
+            return self._leaf(obj, path, lambda: {"@array": self._add_array(obj, path)})
+        if self._tensor is not None and isinstance(obj, self._tensor):
+            return self._leaf(obj, path, lambda: self._encode_tensor(obj, path))
+        if isinstance(obj, (dict, list, tuple)):
+            if id(obj) in self._open:
+                raise ValueError(f"cannot store a container that contains itself, at {path or _ROOT}")
+            self._open.add(id(obj))
+            try:
+                return self._encode_container(obj, path)
+            finally:
+                self._open.discard(id(obj))
+        raise TypeError(
+            f"cannot store {_describe(obj)} at {path or _ROOT}: checkpoints hold dicts, lists, "
+            "tuples, tensors, NumPy arrays, numbers, strings, bools and None"
+        )
+
+    def _encode_tensor(self, tensor: Any, path: str) -> dict:
+        from genesis.backend import to_numpy
+
+        name = self._add_array(to_numpy(tensor.data), path)
+        return {"@tensor": [name, bool(tensor.requires_grad)]}
+
+    def _encode_container(self, obj: Any, path: str) -> Any:
+        if isinstance(obj, list):
+            return [self.encode(item, f"{path}[{i}]") for i, item in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {"@tuple": [self.encode(item, f"{path}[{i}]") for i, item in enumerate(obj)]}
+        if all(isinstance(key, str) and not key.startswith("@") for key in obj):
+            return {key: self.encode(value, child_path(path, key)) for key, value in obj.items()}
+        return {"@dict": [
+            [self._encode_key(key, path), self.encode(value, child_path(path, key))]
+            for key, value in obj.items()
+        ]}
+
+    def _encode_key(self, key: Any, path: str) -> Any:
+        if isinstance(key, tuple):
+            return {"@tuple": [self._encode_key(item, path) for item in key]}
+        if key is None or isinstance(key, (bool, int, float, str)) and not isinstance(key, np.generic):
+            return self.encode(key, path)
+        raise TypeError(
+            f"cannot store the dict key {key!r} ({type(key).__name__}) in {path or _ROOT}: keys must "
+            "be str, int, float, bool, None or tuples of them"
+        )
+
+
+def _check_text(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # lone surrogates: JSON escapes them, but safetensors' (Rust) reader rejects the header
+        raise ValueError(f"cannot store the string at {path or _ROOT}: it is not valid Unicode "
+                         "(lone surrogate)") from None
+
+
+def _describe(obj: Any) -> str:
+    kind = type(obj)
+    name = getattr(obj, "__qualname__", None) if callable(obj) else None
+    qualified = f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    return f"an object of type {qualified}" + (f" ({name})" if name else "")
+
+
+def encode(obj: Any) -> tuple[Any, list[tuple[str, np.ndarray]]]:
+    """Split ``obj`` into a JSON-able tree and the named arrays it references.
+
+    Raises TypeError naming the key path (``scheduler_state_dict.lr_lambdas[0]``) and the type
+    of anything that cannot be stored.
+
+    >>> tree, arrays = encode({"epoch": 3, "w": np.zeros(2, np.float32), "t": (1, 2)})
+    >>> tree
+    {'epoch': 3, 'w': {'@array': 'w'}, 't': {'@tuple': [1, 2]}}
+    >>> [(name, a.shape) for name, a in arrays]
+    [('w', (2,))]
+    """
+    encoder = _Encoder()
+    return encoder.encode(obj, ""), encoder.arrays
+
+
+def decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Rebuild the tree that ``encode`` split, with ``arrays`` mapping names to arrays.
+
+    Raises TreeDecodeError on a malformed tree or a reference to a missing array.
+    """
+    built: dict[tuple[str, str], Any] = {}
+    tensor = tensor_type()
+
+    def array(name: Any) -> np.ndarray:
+        if not isinstance(name, str) or name not in arrays:
+            raise TreeDecodeError(f"the tree references a missing tensor {name!r}")
+        return arrays[name]
+
+    def leaf(tag: str, body: Any) -> Any:
+        name = body[0] if tag == "@tensor" else body
+        key = (tag, name if isinstance(name, str) else repr(name))
+        if key in built:
+            return built[key]
+        if tag == "@array":
+            value = array(body)
+        elif tag == "@scalar":
+            value = array(body)
+            if value.shape != ():
+                raise TreeDecodeError(f"scalar {name!r} has shape {value.shape}, expected ()")
+            value = value[()]
+        else:
+            if not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
+                raise TreeDecodeError(f"malformed tensor reference {body!r}")
+            if tensor is None:
+                raise TreeDecodeError("the checkpoint holds Genesis tensors but genesis.Tensor is unavailable")
+            value = make_tensor(array(name), requires_grad=body[1])
+        built[key] = value
+        return value
+
+    def key(node: Any) -> Any:
+        value = walk(node)
+        if isinstance(value, (list, dict, np.ndarray, np.generic)) or (tensor and isinstance(value, tensor)):
+            raise TreeDecodeError(f"unhashable dict key {node!r}")
+        return value
+
+    def walk(node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            raise TreeDecodeError(f"unexpected node {node!r}")
+        tags = [k for k in node if k.startswith("@")]
+        if not tags:
+            return {k: walk(v) for k, v in node.items()}
+        if len(node) != 1 or tags[0] not in _TAGS:
+            raise TreeDecodeError(f"malformed tagged node with keys {sorted(node)}")
+        tag, body = tags[0], node[tags[0]]
+        if tag == "@tuple" and isinstance(body, list):
+            return tuple(walk(item) for item in body)
+        if tag == "@dict" and isinstance(body, list) and all(
+            isinstance(pair, list) and len(pair) == 2 for pair in body
+        ):
+            return {key(k): walk(v) for k, v in body}
+        if tag == "@int" and isinstance(body, str) and body.lstrip("-").isdigit():
+            return int(body)
+        if tag == "@float" and body in ("nan", "inf", "-inf"):
+            return float(body)
+        if tag in ("@array", "@scalar", "@tensor"):
+            return leaf(tag, body)
+        raise TreeDecodeError(f"malformed {tag} node {body!r}")
+
+    return walk(tree)
+
+
+def make_tensor(array: np.ndarray, requires_grad: bool = False) -> Any:
+    """A Genesis tensor sharing ``array``'s memory (read-only arrays stay read-only)."""
+    from genesis import from_numpy
+
+    result = from_numpy(array)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
