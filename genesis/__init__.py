@@ -7,6 +7,21 @@ __version__ = "0.1.0"
 from . import backend
 
 # --- tensors, dtypes, autograd, random (core) ---
+from . import autograd, dtypes, random
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .dtypes import (DType, bool, double, float, float16, float32, float64, get_default_dtype,
+                     half, int, int32, int64, long)
+from .factories import (arange, as_tensor, cat, concat, concatenate, empty, empty_like,
+                        from_numpy, full, full_like, is_tensor, linspace, numel, ones, ones_like,
+                        rand, rand_like, randint, randn, randn_like, randperm, stack, tensor,
+                        where, zeros, zeros_like)
+from .functions import (abs, amax, amin, argmax, argmin, clamp, clip, cos, erf, exp, expm1,
+                        flatten, gather, log, log1p, log_softmax, logsumexp, matmul, max, maximum,
+                        mean, min, minimum, permute, pow, relu, reshape, sigmoid, sign, sin,
+                        softmax, sqrt, squeeze, std, sum, take_along_dim, tanh, transpose,
+                        unsqueeze, var)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
 
 # --- checkpoints ---
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint

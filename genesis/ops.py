@@ -1,0 +1,519 @@
+"""Primitive differentiable operations: each forward with its backward right below it.
+
+To add an op: write ``def op(a, ...)`` that computes the output array, and when
+``needs_grad(...)`` attach a closure mapping the output gradient ``g`` (an array) to one
+gradient array per tensor input (``None`` where an input needs none).  Composite ops
+(``var``, ``masked_fill``, ...) are Tensor methods built from these.
+"""
+from __future__ import annotations
+
+import math
+
+from .autograd import attach, grad_mode
+from .backend import xp
+from .special import erf as _erf
+from . import tensor as _tensor
+
+
+def _needs(a, b=None) -> bool:
+    return grad_mode.enabled and (a._rg or (b is not None and b._rg))
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return xp.asarray(g)
+
+
+def broadcast_error(op, sa, sb):
+    """The ValueError PyTorch-style for shapes ``sa`` and ``sb`` that do not broadcast."""
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            dim = max(len(sa), len(sb)) - i
+            return ValueError(f"{op}: the size of tensor a ({x}) must match the size of tensor b "
+                              f"({y}) at non-singleton dimension {dim} (shapes {tuple(sa)} and "
+                              f"{tuple(sb)})")
+    return ValueError(f"{op}: shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together")
+
+
+def _binary(op, fn, a, b):
+    try:
+        return fn(a.data, b.data)
+    except ValueError:
+        raise broadcast_error(op, a.data.shape, b.data.shape) from None
+
+
+# ---------------------------------------------------------------- elementwise binary
+
+def add(a, b):
+    out = _tensor._wrap(_binary("add", xp.add, a, b))
+    if _needs(a, b):
+        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
+                               unbroadcast(g, sb) if rb else None), (a, b), "AddBackward0")
+    return out
+
+
+def sub(a, b):
+    out = _tensor._wrap(_binary("sub", xp.subtract, a, b))
+    if _needs(a, b):
+        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
+                               unbroadcast(-g, sb) if rb else None), (a, b), "SubBackward0")
+    return out
+
+
+def mul(a, b):
+    x, y = a.data, b.data
+    out = _tensor._wrap(_binary("mul", xp.multiply, a, b))
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+        attach(out, lambda g: (unbroadcast(g * y, x.shape) if ra else None,
+                               unbroadcast(g * x, y.shape) if rb else None), (a, b), "MulBackward0")
+    return out
+
+
+def div(a, b):
+    x, y = a.data, b.data
+    out = _tensor._wrap(_binary("div", xp.true_divide, a, b))
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+        attach(out, lambda g: (unbroadcast(g / y, x.shape) if ra else None,
+                               unbroadcast(-g * x / (y * y), y.shape) if rb else None),
+               (a, b), "DivBackward0")
+    return out
+
+
+def pow(a, b):  # noqa: A001 - PyTorch's name
+    x, y = a.data, b.data
+    z = _binary("pow", xp.power, a, b)
+    out = _tensor._wrap(z)
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            ga = gb = None
+            if ra:
+                ga = unbroadcast(g * y * xp.power(x, y - 1), x.shape)
+            if rb:
+                # d/dy x**y = x**y log x; PyTorch defines it as 0 where x == 0 and y >= 0.
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    dz = z * xp.log(x)
+                dz = xp.where((x == 0) & (y >= 0), 0, dz)
+                gb = unbroadcast(g * dz, y.shape)
+            return ga, gb
+        attach(out, backward, (a, b), "PowBackward1")
+    return out
+
+
+def pow_scalar(a, exponent):
+    """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
+    x = a.data
+    out = _tensor._wrap(xp.power(x, exponent))
+    if _needs(a):
+        if exponent == 2:
+            attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
+        else:
+            attach(out, lambda g: (g * exponent * xp.power(x, exponent - 1),), (a,), "PowBackward0")
+    return out
+
+
+def maximum(a, b):
+    x, y = a.data, b.data
+    out = _tensor._wrap(_binary("maximum", xp.maximum, a, b))
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            # Ties split the gradient evenly, as PyTorch does.
+            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
+            return (unbroadcast(g * share * (x >= y), x.shape) if ra else None,
+                    unbroadcast(g * share * (y >= x), y.shape) if rb else None)
+        attach(out, backward, (a, b), "MaximumBackward0")
+    return out
+
+
+def minimum(a, b):
+    x, y = a.data, b.data
+    out = _tensor._wrap(_binary("minimum", xp.minimum, a, b))
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
+            return (unbroadcast(g * share * (x <= y), x.shape) if ra else None,
+                    unbroadcast(g * share * (y <= x), y.shape) if rb else None)
+        attach(out, backward, (a, b), "MinimumBackward0")
+    return out
+
+
+def matmul(a, b):
+    x, y = a.data, b.data
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                         f"{tuple(x.shape)} and {tuple(y.shape)}")
+    try:
+        z = xp.matmul(x, y)
+    except ValueError:
+        raise ValueError(f"matmul: shapes {tuple(x.shape)} and {tuple(y.shape)} cannot be "
+                         f"multiplied ({x.shape[-1]} != "
+                         f"{y.shape[-2] if y.ndim > 1 else y.shape[0]}) or their batch "
+                         f"dimensions do not broadcast") from None
+    out = _tensor._wrap(z)
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            if x.ndim == 2 and y.ndim == 2:
+                return (g @ y.T if ra else None, x.T @ g if rb else None)
+            # Lift 1-D operands to matrices as matmul does, then drop the added axis.
+            x2 = x[None, :] if x.ndim == 1 else x
+            y2 = y[:, None] if y.ndim == 1 else y
+            g2 = g
+            if x.ndim == 1:
+                g2 = xp.expand_dims(g2, -2)
+            if y.ndim == 1:
+                g2 = xp.expand_dims(g2, -1)
+            ga = gb = None
+            if ra:
+                ga = unbroadcast(g2 @ xp.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+            if rb:
+                gb = unbroadcast(xp.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
+            return ga, gb
+        attach(out, backward, (a, b), "MmBackward0")
+    return out
+
+
+def where(cond, a, b):
+    """``a`` where ``cond`` (a bool array) holds, else ``b``; broadcasts all three."""
+    try:
+        z = xp.where(cond, a.data, b.data)
+    except ValueError:
+        raise ValueError(f"where: condition {tuple(cond.shape)}, input {tuple(a.shape)} and "
+                         f"other {tuple(b.shape)} cannot be broadcast together") from None
+    out = _tensor._wrap(z)
+    if _needs(a, b):
+        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        attach(out, lambda g: (unbroadcast(xp.where(cond, g, 0), sa) if ra else None,
+                               unbroadcast(xp.where(cond, 0, g), sb) if rb else None),
+               (a, b), "WhereBackward0")
+    return out
+
+
+# ---------------------------------------------------------------- elementwise unary
+
+def _unary(a, z, backward, name):
+    out = _tensor._wrap(z)
+    if _needs(a):
+        attach(out, backward, (a,), name)
+    return out
+
+
+def neg(a):
+    return _unary(a, -a.data, lambda g: (-g,), "NegBackward0")
+
+
+def exp(a):
+    z = xp.exp(a.data)
+    return _unary(a, z, lambda g: (g * z,), "ExpBackward0")
+
+
+def expm1(a):
+    z = xp.expm1(a.data)
+    return _unary(a, z, lambda g: (g * (z + 1),), "Expm1Backward0")
+
+
+def log(a):
+    x = a.data
+    return _unary(a, xp.log(x), lambda g: (g / x,), "LogBackward0")
+
+
+def log1p(a):
+    x = a.data
+    return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
+
+
+def sqrt(a):
+    z = xp.sqrt(a.data)
+    return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
+
+
+def abs(a):  # noqa: A001 - PyTorch's name
+    x = a.data
+    return _unary(a, xp.abs(x), lambda g: (g * xp.sign(x),), "AbsBackward0")
+
+
+def sin(a):
+    x = a.data
+    return _unary(a, xp.sin(x), lambda g: (g * xp.cos(x),), "SinBackward0")
+
+
+def cos(a):
+    x = a.data
+    return _unary(a, xp.cos(x), lambda g: (-g * xp.sin(x),), "CosBackward0")
+
+
+def tanh(a):
+    z = xp.tanh(a.data)
+    return _unary(a, z, lambda g: (g * (1 - z * z),), "TanhBackward0")
+
+
+def sigmoid(a):
+    x = a.data
+    # exp of -|x| never overflows; the two branches agree mathematically.
+    e = xp.exp(-xp.abs(x))
+    z = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return _unary(a, z, lambda g: (g * z * (1 - z),), "SigmoidBackward0")
+
+
+def relu(a):
+    x = a.data
+    z = xp.maximum(x, 0)
+    return _unary(a, z, lambda g: (g * (z > 0),), "ReluBackward0")
+
+
+def erf(a):
+    x = a.data
+    z = _erf(x)
+    scale = 2.0 / math.sqrt(math.pi)
+    return _unary(a, z, lambda g: (g * (scale * xp.exp(-x * x)).astype(x.dtype, copy=False),),
+                  "ErfBackward0")
+
+
+def sign(a):
+    return _unary(a, xp.sign(a.data), lambda g: (xp.zeros_like(g),), "SignBackward0")
+
+
+def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    x = a.data
+    z = xp.clip(x, min, max)
+    if min is not None and max is not None:
+        return _unary(a, z, lambda g: (g * ((x >= min) & (x <= max)),), "ClampBackward1")
+    if min is not None:
+        return _unary(a, z, lambda g: (g * (x >= min),), "ClampMinBackward0")
+    return _unary(a, z, lambda g: (g * (x <= max),), "ClampMaxBackward0")
+
+
+def cast(a, np_dtype):
+    """Convert to another dtype; gradients flow between floating dtypes."""
+    src = a.data.dtype
+    z = a.data.astype(np_dtype)
+    if _needs(a) and z.dtype.kind == "f":
+        return _unary(a, z, lambda g: (g.astype(src),), "ToCopyBackward0")
+    return _tensor._wrap(z)
+
+
+def clone(a):
+    return _unary(a, a.data.copy(), lambda g: (g,), "CloneBackward0")
+
+
+# ---------------------------------------------------------------- reductions
+
+def _expand_back(g, shape, axis, keepdim):
+    """Broadcast a reduced gradient back over the reduced ``axis`` of ``shape``."""
+    if axis is not None and not keepdim:
+        g = xp.expand_dims(g, axis)
+    return xp.broadcast_to(g, shape)
+
+
+def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    x = a.data
+    z = x.sum(axis=axis, keepdims=keepdim)
+    shape = x.shape
+    if x.dtype.kind in "bi":
+        z = z.astype(xp.int64, copy=False)
+    return _unary(a, z, lambda g: (_expand_back(g, shape, axis, keepdim),), "SumBackward1")
+
+
+def mean(a, axis=None, keepdim=False):
+    x = a.data
+    z = x.mean(axis=axis, keepdims=keepdim, dtype=x.dtype)
+    shape = x.shape
+    count = z.size and x.size // z.size
+    return _unary(a, z, lambda g: (_expand_back(g / count, shape, axis, keepdim),),
+                  "MeanBackward1")
+
+
+def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
+    """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly."""
+    x = a.data
+    z = _fn(x, axis=axis, keepdims=True)
+
+    def backward(g):
+        hit = x == z
+        count = hit.sum(axis=axis, keepdims=True)
+        gk = g if keepdim or axis is None else xp.expand_dims(g, axis)
+        return (xp.where(hit, gk / count, 0).astype(x.dtype, copy=False),)
+    return _unary(a, z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis)),
+                  backward, _name)
+
+
+def amin(a, axis=None, keepdim=False):
+    return amax(a, axis, keepdim, _fn=xp.amin, _name="AminBackward0")
+
+
+def max_dim(a, axis, keepdim=False, _largest=True):
+    """Max (or min) along one ``axis``: (values, indices); the gradient goes to the index."""
+    x = a.data
+    idx = (xp.argmax if _largest else xp.argmin)(x, axis=axis, keepdims=True)
+    z = xp.take_along_axis(x, idx, axis=axis)
+    if not keepdim:
+        z, idx = z.squeeze(axis), idx.squeeze(axis)
+
+    def backward(g):
+        full = xp.zeros_like(x)
+        gi = g if keepdim else xp.expand_dims(g, axis)
+        ii = idx if keepdim else xp.expand_dims(idx, axis)
+        xp.put_along_axis(full, ii, gi, axis=axis)
+        return (full,)
+    values = _unary(a, z, backward, "MaxBackward0" if _largest else "MinBackward0")
+    return values, _tensor._wrap(idx.astype(xp.int64, copy=False))
+
+
+def logsumexp(a, axis, keepdim=False):
+    x = a.data
+    m = xp.amax(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    z = lse if keepdim else lse.squeeze(axis)
+
+    def backward(g):
+        gk = g if keepdim else xp.expand_dims(g, axis)
+        return (gk * xp.exp(x - lse),)
+    return _unary(a, z, backward, "LogsumexpBackward0")
+
+
+def softmax(a, axis):
+    x = a.data
+    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
+    z = e / e.sum(axis=axis, keepdims=True)
+    return _unary(a, z, lambda g: (z * (g - (g * z).sum(axis=axis, keepdims=True)),),
+                  "SoftmaxBackward0")
+
+
+def log_softmax(a, axis):
+    x = a.data
+    shifted = x - xp.amax(x, axis=axis, keepdims=True)
+    z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
+                  "LogSoftmaxBackward0")
+
+
+# ---------------------------------------------------------------- shape and indexing
+
+def reshape(a, shape):
+    x = a.data
+    try:
+        z = x.reshape(shape)
+    except ValueError:
+        raise ValueError(f"shape {tuple(shape)} is invalid for input of size {x.size} "
+                         f"(shape {tuple(x.shape)})") from None
+    src = x.shape
+    return _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
+
+
+def permute(a, dims):
+    inverse = tuple(int(i) for i in xp.argsort(dims))
+    return _unary(a, a.data.transpose(dims), lambda g: (g.transpose(inverse),),
+                  "PermuteBackward0")
+
+
+def expand(a, shape):
+    x = a.data
+    try:
+        z = xp.broadcast_to(x, shape)
+    except ValueError:
+        raise ValueError(f"expand: the shape {tuple(x.shape)} cannot be expanded to "
+                         f"{tuple(shape)}") from None
+    src = x.shape
+    return _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
+
+
+def getitem(a, index, advanced):
+    """``a[index]`` (``index`` already converted to arrays); repeated indices accumulate."""
+    x = a.data
+    try:
+        z = x[index]
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is out of range for a tensor of shape "
+                         f"{tuple(x.shape)}: {e}") from None
+    if type(z) is not xp.ndarray:
+        z = xp.asarray(z)
+    elif not advanced:
+        z = z.view()  # a view, like PyTorch; writes through a.data stay visible
+
+    def backward(g):
+        full = xp.zeros_like(x)
+        if advanced:
+            xp.add.at(full, index, g)
+        else:
+            full[index] = g
+        return (full,)
+    return _unary(a, z, backward, "IndexBackward0")
+
+
+def setitem(a, index, value, advanced):
+    """Out-of-place ``a[index] = value``: a new tensor; ``value`` gets the written slots' grad."""
+    x = a.data.copy()
+    x[index] = value.data
+    out = _tensor._wrap(x)
+    if _needs(a, value):
+        ra, rb, vshape = a._rg, value._rg, value.data.shape
+
+        def backward(g):
+            ga = gv = None
+            if ra:
+                ga = g.copy()
+                ga[index] = 0
+            if rb:
+                gv = unbroadcast(g[index], vshape)
+            return ga, gv
+        attach(out, backward, (a, value), "CopySlices")
+    return out
+
+
+def gather(a, axis, index):
+    """Values of ``a`` at ``index`` along ``axis`` (PyTorch's ``gather``)."""
+    x = a.data
+    z = xp.take_along_axis(x, index, axis=axis)
+
+    def backward(g):
+        full = xp.zeros_like(x)
+        grids = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+        grids[axis] = index
+        xp.add.at(full, tuple(grids), g)
+        return (full,)
+    return _unary(a, z, backward, "GatherBackward0")
+
+
+def cat(tensors, axis):
+    arrays = [t.data for t in tensors]
+    z = xp.concatenate(arrays, axis=axis)
+    out = _tensor._wrap(z)
+    if grad_mode.enabled and any(t._rg for t in tensors):
+        bounds = xp.cumsum([arr.shape[axis] for arr in arrays])[:-1]
+        flags = [t._rg for t in tensors]
+        attach(out, lambda g: tuple(p if f else None
+                                    for p, f in zip(xp.split(g, bounds, axis=axis), flags)),
+               tensors, "CatBackward0")
+    return out
+
+
+def stack(tensors, axis):
+    z = xp.stack([t.data for t in tensors], axis=axis)
+    out = _tensor._wrap(z)
+    if grad_mode.enabled and any(t._rg for t in tensors):
+        flags = [t._rg for t in tensors]
+        attach(out, lambda g: tuple(xp.take(g, i, axis=axis) if f else None
+                                    for i, f in enumerate(flags)),
+               tensors, "StackBackward0")
+    return out

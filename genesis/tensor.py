@@ -1,0 +1,440 @@
+"""``genesis.Tensor``: an array (``.data``), its gradient (``.grad``) and the user-facing methods.
+
+Methods are thin: they turn arguments into tensors and call the primitives in ``ops.py``
+(forward and backward side by side) or compose them.  In-place methods (``add_``, ...) write
+into ``.data`` when no graph has to be recorded (optimizers, ``no_grad``); otherwise they
+compute out of place and rebind, which keeps the graph correct.
+"""
+from __future__ import annotations
+
+import collections
+import numbers
+
+from . import dtypes, ops
+from .autograd import grad_mode, retain, run_backward
+from .backend import xp
+from .tensor_math import TensorMath
+
+_ndarray = xp.ndarray
+_new = object.__new__
+_to_dtype = dtypes._BY_NP.__getitem__
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+max_result = collections.namedtuple("max", ["values", "indices"])
+min_result = collections.namedtuple("min", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``genesis.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"genesis.Size([{', '.join(str(n) for n in self)}])"
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def _dim_error(dim, ndim):
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                      f"but got {dim})")
+
+
+def _axis(dim, ndim):
+    """Normalise a PyTorch ``dim`` (int, tuple or None) to a NumPy ``axis``."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        axes = tuple(_axis(d, ndim) for d in dim)
+        return axes if axes else None
+    span = ndim or 1
+    if not isinstance(dim, numbers.Integral) or not -span <= dim < span:
+        raise _dim_error(dim, ndim)
+    return int(dim) % span if ndim else None
+
+
+def _promoted(a_arr, b_arr):
+    """PyTorch's result dtype for two arrays of different dtypes (0-d ones defer)."""
+    da, db = a_arr.dtype, b_arr.dtype
+    ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    a0, b0 = a_arr.ndim == 0, b_arr.ndim == 0
+    if a0 != b0:
+        dim_arr, zero_cat, dim_cat = (b_arr, ca, cb) if a0 else (a_arr, cb, ca)
+        if dim_cat >= zero_cat:
+            return dim_arr.dtype
+        return xp.dtype(xp.float32) if zero_cat == 2 else xp.dtype(xp.int64)
+    if ca != cb:
+        return da if ca > cb else db
+    return xp.promote_types(da, db)
+
+
+class Tensor(TensorMath):
+    """A multi-dimensional array that can record the operations applied to it.
+
+    ``data`` is the backend array, ``grad`` the accumulated gradient (a Tensor or None).
+    Build tensors with ``genesis.tensor([...])``; ``Tensor(data)`` makes a float32 tensor.
+
+    Example::
+
+        >>> x = genesis.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+    """
+
+    __slots__ = ("data", "grad", "_rg", "_node", "__weakref__")
+
+    def __init__(self, data=(), requires_grad: bool = False) -> None:
+        self.data = xp.array(data.data if isinstance(data, Tensor) else data, dtype=xp.float32)
+        self.grad = None
+        self._rg = False
+        self._node = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _wrap(array):
+        """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
+        return _wrap(array)
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> Size:
+        """The size of each dimension, e.g. ``genesis.Size([2, 3])``."""
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape (a ``Size``), or the size of dimension ``dim``."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[_axis(dim, self.data.ndim)]
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        """The element type, e.g. ``genesis.float32``."""
+        return _to_dtype(self.data.dtype)
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"`` with the NumPy backend."""
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        """Always False with the NumPy backend."""
+        return False
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating type."""
+        return self.data.dtype.kind == "f"
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for ``backward``."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._node is not None:
+            if not value:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                                   "If you want to use a computed variable in a subgraph that "
+                                   "doesn't require differentiation use var_no_grad = var.detach().")
+            return
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients, "
+                               f"got {self.dtype}")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place and return ``self``."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless this tensor is the result of a recorded operation."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._node
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether a non-leaf keeps its ``.grad`` (see :meth:`retain_grad`)."""
+        return self._node is not None and self._node.retained is not None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after ``backward`` (no-op for leaves)."""
+        if self._node is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        retain(self)
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is required unless ``self`` has one element. The graph is freed
+        afterwards unless ``retain_graph=True``.
+        """
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True) (higher-order gradients) is "
+                                      "not supported by Genesis")
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported by Genesis")
+        if not self._rg:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = xp.ones_like(self.data)
+        else:
+            g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
+            if g.shape != self.data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
+                                   f"{Size(g.shape)!r} and output[0] has a shape of "
+                                   f"{self.shape!r}.")
+            if g.dtype != self.data.dtype:
+                g = g.astype(self.data.dtype)
+        prev = grad_mode.enabled
+        grad_mode.enabled = False
+        try:
+            run_backward(self, g, bool(retain_graph))
+        finally:
+            grad_mode.enabled = prev
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, outside the graph."""
+        return Tensor._wrap(self.data)
+
+    def detach_(self) -> "Tensor":
+        """Make this tensor a leaf that does not require grad, in place."""
+        self._node = None
+        self._rg = False
+        return self
+
+    # ------------------------------------------------------------ conversion
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               f"to Scalar")
+        return self.data.reshape(-1)[0].item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def numpy(self, *, force: bool = False):
+        """The data as a NumPy array, sharing memory; fails if the tensor requires grad."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if dtype is None:
+            return self.data.copy() if copy else self.data
+        return self.data.astype(dtype, copy=bool(copy))
+
+    def _scalar(self, kind: str):
+        if self.data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"({kind}() of a tensor with shape {tuple(self.data.shape)})")
+        return self.data.reshape(-1)[0]
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.data.reshape(-1)[0])
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {tuple(self.data.shape)})")
+        return bool(self.data.reshape(-1)[0])
+
+    def __format__(self, spec: str) -> str:
+        if self.data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from .tensor_format import tensor_repr
+        return tensor_repr(self)
+
+    def __deepcopy__(self, memo):
+        if self._node is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment")
+        out = _new(type(self))
+        out.data = self.data.copy()
+        out._rg = self._rg
+        out._node = None
+        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
+    # ------------------------------------------------------------ dtype and device
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Convert dtype (``t.to(genesis.float64)``, ``t.to(other)``); devices other than cpu
+        are rejected. Returns ``self`` when nothing changes."""
+        dtype = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        device = kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to(device): Genesis runs on NumPy and supports only 'cpu', "
+                             f"got {device!r}")
+        if dtype is None:
+            return self.clone() if copy else self
+        target = dtypes.as_dtype(dtype).np
+        if target == self.data.dtype:
+            return self.clone() if copy else self
+        return ops.cast(self, target)
+
+    def type(self, dtype=None):
+        """With ``dtype``: convert like ``to``; without: the type name, e.g. 'genesis.FloatTensor'."""
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "int64": "Long", "int32": "Int", "bool": "Bool"}
+            return f"genesis.{names[self.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        """Convert to float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        """Convert to float64."""
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        """Convert to float16."""
+        return self.to(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        """Convert to int64."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        """Convert to int32."""
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        """Convert to bool."""
+        return self.to(dtypes.bool_)
+
+    def cpu(self) -> "Tensor":
+        """``self`` (everything lives on the CPU)."""
+        return self
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """``self`` (arrays need no layout change for Genesis's ops)."""
+        return self
+
+    def clone(self, memory_format=None) -> "Tensor":
+        """A copy with its own storage; gradients flow back to ``self``."""
+        return ops.clone(self)
+
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor from ``data`` with this tensor's dtype by default."""
+        from .factories import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """Zeros of ``size`` with this tensor's dtype by default."""
+        from .factories import zeros
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """Ones of ``size`` with this tensor's dtype by default."""
+        from .factories import ones
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """``fill_value`` everywhere, with this tensor's dtype by default."""
+        from .factories import full
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """Uninitialised storage of ``size`` (zeros with NumPy), this tensor's dtype."""
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def _wrap(array) -> Tensor:
+    """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
+    t = _new(Tensor)
+    t.data = array if type(array) is _ndarray else xp.asarray(array)
+    t.grad = None
+    t._rg = False
+    t._node = None
+    return t

@@ -1,0 +1,220 @@
+"""The in-place methods of ``genesis.Tensor`` (a mixin): ``add_``, ``mul_``, ``copy_``, ...
+
+When no graph has to be recorded (grad mode off, as in optimizers, or nothing requires grad)
+they write straight into ``.data``.  Otherwise they compute the out-of-place result and
+rebind ``self`` to it, so the graph stays correct.  As in PyTorch, a leaf that requires grad
+cannot be modified in place while grad mode is on.
+"""
+from __future__ import annotations
+
+from . import ops
+from . import tensor as _tensor
+from .autograd import grad_mode
+from .backend import xp
+from .random import generator_for
+
+_LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _arr(value):
+    return value.data if isinstance(value, TensorInplace) else value
+
+
+class TensorInplace:
+    """In-place updates of :class:`genesis.Tensor`."""
+
+    __slots__ = ()
+
+    def _record(self, *others) -> bool:
+        """Whether this in-place op must go through the graph (raises for a grad leaf)."""
+        if not grad_mode.enabled:
+            return False
+        if self._rg:
+            if self._node is None:
+                raise RuntimeError(_LEAF_ERROR)
+            return True
+        return any(isinstance(o, TensorInplace) and o._rg for o in others)
+
+    def _rebind(self, result):
+        if result.data.dtype != self.data.dtype:
+            result = ops.cast(result, self.data.dtype)
+        if result.data.shape != self.data.shape:
+            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+                               f"broadcast shape {list(result.data.shape)}")
+        self.data, self._node, self._rg = result.data, result._node, result._rg
+        return self
+
+    def _ufunc_(self, ufunc, *operands):
+        try:
+            ufunc(self.data, *operands, out=self.data)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+                               f"broadcast shape of the operands") from None
+        except TypeError as e:
+            raise RuntimeError(f"in-place {ufunc.__name__} on a {self.dtype} tensor: {e}") from None
+        return self
+
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place."""
+        if self._record(other):
+            return self._rebind(self.add(other, alpha=alpha))
+        value = _arr(other)
+        return self._ufunc_(xp.add, value if alpha == 1 else value * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place."""
+        if self._record(other):
+            return self._rebind(self.sub(other, alpha=alpha))
+        value = _arr(other)
+        return self._ufunc_(xp.subtract, value if alpha == 1 else value * alpha)
+
+    def mul_(self, other):
+        """``self *= other`` in place."""
+        if self._record(other):
+            return self._rebind(self.mul(other))
+        return self._ufunc_(xp.multiply, _arr(other))
+
+    def div_(self, other, *, rounding_mode=None):
+        """``self /= other`` in place."""
+        if self._record(other) or rounding_mode is not None:
+            return self._rebind(self.div(other, rounding_mode=rounding_mode))
+        return self._ufunc_(xp.true_divide, _arr(other))
+
+    def pow_(self, exponent):
+        """``self **= exponent`` in place."""
+        if self._record(exponent):
+            return self._rebind(self.pow(exponent))
+        return self._ufunc_(xp.power, _arr(exponent))
+
+    def sqrt_(self):
+        """Square root in place."""
+        if self._record():
+            return self._rebind(self.sqrt())
+        return self._ufunc_(xp.sqrt)
+
+    def exp_(self):
+        """e**x in place."""
+        if self._record():
+            return self._rebind(self.exp())
+        return self._ufunc_(xp.exp)
+
+    def neg_(self):
+        """Negate in place."""
+        if self._record():
+            return self._rebind(-self)
+        return self._ufunc_(xp.negative)
+
+    def abs_(self):
+        """Absolute value in place."""
+        if self._record():
+            return self._rebind(self.abs())
+        return self._ufunc_(xp.abs)
+
+    def relu_(self):
+        """max(x, 0) in place."""
+        if self._record():
+            return self._rebind(self.relu())
+        return self._ufunc_(xp.maximum, 0)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        """Clamp to ``[min, max]`` in place."""
+        if self._record(min, max):
+            return self._rebind(self.clamp(min, max))
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of 'min' or 'max' must not be None")
+        xp.clip(self.data, _arr(min), _arr(max), out=self.data)
+        return self
+
+    clip_ = clamp_
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """``self += value * tensor1 * tensor2`` in place."""
+        if self._record(tensor1, tensor2):
+            return self._rebind(self + tensor1 * tensor2 * value)
+        product = xp.multiply(_arr(tensor1), _arr(tensor2))
+        return self._ufunc_(xp.add, product if value == 1 else product * value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """``self += value * tensor1 / tensor2`` in place."""
+        if self._record(tensor1, tensor2):
+            return self._rebind(self + tensor1 / tensor2 * value)
+        quotient = xp.true_divide(_arr(tensor1), _arr(tensor2))
+        return self._ufunc_(xp.add, quotient if value == 1 else quotient * value)
+
+    def lerp_(self, end, weight):
+        """``self += weight * (end - self)`` in place."""
+        if self._record(end, weight):
+            return self._rebind(self.lerp(end, weight))
+        step = xp.subtract(_arr(end), self.data)
+        return self._ufunc_(xp.add, step * _arr(weight))
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy ``src``'s values (broadcast, cast to this dtype) into ``self``."""
+        if self._record(src):
+            source = src if isinstance(src, TensorInplace) else _tensor._wrap(xp.asarray(src))
+            return self._rebind(ops.expand(source, self.data.shape))
+        try:
+            xp.copyto(self.data, _arr(src), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {tuple(xp.shape(_arr(src)))} "
+                               f"does not broadcast to {tuple(self.data.shape)}") from None
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Fill with ``value`` in place."""
+        if self._record(value):
+            return self._rebind(self * 0 + value)
+        self.data.fill(_arr(value))
+        return self
+
+    def masked_fill_(self, mask, value):
+        """Write ``value`` where ``mask`` is True, in place."""
+        if self._record(value):
+            return self._rebind(self.masked_fill(mask, value))
+        xp.copyto(self.data, _arr(value), where=_arr(mask).astype(bool, copy=False),
+                  casting="unsafe")
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
+        """Fill with samples from U(a, b) in place."""
+        if self._record():
+            raise RuntimeError(_LEAF_ERROR)
+        self.data[...] = generator_for(generator).uniform(a, b, self.data.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
+        """Fill with samples from N(mean, std**2) in place."""
+        if self._record():
+            raise RuntimeError(_LEAF_ERROR)
+        self.data[...] = generator_for(generator).normal(mean, std, self.data.shape)
+        return self
+
+    def __setitem__(self, index, value):
+        from .tensor_math import _convert_index
+        if type(index) is int or type(index) is slice:
+            advanced = False
+        else:
+            index, advanced = _convert_index(index)
+        if self._record(value):
+            if not isinstance(value, TensorInplace):
+                value = _tensor._wrap(xp.asarray(value, dtype=self.data.dtype))
+            if value.data.dtype != self.data.dtype:
+                value = ops.cast(value, self.data.dtype)
+            return self._rebind(ops.setitem(self, index, value, advanced))
+        self.data[index] = _arr(value)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)

@@ -1,0 +1,667 @@
+"""The math methods of ``genesis.Tensor`` (a mixin): operators, reductions, shapes, indexing.
+
+Each method converts its arguments and calls a primitive in ``ops.py`` or composes primitives;
+no method has a gradient of its own.  In-place variants live in ``tensor_inplace.py``.
+"""
+from __future__ import annotations
+
+import numbers
+
+from . import ops
+from . import tensor as _tensor
+from .backend import xp
+from .tensor_inplace import TensorInplace
+
+_ndarray = xp.ndarray
+_f32 = xp.dtype(xp.float32)
+_i64 = xp.dtype(xp.int64)
+
+
+def _scalar_dtype(arr_dtype, value):
+    """PyTorch's dtype for a Python number combined with a tensor of ``arr_dtype``."""
+    kind = arr_dtype.kind
+    if isinstance(value, bool):
+        return arr_dtype
+    if isinstance(value, numbers.Integral):
+        return arr_dtype if kind in "fiu" else _i64
+    if isinstance(value, numbers.Real):
+        return arr_dtype if kind == "f" else _f32
+    raise TypeError(f"unsupported operand: expected a Tensor or a number, got "
+                    f"{type(value).__name__}")
+
+
+def _operands(a, b):
+    """Return tensors ``(a, b)`` of one dtype (PyTorch's promotion); ``b`` may be a number."""
+    if not isinstance(b, TensorMath):
+        if isinstance(b, (numbers.Number, xp.generic)):
+            dt = _scalar_dtype(a.data.dtype, b)
+            b = _tensor._wrap(xp.asarray(b, dtype=dt))
+        else:
+            from .factories import as_tensor
+            b = as_tensor(b)
+    da, db = a.data.dtype, b.data.dtype
+    if da is not db and da != db:
+        target = _tensor._promoted(a.data, b.data)
+        if da != target:
+            a = ops.cast(a, target)
+        if db != target:
+            b = ops.cast(b, target)
+    return a, b
+
+
+def _array_of(value):
+    return value.data if isinstance(value, TensorMath) else value
+
+
+class TensorMath(TensorInplace):
+    """Operators and differentiable math of :class:`genesis.Tensor`."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------ arithmetic
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` with broadcasting."""
+        a, b = _operands(self, other)
+        return ops.add(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other`` with broadcasting."""
+        a, b = _operands(self, other)
+        return ops.sub(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
+
+    def mul(self, other):
+        """Elementwise product with broadcasting."""
+        return ops.mul(*_operands(self, other))
+
+    def div(self, other, *, rounding_mode=None):
+        """Elementwise quotient; ``rounding_mode`` 'floor'/'trunc' gives a non-differentiable
+        rounded result."""
+        a, b = _operands(self, other)
+        if a.data.dtype.kind != "f":
+            a, b = ops.cast(a, _f32), ops.cast(b, _f32)
+        if rounding_mode is None:
+            return ops.div(a, b)
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                             f"'floor' but found {rounding_mode!r}")
+        q = xp.floor_divide(a.data, b.data) if rounding_mode == "floor" else xp.trunc(a.data / b.data)
+        return _tensor._wrap(q.astype(self.data.dtype if self.data.dtype.kind == "i" else q.dtype))
+
+    true_divide = divide = div
+    multiply = mul
+    subtract = sub
+
+    def pow(self, exponent):
+        """``self ** exponent`` (exponent a number or a tensor)."""
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            base = self
+            if self.data.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
+                base = ops.cast(self, _f32)
+            return ops.pow_scalar(base, exponent)
+        return ops.pow(*_operands(self, exponent))
+
+    def __add__(self, other):
+        return ops.add(*_operands(self, other))
+
+    def __radd__(self, other):
+        a, b = _operands(self, other)
+        return ops.add(b, a)
+
+    def __sub__(self, other):
+        return ops.sub(*_operands(self, other))
+
+    def __rsub__(self, other):
+        a, b = _operands(self, other)
+        return ops.sub(b, a)
+
+    def __mul__(self, other):
+        return ops.mul(*_operands(self, other))
+
+    def __rmul__(self, other):
+        a, b = _operands(self, other)
+        return ops.mul(b, a)
+
+    def __truediv__(self, other):
+        return self.div(other)
+
+    def __rtruediv__(self, other):
+        a, b = _operands(self, other)
+        return b.div(a)
+
+    def __pow__(self, exponent):
+        return self.pow(exponent)
+
+    def __rpow__(self, base):
+        a, b = _operands(self, base)
+        return ops.pow(b, a)
+
+    def __floordiv__(self, other):
+        return self.div(other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other):
+        a, b = _operands(self, other)
+        return b.div(a, rounding_mode="floor")
+
+    def __mod__(self, other):
+        a, b = _operands(self, other)
+        return _tensor._wrap(xp.mod(a.data, b.data))
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    neg = negative = __neg__
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def matmul(self, other):
+        """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
+        return ops.matmul(*_operands(self, other))
+
+    __matmul__ = mm = bmm = matmul
+
+    def __rmatmul__(self, other):
+        a, b = _operands(self, other)
+        return ops.matmul(b, a)
+
+    def dot(self, other):
+        """Inner product of two 1-D tensors."""
+        if self.data.ndim != 1 or _array_of(other).ndim != 1:
+            raise ValueError(f"dot: 1D tensors expected, but got {self.data.ndim}D and "
+                             f"{_array_of(other).ndim}D tensors")
+        return self.matmul(other)
+
+    # ------------------------------------------------------------ comparisons (no grad)
+    def _compare(self, other, fn):
+        a, b = _operands(self, other)
+        try:
+            return _tensor._wrap(fn(a.data, b.data))
+        except ValueError:
+            raise ops.broadcast_error(fn.__name__, a.data.shape, b.data.shape) from None
+
+    def __eq__(self, other):
+        return self._compare(other, xp.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, xp.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, xp.less)
+
+    def __le__(self, other):
+        return self._compare(other, xp.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, xp.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, xp.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other):
+        return self._compare(other, xp.logical_and if self.data.dtype.kind == "b" else xp.bitwise_and)
+
+    def __or__(self, other):
+        return self._compare(other, xp.logical_or if self.data.dtype.kind == "b" else xp.bitwise_or)
+
+    def __xor__(self, other):
+        return self._compare(other, xp.logical_xor if self.data.dtype.kind == "b" else xp.bitwise_xor)
+
+    def __invert__(self):
+        return _tensor._wrap(~self.data)
+
+    logical_not = __invert__
+
+    def equal(self, other) -> bool:
+        """True when ``other`` has the same shape and values."""
+        return self.data.shape == other.data.shape and bool((self.data == other.data).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """Whether all elements are close: ``|self - other| <= atol + rtol * |other|``."""
+        return bool(xp.allclose(self.data, _array_of(other), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
+
+    def isnan(self):
+        """Bool tensor: where the value is NaN."""
+        return _tensor._wrap(xp.isnan(self.data))
+
+    def isinf(self):
+        """Bool tensor: where the value is infinite."""
+        return _tensor._wrap(xp.isinf(self.data))
+
+    def isfinite(self):
+        """Bool tensor: where the value is finite."""
+        return _tensor._wrap(xp.isfinite(self.data))
+
+    # ------------------------------------------------------------ elementwise
+    def exp(self):
+        """Elementwise e**x."""
+        return ops.exp(self._floating())
+
+    def expm1(self):
+        """Elementwise e**x - 1, accurate near 0."""
+        return ops.expm1(self._floating())
+
+    def log(self):
+        """Elementwise natural logarithm."""
+        return ops.log(self._floating())
+
+    def log1p(self):
+        """Elementwise log(1 + x), accurate near 0."""
+        return ops.log1p(self._floating())
+
+    def sqrt(self):
+        """Elementwise square root."""
+        return ops.sqrt(self._floating())
+
+    def rsqrt(self):
+        """Elementwise 1 / sqrt(x)."""
+        return ops.pow_scalar(self._floating(), -0.5)
+
+    def reciprocal(self):
+        """Elementwise 1 / x."""
+        return ops.pow_scalar(self._floating(), -1)
+
+    def square(self):
+        """Elementwise x**2."""
+        return ops.pow_scalar(self, 2)
+
+    def abs(self):
+        """Elementwise |x| (gradient 0 at 0)."""
+        return ops.abs(self)
+
+    absolute = abs
+
+    def sign(self):
+        """Elementwise sign (-1, 0 or 1); its gradient is 0."""
+        return ops.sign(self)
+
+    def sin(self):
+        """Elementwise sine."""
+        return ops.sin(self._floating())
+
+    def cos(self):
+        """Elementwise cosine."""
+        return ops.cos(self._floating())
+
+    def tanh(self):
+        """Elementwise hyperbolic tangent."""
+        return ops.tanh(self._floating())
+
+    def sigmoid(self):
+        """Elementwise 1 / (1 + e**-x), computed without overflow."""
+        return ops.sigmoid(self._floating())
+
+    def relu(self):
+        """Elementwise max(x, 0)."""
+        return ops.relu(self)
+
+    def erf(self):
+        """Elementwise error function (float64-accurate)."""
+        return ops.erf(self._floating())
+
+    def floor(self):
+        """Elementwise floor (not differentiable)."""
+        return _tensor._wrap(xp.floor(self.data))
+
+    def ceil(self):
+        """Elementwise ceiling (not differentiable)."""
+        return _tensor._wrap(xp.ceil(self.data))
+
+    def round(self, decimals: int = 0):
+        """Round half to even (not differentiable)."""
+        return _tensor._wrap(xp.round(self.data, decimals))
+
+    def trunc(self):
+        """Round towards zero (not differentiable)."""
+        return _tensor._wrap(xp.trunc(self.data))
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, TensorMath) or isinstance(max, TensorMath):
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def maximum(self, other):
+        """Elementwise maximum (ties share the gradient)."""
+        return ops.maximum(*_operands(self, other))
+
+    def minimum(self, other):
+        """Elementwise minimum (ties share the gradient)."""
+        return ops.minimum(*_operands(self, other))
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other``."""
+        a, b = _operands(self, other)
+        return ops.where(_array_of(condition).astype(bool, copy=False), a, b)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, else ``self``."""
+        a, b = _operands(self, value)
+        if b.data.dtype != self.data.dtype:
+            b = ops.cast(b, self.data.dtype)
+        return ops.where(_array_of(mask).astype(bool, copy=False), b, self)
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``."""
+        return self + (end - self) * weight
+
+    def _floating(self):
+        return self if self.data.dtype.kind == "f" else ops.cast(self, _f32)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        """Sum over ``dim`` (int, tuple or all); integer sums are int64."""
+        src = self if dtype is None else self.to(dtype)
+        return ops.sum(src, _tensor._axis(dim, self.data.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        """Mean over ``dim`` (int, tuple or all); needs a floating dtype, as in PyTorch."""
+        src = self if dtype is None else self.to(dtype)
+        if src.data.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
+                               f"either a floating point or complex dtype. Got: {self.dtype}")
+        return ops.mean(src, _tensor._axis(dim, self.data.ndim), keepdim)
+
+    def _count(self, axis) -> int:
+        shape = self.data.shape
+        if axis is None:
+            return self.data.size
+        n = 1
+        for i in (axis if isinstance(axis, tuple) else (axis,)):
+            n *= shape[i]
+        return n
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        """Variance over ``dim`` with ``correction`` (default 1: divide by N - 1).
+
+        Example: ``genesis.tensor([1., 2., 3., 4.]).var()`` is ``tensor(1.6667)``.
+        """
+        if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool):
+            dim, unbiased = unbiased, None  # var(dim) positional, as in PyTorch
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axis = _tensor._axis(dim, self.data.ndim)
+        centered = self - ops.mean(self, axis, True)
+        denom = max(self._count(axis) - correction, 0)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return ops.sum(ops.pow_scalar(centered, 2), axis, keepdim) / denom
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def _extreme(self, dim, keepdim, largest):
+        if isinstance(dim, TensorMath):
+            return self.maximum(dim) if largest else self.minimum(dim)
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for input."
+                                   "numel() == 0. Specify the reduction dim with the 'dim' "
+                                   "argument.")
+            return ops.amax(self) if largest else ops.amin(self)
+        axis = _tensor._axis(dim, self.data.ndim)
+        values, indices = ops.max_dim(self, axis if axis is not None else 0, keepdim, largest)
+        result = _tensor.max_result if largest else _tensor.min_result
+        return result(values, indices)
+
+    def max(self, dim=None, keepdim: bool = False):
+        """Largest value; with ``dim`` a ``(values, indices)`` named tuple; with a tensor the
+        elementwise maximum."""
+        return self._extreme(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim: bool = False):
+        """Smallest value; with ``dim`` a ``(values, indices)`` named tuple."""
+        return self._extreme(dim, keepdim, False)
+
+    def amax(self, dim=(), keepdim: bool = False):
+        """Max over ``dim`` (all when empty); ties share the gradient."""
+        return ops.amax(self, _tensor._axis(dim or None, self.data.ndim), keepdim)
+
+    def amin(self, dim=(), keepdim: bool = False):
+        """Min over ``dim`` (all when empty); ties share the gradient."""
+        return ops.amin(self, _tensor._axis(dim or None, self.data.ndim), keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
+        return self._arg(xp.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
+        return self._arg(xp.argmin, dim, keepdim)
+
+    def _arg(self, fn, dim, keepdim):
+        if dim is None:
+            idx = fn(self.data)
+            if keepdim:
+                idx = xp.reshape(idx, (1,) * self.data.ndim)
+        else:
+            idx = fn(self.data, axis=_tensor._axis(dim, self.data.ndim), keepdims=keepdim)
+        return _tensor._wrap(xp.asarray(idx, dtype=xp.int64))
+
+    def all(self, dim=None, keepdim: bool = False):
+        """Whether all elements (over ``dim``) are true."""
+        return _tensor._wrap(xp.asarray(self.data.all(axis=_tensor._axis(dim, self.data.ndim),
+                                                      keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim: bool = False):
+        """Whether any element (over ``dim``) is true."""
+        return _tensor._wrap(xp.asarray(self.data.any(axis=_tensor._axis(dim, self.data.ndim),
+                                                      keepdims=keepdim)))
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        """``log(sum(exp(self), dim))`` computed stably."""
+        return ops.logsumexp(self._floating(), _tensor._axis(dim, self.data.ndim), keepdim)
+
+    def softmax(self, dim, dtype=None):
+        """``exp(x) / sum(exp(x), dim)`` computed stably."""
+        src = self._floating() if dtype is None else self.to(dtype)
+        return ops.softmax(src, _tensor._axis(dim, self.data.ndim))
+
+    def log_softmax(self, dim, dtype=None):
+        """``x - logsumexp(x, dim)`` computed stably."""
+        src = self._floating() if dtype is None else self.to(dtype)
+        return ops.log_softmax(src, _tensor._axis(dim, self.data.ndim))
+
+    def norm(self, p=2, dim=None, keepdim: bool = False):
+        """The p-norm over ``dim`` (all elements by default); ``p`` may be ``float('inf')``."""
+        axis = _tensor._axis(dim, self.data.ndim)
+        if p == float("inf"):
+            return ops.amax(ops.abs(self), axis, keepdim)
+        if p == 2:
+            return ops.sqrt(ops.sum(ops.pow_scalar(self, 2), axis, keepdim))
+        return ops.pow_scalar(ops.sum(ops.pow_scalar(ops.abs(self), p), axis, keepdim), 1.0 / p)
+
+    def cumsum(self, dim):
+        """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
+        return _tensor._wrap(xp.cumsum(self.data, axis=_tensor._axis(dim, self.data.ndim)))
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape):
+        """The same elements in a new shape (one entry may be -1)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ops.reshape(self, tuple(shape))
+
+    view = reshape
+
+    def view_as(self, other):
+        """``reshape(other.shape)``."""
+        return ops.reshape(self, other.data.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        shape = self.data.shape
+        if not shape:
+            return ops.reshape(self, (1,))
+        start = _tensor._axis(start_dim, len(shape))
+        end = _tensor._axis(end_dim, len(shape))
+        if start > end:
+            raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
+                             f"after end_dim ({end_dim})")
+        return ops.reshape(self, shape[:start] + (-1,) + shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        """Split dimension ``dim`` into ``sizes``."""
+        shape = self.data.shape
+        axis = _tensor._axis(dim, len(shape))
+        return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
+
+    def permute(self, *dims):
+        """Reorder dimensions, e.g. ``x.permute(2, 0, 1)``."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        ndim = self.data.ndim
+        axes = tuple(_tensor._axis(d, ndim) for d in dims)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"permute(dims): dims must be a permutation of the {ndim} "
+                             f"dimensions, got {tuple(dims)}")
+        return ops.permute(self, axes)
+
+    def transpose(self, dim0: int, dim1: int):
+        """Swap dimensions ``dim0`` and ``dim1``."""
+        ndim = self.data.ndim
+        axes = list(range(ndim))
+        a, b = _tensor._axis(dim0, ndim), _tensor._axis(dim1, ndim)
+        if ndim < 2:
+            return self
+        axes[a], axes[b] = axes[b], axes[a]
+        return ops.permute(self, tuple(axes))
+
+    swapaxes = transpose
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dimensions."""
+        if self.data.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                             f"{self.data.ndim}D")
+        return self.transpose(0, 1) if self.data.ndim == 2 else self
+
+    @property
+    def T(self):
+        """All dimensions reversed."""
+        return ops.permute(self, tuple(range(self.data.ndim))[::-1])
+
+    @property
+    def mT(self):
+        """The last two dimensions swapped."""
+        return self.transpose(-2, -1)
+
+    def unsqueeze(self, dim: int):
+        """Insert a dimension of size 1 at ``dim``."""
+        shape = self.data.shape
+        axis = _tensor._axis(dim, len(shape) + 1)
+        return ops.reshape(self, shape[:axis] + (1,) + shape[axis:])
+
+    def squeeze(self, dim=None):
+        """Drop dimensions of size 1 (only ``dim`` when given)."""
+        shape = self.data.shape
+        if dim is None:
+            axes = {i for i, n in enumerate(shape) if n == 1}
+        else:
+            axes = _tensor._axis(dim, len(shape))
+            axes = {a for a in (axes if isinstance(axes, tuple) else (axes,))
+                    if a is not None and shape[a] == 1}
+        return ops.reshape(self, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = sizes[0]
+        shape = self.data.shape
+        lead = len(sizes) - len(shape)
+        if lead < 0:
+            raise ValueError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                             f"greater or equal to the number of dimensions ({len(shape)})")
+        target = tuple(shape[i - lead] if n == -1 and i >= lead else n
+                       for i, n in enumerate(sizes))
+        return ops.expand(self, target)
+
+    def expand_as(self, other):
+        """``expand(other.shape)``."""
+        return ops.expand(self, other.data.shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along each dimension."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        shape = (1,) * (len(sizes) - self.data.ndim) + self.data.shape
+        grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
+        tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
+        return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
+    def split(self, split_size, dim: int = 0):
+        """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
+        axis = _tensor._axis(dim, self.data.ndim)
+        total = self.data.shape[axis]
+        sizes = ([split_size] * -(-total // split_size) if isinstance(split_size, int)
+                 else list(split_size))
+        pieces, start = [], 0
+        for n in sizes:
+            index = (slice(None),) * axis + (slice(start, min(start + n, total)),)
+            pieces.append(self[index])
+            start += n
+        return tuple(pieces)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        """Split into ``chunks`` nearly equal pieces along ``dim``."""
+        total = self.data.shape[_tensor._axis(dim, self.data.ndim)]
+        return self.split(max(1, -(-total // chunks)), dim)
+
+    # ------------------------------------------------------------ indexing
+    def __getitem__(self, index):
+        if type(index) is int or type(index) is slice:
+            return ops.getitem(self, index, False)
+        index, advanced = _convert_index(index)
+        return ops.getitem(self, index, advanced)
+
+    def gather(self, dim: int, index):
+        """Values at ``index`` along ``dim``: ``out[i][j] = self[index[i][j]][j]`` for dim 0."""
+        idx = _array_of(index)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
+        if idx.ndim != self.data.ndim:
+            raise ValueError(f"gather(): index has {idx.ndim} dimensions but input has "
+                             f"{self.data.ndim}; they must match")
+        return ops.gather(self, _tensor._axis(dim, self.data.ndim), idx)
+
+    def take_along_dim(self, indices, dim=None):
+        """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
+        if dim is None:
+            return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
+        return ops.gather(self, _tensor._axis(dim, self.data.ndim), _array_of(indices))
+
+
+def _convert_index(index):
+    """Turn tensors and lists inside an index into arrays; report advanced indexing."""
+    items = index if type(index) is tuple else (index,)
+    converted = []
+    advanced = False
+    for item in items:
+        if isinstance(item, TensorMath):
+            item = item.data
+            advanced = True
+        elif isinstance(item, (list, _ndarray)):
+            item = xp.asarray(item)
+            advanced = True
+        converted.append(item)
+    return tuple(converted), advanced
