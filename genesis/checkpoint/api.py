@@ -132,7 +132,8 @@ def load_checkpoint(path: str | os.PathLike, *, mmap: bool = False) -> Any:
     A Genesis checkpoint comes back as saved: Genesis tensors (dtype, shape, requires_grad),
     NumPy arrays, tuples, int dict keys, big ints, NaN.  A ``.safetensors`` file written
     elsewhere (e.g. ``safetensors.torch.save_file(model.state_dict(), ...)``) comes back as a
-    dict of Genesis tensors, so ``model.load_state_dict(load_checkpoint(path))`` works.  The
+    dict of Genesis tensors (NumPy arrays for dtypes Genesis lacks, such as uint8; bfloat16 is
+    widened to float32), so ``model.load_state_dict(load_checkpoint(path))`` works.  The
     format is recognised by content, never by extension.
 
     Everything is checked before anything is built: the header's structure, that the tensors
@@ -166,7 +167,7 @@ def load_checkpoint(path: str | os.PathLike, *, mmap: bool = False) -> Any:
             raise CheckpointError(filename, _explain(file, filename, size, str(exc))) from None
     arrays = fileformat.build_arrays(header, data)
     if not header.is_genesis:
-        return {name: tree.make_tensor(array) for name, array in arrays.items()}
+        return {name: tree.tensor_or_array(array) for name, array in arrays.items()}
     try:
         return tree.decode(_parse_tree(header.metadata["genesis.tree"]), arrays)
     except tree.TreeDecodeError as exc:

@@ -25,6 +25,7 @@ back as one object (tied weights stay tied).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -191,69 +192,85 @@ def decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
 
     Raises TreeDecodeError on a malformed tree or a reference to a missing array.
     """
-    built: dict[tuple[str, str], Any] = {}
-    tensor = tensor_type()
+    return _Decoder(arrays).walk(tree)
 
-    def array(name: Any) -> np.ndarray:
-        if not isinstance(name, str) or name not in arrays:
-            raise TreeDecodeError(f"the tree references a missing tensor {name!r}")
-        return arrays[name]
 
-    def leaf(tag: str, body: Any) -> Any:
-        name = body[0] if tag == "@tensor" else body
-        key = (tag, name if isinstance(name, str) else repr(name))
-        if key in built:
-            return built[key]
-        if tag == "@array":
-            value = array(body)
-        elif tag == "@scalar":
-            value = array(body)
-            if value.shape != ():
-                raise TreeDecodeError(f"scalar {name!r} has shape {value.shape}, expected ()")
-            value = value[()]
-        else:
-            if not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
-                raise TreeDecodeError(f"malformed tensor reference {body!r}")
-            if tensor is None:
-                raise TreeDecodeError("the checkpoint holds Genesis tensors but genesis.Tensor is unavailable")
-            value = make_tensor(array(name), requires_grad=body[1])
-        built[key] = value
-        return value
+class _Decoder:
+    # a class, not nested closures: those would form a reference cycle holding every loaded
+    # array until the garbage collector ran
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self._arrays = arrays
+        self._built: dict[tuple[str, str], Any] = {}  # leaves referenced twice come back as one
+        self._tensor = tensor_type()
 
-    def key(node: Any) -> Any:
-        value = walk(node)
-        if isinstance(value, (list, dict, np.ndarray, np.generic)) or (tensor and isinstance(value, tensor)):
-            raise TreeDecodeError(f"unhashable dict key {node!r}")
-        return value
-
-    def walk(node: Any) -> Any:
+    def walk(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
-            return [walk(item) for item in node]
+            return [self.walk(item) for item in node]
         if not isinstance(node, dict):
             raise TreeDecodeError(f"unexpected node {node!r}")
         tags = [k for k in node if k.startswith("@")]
         if not tags:
-            return {k: walk(v) for k, v in node.items()}
+            return {k: self.walk(v) for k, v in node.items()}
         if len(node) != 1 or tags[0] not in _TAGS:
             raise TreeDecodeError(f"malformed tagged node with keys {sorted(node)}")
         tag, body = tags[0], node[tags[0]]
         if tag == "@tuple" and isinstance(body, list):
-            return tuple(walk(item) for item in body)
+            return tuple(self.walk(item) for item in body)
         if tag == "@dict" and isinstance(body, list) and all(
             isinstance(pair, list) and len(pair) == 2 for pair in body
         ):
-            return {key(k): walk(v) for k, v in body}
-        if tag == "@int" and isinstance(body, str) and body.lstrip("-").isdigit():
+            return {self._key(k): self.walk(v) for k, v in body}
+        if tag == "@int" and isinstance(body, str) and re.fullmatch(r"-?[0-9]+", body):
             return int(body)
         if tag == "@float" and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag in ("@array", "@scalar", "@tensor"):
-            return leaf(tag, body)
+            return self._leaf(tag, body)
         raise TreeDecodeError(f"malformed {tag} node {body!r}")
 
-    return walk(tree)
+    def _key(self, node: Any) -> Any:
+        value = self.walk(node)
+        if isinstance(value, (list, dict, np.ndarray, np.generic)) or (
+            self._tensor is not None and isinstance(value, self._tensor)
+        ):
+            raise TreeDecodeError(f"unhashable dict key {node!r}")
+        return value
+
+    def _array(self, name: Any) -> np.ndarray:
+        if not isinstance(name, str) or name not in self._arrays:
+            raise TreeDecodeError(f"the tree references a missing tensor {name!r}")
+        return self._arrays[name]
+
+    def _leaf(self, tag: str, body: Any) -> Any:
+        if tag == "@tensor" and not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
+            raise TreeDecodeError(f"malformed tensor reference {body!r}")
+        name = body[0] if tag == "@tensor" else body
+        key = (tag, name if isinstance(name, str) else repr(name))
+        if key not in self._built:
+            value = self._array(name)
+            if tag == "@scalar":
+                if value.shape != ():
+                    raise TreeDecodeError(f"scalar {name!r} has shape {value.shape}, expected ()")
+                value = value[()]
+            elif tag == "@tensor":
+                if self._tensor is None:
+                    raise TreeDecodeError("the checkpoint holds Genesis tensors but genesis.Tensor is unavailable")
+                value = make_tensor(value, requires_grad=body[1])
+            self._built[key] = value
+        return self._built[key]
+
+
+def tensor_or_array(array: np.ndarray) -> Any:
+    """A Genesis tensor on ``array``, or ``array`` itself when Genesis has no such dtype (uint8...)."""
+    from genesis.dtypes import from_numpy_dtype
+
+    try:
+        from_numpy_dtype(array.dtype)
+    except TypeError:
+        return array
+    return make_tensor(array)
 
 
 def make_tensor(array: np.ndarray, requires_grad: bool = False) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 
 from genesis.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from genesis.checkpoint import fileformat
-from genesis.checkpoint.tree import child_path, make_tensor, tensor_type
+from genesis.checkpoint.tree import child_path, tensor_or_array, tensor_type
 
 _INLINE_WIDTH = 72
 
@@ -65,7 +65,8 @@ def run_inspect(args: argparse.Namespace) -> int:
         _describe(tree, "<root>", 0, lines, totals)
     print(f"{args.path}: {kind}")
     print("\n".join(lines))
-    print(f"total: {totals[0]} tensor{'s' * (totals[0] != 1)}, {_size(totals[1])} ({totals[1]:,} bytes)")
+    exact = f" ({totals[1]:,} bytes)" if totals[1] >= 1024 else ""
+    print(f"total: {totals[0]} tensor{'s' * (totals[0] != 1)}, {_size(totals[1])}{exact}")
     return 0
 
 
@@ -191,12 +192,7 @@ def _tensor_from_torch(torch: Any, tensor: Any, path: str) -> Any:
         array = data.contiguous().numpy()
     except TypeError as exc:
         raise TypeError(f"cannot convert the tensor at {path or '<root>'}: {exc}") from None
-    if array.dtype not in _genesis_dtypes():
-        return array
-    return make_tensor(array, requires_grad=tensor.requires_grad)
-
-
-def _genesis_dtypes() -> set:
-    from genesis import dtypes
-
-    return {np.dtype(d.np) for d in vars(dtypes).values() if isinstance(d, dtypes.DType)}
+    converted = tensor_or_array(array)
+    if tensor.requires_grad and converted is not array:
+        converted.requires_grad_(True)
+    return converted
