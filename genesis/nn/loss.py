@@ -1,0 +1,380 @@
+"""Loss functions (``F.cross_entropy``, ...) and their ``Module`` forms (``nn.CrossEntropyLoss``, ...).
+
+Cross-entropy and NLL are one fused graph node each. Both reduce to the same form: for rows i
+(samples, with any spatial dims flattened in) and classes c, loss_i = -sum_c a_ic * z_ic, where z
+is log-probabilities and the "target weight" a_ic folds together the class index, the class
+``weight``, ``ignore_index`` and ``label_smoothing``:
+
+    a_ic = w_c * ((1 - eps) * [c == t_i] + eps / C) * [t_i != ignore_index]
+
+(probability targets: a_ic = w_c * ((1 - eps) * q_ic + eps / C)). The 'mean' reduction divides by
+D = sum_i w_{t_i} over kept rows (probability targets: by the number of rows), exactly as PyTorch
+does. Then d loss_i / d logits_ic = (sum_c a_ic) * softmax_ic - a_ic.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from genesis.autograd import Function
+from genesis.backend import xp
+from genesis.nn.module import Module
+from genesis.ops import unbroadcast
+from genesis.tensor import Tensor
+
+_wrap = Tensor._wrap
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _resolve_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """Map PyTorch's deprecated ``size_average``/``reduce`` flags onto ``reduction``."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        return "none" if not reduce else ("mean" if size_average else "sum")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}")
+    return reduction
+
+
+def _check_tensor(name: str, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a genesis.Tensor, got {type(value).__name__}")
+
+
+def _rows(x: Any) -> Any:
+    """(N, C, d1, ...) -> (N*d1*..., C); (C,) -> (1, C); (N, C) unchanged."""
+    if x.ndim == 1:
+        return x[None, :]
+    if x.ndim == 2:
+        return x
+    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g2: Any, shape: tuple) -> Any:
+    """Inverse of ``_rows`` for a gradient."""
+    if len(shape) <= 2:
+        return g2.reshape(shape)
+    moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+    return xp.moveaxis(g2.reshape(moved), -1, 1)
+
+
+def _target_weights(
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, label_smoothing: float,
+) -> tuple[Any, Any, tuple]:
+    """Validate the arguments; return ``a`` (rows, C), the mean denominator D and the 'none' shape."""
+    _check_tensor("input", input)
+    _check_tensor("target", target)
+    x, t = input.data, target.data
+    if x.ndim == 0:
+        raise ValueError("input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
+    classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    dtype = x.dtype
+    w = None
+    if weight is not None:
+        _check_tensor("weight", weight)
+        if tuple(weight.data.shape) != (classes,):
+            raise ValueError(f"weight must have shape ({classes},) (one entry per class), got {tuple(weight.data.shape)}")
+        w = weight.data.astype(dtype, copy=False)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    smooth = label_smoothing / classes
+
+    if t.dtype.kind == "f" and t.shape == x.shape:
+        # Probability targets (soft labels): the mean is over rows, whatever the weights.
+        a = _rows(t).astype(dtype, copy=True)
+        if label_smoothing:
+            a = a * (1.0 - label_smoothing) + smooth
+        if w is not None:
+            a *= w
+        return a, float(a.shape[0]), x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+
+    expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"target must hold class indices as an integer tensor (e.g. genesis.int64) of shape "
+            f"{expected}, or class probabilities as a float tensor of shape {tuple(x.shape)}; "
+            f"got dtype {t.dtype} with shape {tuple(t.shape)}"
+        )
+    if tuple(t.shape) != tuple(expected):
+        raise ValueError(f"target shape {tuple(t.shape)} does not match input shape {tuple(x.shape)}: "
+                         f"expected target of shape {expected}")
+    flat = t.reshape(-1)
+    keep = flat != ignore_index
+    kept = flat[keep]
+    if kept.size and (kept.min() < 0 or kept.max() >= classes):
+        bad = int(kept.min()) if kept.min() < 0 else int(kept.max())
+        raise ValueError(f"Target {bad} is out of bounds: class targets must lie in [0, {classes}) "
+                         f"(C={classes}) or equal ignore_index={ignore_index}")
+    safe = xp.where(keep, flat, 0)
+    row_w = (w[safe] if w is not None else xp.ones(flat.shape, dtype=dtype)) * keep
+    a = xp.zeros((flat.shape[0], classes), dtype=dtype)
+    a[xp.arange(flat.shape[0]), safe] = row_w * (1.0 - label_smoothing)
+    if label_smoothing:
+        a += smooth * (w if w is not None else 1.0) * keep[:, None].astype(dtype)
+    return a, row_w.sum(), expected
+
+
+def _reduce(per_row: Any, denom: Any, reduction: str, shape: tuple) -> Any:
+    if reduction == "mean":
+        return xp.asarray(per_row.sum() / denom)
+    if reduction == "sum":
+        return xp.asarray(per_row.sum())
+    return per_row.reshape(shape)
+
+
+def _grad_scale(g: Any, denom: Any, reduction: str) -> Any:
+    """The incoming gradient as a column to multiply each row's local gradient by."""
+    if reduction == "none":
+        return g.reshape(-1, 1)
+    return g / denom if reduction == "mean" else g
+
+
+class _CrossEntropy(Function):
+    """Fused log-softmax + weighted NLL; backward (sum_c a_ic) * softmax - a, scaled."""
+
+    @staticmethod
+    def forward(ctx, input, a, denom, reduction, shape):
+        z = _rows(input.data)
+        shifted = z - z.max(axis=1, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.logp, ctx.a, ctx.denom, ctx.reduction, ctx.x_shape = logp, a, denom, reduction, input.data.shape
+        return _wrap(_reduce(-(a * logp).sum(axis=1), denom, reduction, shape).astype(z.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = ctx.a
+        local = xp.exp(ctx.logp) * a.sum(axis=1, keepdims=True) - a
+        local *= _grad_scale(grad.data, ctx.denom, ctx.reduction)
+        return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
+
+
+class _NLL(Function):
+    """Weighted negative log-likelihood of log-probabilities; backward -a, scaled."""
+
+    @staticmethod
+    def forward(ctx, input, a, denom, reduction, shape):
+        ctx.a, ctx.denom, ctx.reduction, ctx.x_shape = a, denom, reduction, input.data.shape
+        per_row = -(a * _rows(input.data)).sum(axis=1)
+        return _wrap(_reduce(per_row, denom, reduction, shape).astype(input.data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        local = -ctx.a * _grad_scale(grad.data, ctx.denom, ctx.reduction)
+        return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
+
+
+def cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+    ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy between logits ``input`` (N, C[, d1...]) and class-index (or probability)
+    ``target``: mean_i of -w_{t_i} log softmax(x_i)[t_i], with PyTorch's weighted mean,
+    ``ignore_index`` and ``label_smoothing``.
+
+    Example:
+        >>> F.cross_entropy(genesis.tensor([[0.0, 0.0]]), genesis.tensor([1]))
+        tensor(0.6931)
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    a, denom, shape = _target_weights(input, target, weight, ignore_index, label_smoothing)
+    return _CrossEntropy.apply(input, a, denom, reduction, shape)
+
+
+def nll_loss(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+    ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``:
+    -sum_i w_{t_i} x_i[t_i] / sum_i w_{t_i} for 'mean'.
+
+    Example:
+        >>> F.nll_loss(genesis.tensor([[-1.0, -2.0]]), genesis.tensor([1]))
+        tensor(2.)
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if isinstance(target, Tensor) and target.data.dtype.kind == "f":
+        raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.data.dtype}")
+    a, denom, shape = _target_weights(input, target, weight, ignore_index, 0.0)
+    return _NLL.apply(input, a, denom, reduction, shape)
+
+
+def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    _check_tensor("input", input)
+    _check_tensor("target", target)
+    diff = input - target
+    loss = diff * diff if name == "mse_loss" else diff.abs()
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Mean squared error mean((x - y)^2) (or 'sum'/'none').
+
+    Example:
+        >>> F.mse_loss(genesis.tensor([1.0, 3.0]), genesis.tensor([0.0, 0.0]))
+        tensor(5.)
+    """
+    return _elementwise_loss("mse_loss", input, target, _resolve_reduction(size_average, reduce, reduction))
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """Mean absolute error mean(|x - y|) (or 'sum'/'none').
+
+    Example:
+        >>> F.l1_loss(genesis.tensor([1.0, -3.0]), genesis.tensor([0.0, 0.0]))
+        tensor(2.)
+    """
+    return _elementwise_loss("l1_loss", input, target, _resolve_reduction(size_average, reduce, reduction))
+
+
+class _BCEWithLogits(Function):
+    """Elementwise w * ((1 - y) x + (1 + (p - 1) y) softplus(-x)) with closed-form gradients."""
+
+    @staticmethod
+    def forward(ctx, x, y, w, pw):
+        xd, yd = x.data, y.data
+        softplus_neg = xp.logaddexp(0.0, -xd)  # log(1 + exp(-x)) without overflow
+        log_weight = 1.0 if pw is None else (pw.data - 1.0) * yd + 1.0
+        unweighted = (1.0 - yd) * xd + log_weight * softplus_neg
+        ctx.saved = (xd, yd, softplus_neg, log_weight, w, pw, unweighted)
+        out = unweighted if w is None else unweighted * w.data
+        return _wrap(out.astype(xd.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        xd, yd, softplus_neg, log_weight, w, pw, unweighted = ctx.saved
+        g = grad.data if w is None else grad.data * w.data
+        need = ctx.needs_input_grad
+        grads = [None, None, None, None]
+        if need[0]:
+            sigmoid_neg = xp.exp(-xp.logaddexp(0.0, xd))
+            grads[0] = unbroadcast(g * ((1.0 - yd) - log_weight * sigmoid_neg), xd.shape)
+        if need[1]:
+            slope = -xd if pw is None else -xd + (pw.data - 1.0) * softplus_neg
+            grads[1] = unbroadcast(g * slope, yd.shape)
+        if need[2]:
+            grads[2] = unbroadcast(grad.data * unweighted, w.data.shape)
+        if need[3]:
+            grads[3] = unbroadcast(g * yd * softplus_neg, pw.data.shape)
+        return tuple(None if v is None else _wrap(v) for v in grads)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+    reduce: Any = None, reduction: str = "mean", pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid + binary cross-entropy, stable: -w [p y log s(x) + (1 - y) log(1 - s(x))], with
+    ``pos_weight`` p weighting the positive term.
+
+    Example:
+        >>> F.binary_cross_entropy_with_logits(genesis.tensor([0.0]), genesis.tensor([1.0]))
+        tensor(0.6931)
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    _check_tensor("input", input)
+    _check_tensor("target", target)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
+    if target.data.dtype.kind != "f":
+        raise TypeError(f"binary_cross_entropy_with_logits: target must be a float tensor of 0/1 "
+                        f"labels or probabilities, got dtype {target.data.dtype}")
+    for name, extra in (("weight", weight), ("pos_weight", pos_weight)):
+        if extra is not None:
+            _check_tensor(name, extra)
+            try:
+                xp.broadcast_shapes(extra.data.shape, input.data.shape)
+            except ValueError:
+                raise ValueError(f"{name} of shape {tuple(extra.shape)} does not broadcast to input "
+                                 f"shape {tuple(input.shape)}") from None
+    loss = _BCEWithLogits.apply(input, target, weight, pos_weight)
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+# ---------------------------------------------------------------------------------- modules
+class _Loss(Module):
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = _resolve_reduction(size_average, reduce, reduction)
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if weight is not None:
+            _check_tensor("weight", weight)
+        self.register_buffer("weight", weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Module form of :func:`cross_entropy` (logits in, class indices as targets).
+
+    Example:
+        >>> nn.CrossEntropyLoss()(genesis.tensor([[2.0, 0.0]]), genesis.tensor([0]))
+        tensor(0.1269)
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Module form of :func:`nll_loss` (log-probabilities in, e.g. after ``LogSoftmax``)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """Module form of :func:`mse_loss`: mean((x - y)^2)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Module form of :func:`l1_loss`: mean(|x - y|)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return l1_loss(input, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Module form of :func:`binary_cross_entropy_with_logits` (``weight`` and ``pos_weight`` buffers)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                pos_weight=self.pos_weight)
+
+
+__all__ = [
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
+    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+]
