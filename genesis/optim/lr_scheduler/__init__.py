@@ -5,8 +5,13 @@ One module per family: ``base`` (the protocol), ``multiplicative`` (lambda-drive
 ``cyclic`` (CyclicLR, OneCycleLR), ``composite`` (SequentialLR, ChainedScheduler) and
 ``plateau`` (ReduceLROnPlateau).  The formulas themselves live in ``genesis.optim.schedules``.
 """
+from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from .base import LRList, LRScheduler, _LRScheduler
+from .composite import ChainedScheduler, SequentialLR
+from .cyclic import CyclicLR, OneCycleLR
 from .multiplicative import LambdaLR, MultiplicativeLR
+from .plateau import ReduceLROnPlateau
+from .step import ConstantLR, ExponentialLR, LinearLR, MultiStepLR, PolynomialLR, StepLR
 
 __all__ = [
     "LRList",
@@ -14,4 +19,17 @@ __all__ = [
     "_LRScheduler",
     "LambdaLR",
     "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
 ]

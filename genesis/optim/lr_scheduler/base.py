@@ -16,7 +16,9 @@ PyTorch optimizers alike.
 """
 from __future__ import annotations
 
+import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -102,6 +104,29 @@ def check_int(name: str, value: Any, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> None:
+    """Raise ``ValueError`` unless ``value`` is a finite real number with ``ok(value)`` true."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+        or not ok(value)
+    ):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def call_vectorised(fn: Callable, values: np.ndarray) -> np.ndarray:
+    """``fn`` at every entry of ``values`` as float64: one call on the whole array when ``fn``
+    accepts arrays (the Hugging Face lambdas do), else a Python loop over the entries."""
+    try:
+        out = fn(values)
+        if isinstance(out, np.ndarray) and out.shape == values.shape:
+            return out.astype(np.float64)
+    except Exception:  # plain Python lambdas (math.cos, if/else) reject arrays: loop instead
+        pass
+    return np.array([fn(v.item()) for v in values.reshape(-1)], dtype=np.float64).reshape(values.shape)
 
 
 def check_last_epoch(last_epoch: Any) -> None:
@@ -225,6 +250,41 @@ class LRScheduler:
         """
         raise NotImplementedError(f"{type(self).__name__} has no closed-form curve")
 
+    def _entry_curve(self, offsets: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Rates ``offsets`` steps after SequentialLR hands over to this scheduler.
+
+        SequentialLR enters a scheduler with ``_update_lr(0)``; for most that restarts the
+        standalone curve.  ``previous`` holds the rates just before the hand-over.
+        """
+        return self._lr_curve(offsets)
+
+    def _step_map(self, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(a, b)`` with ``lr_new = a * lr_old + b``: the step to each epoch (0 = initial step).
+
+        Used by ChainedScheduler to compose its children on one optimizer without stepping.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot be composed in a preview")
+
+    def _grid(self, epochs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``epochs`` as an int64 column and ``base_lrs`` as a float64 row, for the closed forms."""
+        epochs = np.asarray(epochs)
+        if epochs.size and (not np.issubdtype(epochs.dtype, np.integer) or epochs.min() < 0):
+            if not np.all(np.equal(np.mod(epochs, 1), 0)) or epochs.min() < 0:
+                raise ValueError(f"epochs must be ints >= 0, got {epochs.min()!r} among them")
+        epochs = epochs.astype(np.int64).reshape(-1, 1)
+        return epochs, np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
+
+    def _ratio_map(self, epochs: Any, ratio: Callable[[np.ndarray], np.ndarray]):
+        """``_step_map`` of a purely multiplicative recursion: ``a = ratio(epochs)``, ``b = 0``."""
+        column, base = self._grid(epochs)
+        a = np.broadcast_to(np.asarray(ratio(column), dtype=np.float64), (len(column), base.shape[1]))
+        return a.copy(), np.zeros_like(a)
+
+    def _value_map(self, epochs: Any):
+        """``_step_map`` of a scheduler that overwrites the rate: ``a = 0``, ``b = curve``."""
+        values = self._lr_curve(epochs)
+        return np.zeros_like(values), values
+
     # --- state ----------------------------------------------------------------------------------
 
     def _state_names(self) -> tuple[str, ...]:
@@ -232,15 +292,20 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer."""
-        return {name: _plain(getattr(self, name)) for name in self._state_names()}
+        return {name: _plain(self._save_value(name)) for name in self._state_names()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()``; also writes the saved rates back into the optimizer."""
         self._check_state(state_dict)
         for name in self._state_names():
-            value = state_dict[name]
-            setattr(self, name, list(value) if isinstance(value, list) else value)
+            self._load_value(name, state_dict[name])
         self._restore_optimizer()
+
+    def _save_value(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def _load_value(self, name: str, value: Any) -> None:
+        setattr(self, name, _copy_plain(value))
 
     def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
         """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
@@ -283,6 +348,15 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         return value.item()
+    return value
+
+
+def _copy_plain(value: Any) -> Any:
+    """A copy of loaded plain data, so later steps never mutate the caller's dict."""
+    if isinstance(value, list):
+        return [_copy_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy_plain(v) for k, v in value.items()}
     return value
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import LRScheduler, _plain, check_optimizer, lambda_state
+from .base import LRScheduler, _copy_plain, call_vectorised, check_optimizer, lambda_state
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -52,16 +52,8 @@ def _checked(fn: Callable, epoch: int) -> float:
 
 
 def _factor_curve(fn: Callable, epochs: np.ndarray) -> np.ndarray:
-    """``fn`` at every epoch as float64: one vectorised call when ``fn`` accepts arrays."""
-    values = None
-    try:
-        out = fn(epochs)
-        if isinstance(out, np.ndarray) and out.shape == epochs.shape:
-            values = out.astype(np.float64)
-    except Exception:  # plain Python lambdas (math.cos, if/else) reject arrays: loop instead
-        values = None
-    if values is None:
-        values = np.array([fn(int(e)) for e in epochs], dtype=np.float64)
+    """``fn`` at every epoch as float64 (one vectorised call when it accepts arrays), checked."""
+    values = call_vectorised(fn, epochs)
     bad = ~((values >= 0.0) & np.isfinite(values))
     if bad.any():
         first = int(np.argmax(bad))
@@ -81,28 +73,22 @@ class _LambdaScheduler(LRScheduler):
 
     _state_keys = ("lr_lambdas",)
 
-    def state_dict(self) -> dict[str, Any]:
-        """Plain-data state; a plain function is recorded as None, a callable object by its attributes."""
-        state = {name: _plain(getattr(self, name)) for name in self._base_state_keys}
-        state["lr_lambdas"] = [_plain(lambda_state(fn)) for fn in self.lr_lambdas]
-        return state
+    def _save_value(self, name: str) -> Any:
+        if name == "lr_lambdas":  # functions are not data: None, callable objects by attributes
+            return [lambda_state(fn) for fn in self.lr_lambdas]
+        return super()._save_value(name)
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the state; saved attributes of callable objects are written back into them."""
-        self._check_state(state_dict)
-        saved = state_dict["lr_lambdas"]
-        if not isinstance(saved, list) or len(saved) != len(self.lr_lambdas):
+    def _load_value(self, name: str, value: Any) -> None:
+        if name != "lr_lambdas":
+            return super()._load_value(name, value)
+        if not isinstance(value, list) or len(value) != len(self.lr_lambdas):
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: lr_lambdas must be a list of "
-                f"{len(self.lr_lambdas)} entries, got {saved!r}"
+                f"{len(self.lr_lambdas)} entries (None or a dict of attributes), got {value!r}"
             )
-        for name in self._base_state_keys:
-            value = state_dict[name]
-            setattr(self, name, list(value) if isinstance(value, list) else value)
-        for fn, attributes in zip(self.lr_lambdas, saved):
+        for fn, attributes in zip(self.lr_lambdas, value):
             if attributes is not None:
-                fn.__dict__.update(attributes)
-        self._restore_optimizer()
+                fn.__dict__.update(_copy_plain(attributes))
 
 
 class LambdaLR(_LambdaScheduler):
@@ -142,6 +128,9 @@ class LambdaLR(_LambdaScheduler):
         columns = [base * _factor_curve(fn, epochs) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
         return np.stack(columns, axis=1) if columns else np.zeros((len(epochs), 0))
 
+    def _step_map(self, epochs):
+        return self._value_map(epochs)
+
 
 class MultiplicativeLR(_LambdaScheduler):
     """Multiply each group's current rate by ``lr_lambda(epoch)`` at every step (chainable).
@@ -176,6 +165,19 @@ class MultiplicativeLR(_LambdaScheduler):
     def _step_factors(self, epochs: np.ndarray) -> np.ndarray:
         """``lr_lambda(e)`` per group at each epoch: the ratio a step to ``e`` applies."""
         return np.stack([_factor_curve(fn, epochs) for fn in self.lr_lambdas], axis=1)
+
+    def _step_map(self, epochs):
+        epochs = _check_epochs(epochs)
+        a = self._step_factors(np.maximum(epochs, 1))
+        a[epochs == 0] = 1.0  # the initial step leaves the rates alone
+        return a, np.zeros_like(a)
+
+    def _entry_curve(self, offsets, previous):
+        # SequentialLR enters with _update_lr(0): the running rate times lr_lambda(0), then on.
+        offsets = _check_epochs(offsets)
+        steps = np.arange(0, int(offsets.max()) + 1 if offsets.size else 1, dtype=np.int64)
+        products = np.cumprod(self._step_factors(steps), axis=0)
+        return np.asarray(previous, dtype=np.float64) * products[offsets]
 
     def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
         epochs = _check_epochs(epochs)

@@ -1,0 +1,345 @@
+"""Per-batch cyclical schedules that also cycle momentum: ``CyclicLR`` and ``OneCycleLR``.
+
+Both compute the rate from the batch index alone (not chainable) and, with
+``cycle_momentum=True``, write the inverse cycle into ``group["momentum"]`` (SGD) or into
+``group["betas"][0]`` (Adam-style optimizers, detected by a ``betas`` option).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import schedules
+from .base import (
+    LRScheduler,
+    _copy_plain,
+    call_vectorised,
+    check_int,
+    check_optimizer,
+    check_real,
+    format_param,
+    lambda_state,
+)
+
+__all__ = ["CyclicLR", "OneCycleLR"]
+
+
+def _uses_betas(optimizer: Any) -> bool:
+    """Whether the optimizer keeps its momentum as ``betas[0]``; raises if it has neither."""
+    options = getattr(optimizer, "defaults", None)
+    if not isinstance(options, dict):
+        options = optimizer.param_groups[0]
+    if "momentum" not in options and "betas" not in options:
+        raise ValueError(
+            "cycle_momentum=True needs an optimizer with a 'momentum' or 'betas' option, "
+            f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
+        )
+    return "betas" in options
+
+
+class _MomentumCycler(LRScheduler):
+    """Writing cycled momenta into the groups, and restoring them with the state."""
+
+    cycle_momentum = False
+    use_beta1 = False
+
+    def _setup_momentum(self, optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch):
+        self.cycle_momentum = bool(cycle_momentum)
+        self.use_beta1 = False
+        self.base_momentums = self.max_momentums = None
+        if not self.cycle_momentum:
+            return
+        self.use_beta1 = _uses_betas(optimizer)
+        self.base_momentums = format_param("base_momentum", optimizer, base_momentum)
+        self.max_momentums = format_param("max_momentum", optimizer, max_momentum)
+        if last_epoch == -1:
+            for top, bottom, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
+                self._set_momentum(group, top)
+                group["max_momentum"] = top
+                group["base_momentum"] = bottom
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _momentum_curve(self, epochs: Any) -> np.ndarray:
+        """Momentum (or ``betas[0]``) per group at ``epochs``; shape ``(len(epochs), groups)``."""
+        raise NotImplementedError
+
+    def _restore_optimizer(self) -> None:
+        super()._restore_optimizer()
+        if self.cycle_momentum:
+            momenta = self._momentum_curve([self.last_epoch])[0]
+            for group, value in zip(self.optimizer.param_groups, momenta):
+                self._set_momentum(group, float(value))
+
+
+class CyclicLR(_MomentumCycler):
+    """Cycle the rate between ``base_lr`` and ``max_lr`` (Smith's cyclical learning rates).
+
+    ``lr = base_lr + (max_lr - base_lr) * height(step) * scale_fn(cycle or step)`` where
+    ``height`` rises 0→1 over ``step_size_up`` batches and falls back over ``step_size_down``.
+    Modes: ``triangular`` (scale 1), ``triangular2`` (halved each cycle), ``exp_range``
+    (``gamma ** step``), or a custom ``scale_fn``.  Step it after every batch.
+
+    Example:
+        >>> class Opt: param_groups = [{"lr": 0.1, "momentum": 0.9}]; defaults = {"momentum": 0.9}
+        >>> s = CyclicLR(Opt(), base_lr=0.01, max_lr=0.1, step_size_up=2)
+        >>> [s.step() or round(s.get_last_lr()[0], 6) for _ in range(4)]
+        [0.055, 0.1, 0.055, 0.01]
+    """
+
+    _state_keys = (
+        "max_lrs", "total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
+        "use_beta1", "base_momentums", "max_momentums", "_scale_fn_custom",
+    )
+
+    def __init__(
+        self,
+        optimizer: Any,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+        verbose: bool = False,
+    ) -> None:
+        check_optimizer(optimizer)
+        base_lrs = format_param("base_lr", optimizer, base_lr)
+        self.max_lrs = format_param("max_lr", optimizer, max_lr)
+        check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
+        if step_size_down is not None:
+            check_real("step_size_down", step_size_down, "a number > 0 or None", lambda v: v > 0)
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(
+                f"mode must be 'triangular', 'triangular2' or 'exp_range' (or give scale_fn), got {mode!r}"
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"scale_fn must be callable or None, got {type(scale_fn).__name__}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.mode = mode
+        self.gamma = gamma
+        self.scale_mode = scale_mode
+        self._scale_fn_custom = scale_fn
+        self._init_scale_fn()
+        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
+        # As in PyTorch, the initial step runs with base_lrs read from group["initial_lr"];
+        # the given base_lr takes over from the first step on.
+        super().__init__(optimizer, last_epoch, verbose)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        if self._scale_fn_custom is not None:
+            self._scale = self._scale_fn_custom
+        else:
+            self._scale, self.scale_mode = schedules.cyclic_scale(self.mode, self.gamma)
+
+    def scale_fn(self, x: float) -> float:
+        """The scaling policy at ``x`` (the cycle number or the batch index)."""
+        return self._scale(x)
+
+    def _position(self) -> tuple[float, float]:
+        """``(height, scale)`` at ``last_epoch``: triangle height 0..1 and the policy's scale."""
+        epoch = self.last_epoch
+        cycle = math.floor(1 + epoch / self.total_size)
+        x = 1.0 + epoch / self.total_size - cycle
+        ratio = self.step_ratio
+        height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        return height, self._scale(cycle if self.scale_mode == "cycle" else epoch)
+
+    def get_lr(self) -> list[float]:
+        """The cyclic rates at ``last_epoch``; also writes the cycled momenta into the groups."""
+        height, scale = self._position()
+        lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(group, top - (top - bottom) * height * scale)
+        return lrs
+
+    def _curve_args(self):
+        up = self.step_ratio * self.total_size
+        return up, self.total_size - up, self._vector_scale, self.scale_mode
+
+    def _vector_scale(self, x: np.ndarray) -> np.ndarray:
+        return call_vectorised(self._scale, x)
+
+    def _lr_curve(self, epochs: Any) -> np.ndarray:
+        column, _ = self._grid(epochs)
+        base = np.asarray(self.base_lrs, dtype=np.float64)
+        return schedules.cyclic_lr(column, base, np.asarray(self.max_lrs, dtype=np.float64), *self._curve_args())
+
+    def _momentum_curve(self, epochs: Any) -> np.ndarray:
+        if not self.cycle_momentum:
+            raise ValueError("this CyclicLR was built with cycle_momentum=False: it has no momentum curve")
+        column, _ = self._grid(epochs)
+        bottom = np.asarray(self.base_momentums, dtype=np.float64)
+        return schedules.cyclic_momentum(column, bottom, np.asarray(self.max_momentums, dtype=np.float64), *self._curve_args())
+
+    def _step_map(self, epochs):
+        return self._value_map(epochs)
+
+    def _save_value(self, name: str) -> Any:
+        if name == "_scale_fn_custom":  # None for a function, the attributes of a callable object
+            fn = self._scale_fn_custom
+            return None if fn is None else lambda_state(fn)
+        return super()._save_value(name)
+
+    def _load_value(self, name: str, value: Any) -> None:
+        if name != "_scale_fn_custom":
+            return super()._load_value(name, value)
+        if value is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(_copy_plain(value))
+
+    def _restore_optimizer(self) -> None:
+        self._init_scale_fn()  # mode/gamma may have changed with the loaded state
+        super()._restore_optimizer()
+
+
+class OneCycleLR(_MomentumCycler):
+    """The 1cycle policy: warm up to ``max_lr``, then anneal far below the starting rate.
+
+    Starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of
+    ``total_steps`` (or ``epochs * steps_per_epoch``), ends at
+    ``max_lr / div_factor / final_div_factor``; cosine or linear annealing; ``three_phase``
+    mirrors the warmup before the final decay.  Momentum moves the other way.  Step it after
+    every batch; stepping past ``total_steps`` raises.
+
+    Example:
+        >>> class Opt: param_groups = [{"lr": 0.1, "momentum": 0.9}]; defaults = {"momentum": 0.9}
+        >>> s = OneCycleLR(Opt(), max_lr=1.0, total_steps=10)
+        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6) for _ in range(2)]
+        [0.04, 0.52, 1.0]
+    """
+
+    _state_keys = ("total_steps", "_schedule_phases", "anneal_strategy", "cycle_momentum", "use_beta1")
+
+    def __init__(
+        self,
+        optimizer: Any,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+        verbose: bool = False,
+    ) -> None:
+        check_optimizer(optimizer)
+        if total_steps is not None:
+            check_int("total_steps", total_steps, 1)
+            self.total_steps = int(total_steps)
+        elif epochs is not None and steps_per_epoch is not None:
+            check_int("epochs", epochs, 1)
+            check_int("steps_per_epoch", steps_per_epoch, 1)
+            self.total_steps = int(epochs) * int(steps_per_epoch)
+        else:
+            raise ValueError(
+                "OneCycleLR needs total_steps, or both epochs and steps_per_epoch "
+                f"(got total_steps={total_steps}, epochs={epochs}, steps_per_epoch={steps_per_epoch})"
+            )
+        check_real("pct_start", pct_start, "a number in [0, 1]", lambda p: 0 <= p <= 1)
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        check_real("div_factor", div_factor, "a finite number > 0", lambda v: v > 0)
+        check_real("final_div_factor", final_div_factor, "a finite number > 0", lambda v: v > 0)
+        self._schedule_phases = [list(p) for p in schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)]
+        self.anneal_strategy = anneal_strategy
+        max_lrs = format_param("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for top, group in zip(max_lrs, optimizer.param_groups):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        target = self.last_epoch + 1 if epoch is None else epoch
+        self._check_step(target)
+        super()._update_lr(epoch)
+
+    def _check_step(self, step: int) -> None:
+        if step > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR was built for total_steps={self.total_steps} steps, asked for step "
+                f"{step}: build it with a larger total_steps (or epochs * steps_per_epoch)"
+            )
+
+    def _phase(self, step: float) -> tuple[list, float]:
+        """The phase holding ``step`` and the fraction of it done."""
+        start = 0.0
+        last = len(self._schedule_phases) - 1
+        for index, phase in enumerate(self._schedule_phases):
+            end = phase[0]
+            if step <= end or index == last:
+                if end == start:
+                    raise ValueError(
+                        f"OneCycleLR phase {index} is empty (total_steps={self.total_steps}): "
+                        "choose pct_start so that every phase spans at least one step"
+                    )
+                return phase, (step - start) / (end - start)
+            start = end
+        raise AssertionError("unreachable: the last phase takes every step")
+
+    def get_lr(self) -> list[float]:
+        """The 1cycle rates at ``last_epoch``; also writes the cycled momenta into the groups."""
+        phase, pct = self._phase(self.last_epoch)
+        _, first, last, first_m, last_m = phase
+        strategy = self.anneal_strategy
+        lrs = []
+        for group in self.optimizer.param_groups:
+            lrs.append(schedules.anneal(group[first], group[last], pct, strategy, math.cos))
+            if self.cycle_momentum:
+                self._set_momentum(group, schedules.anneal(group[first_m], group[last_m], pct, strategy, math.cos))
+        return lrs
+
+    def _endpoints(self, momentum: bool) -> dict[str, np.ndarray]:
+        names = ("max_momentum", "base_momentum") if momentum else ("initial_lr", "max_lr", "min_lr")
+        groups = self.optimizer.param_groups
+        return {name: np.asarray([g[name] for g in groups], dtype=np.float64) for name in names}
+
+    def _curve(self, epochs: Any, momentum: bool) -> np.ndarray:
+        column, _ = self._grid(epochs)
+        if column.size:
+            self._check_step(int(column.max()))
+        phases = [tuple(p) for p in self._schedule_phases]
+        return schedules.one_cycle(column, self._endpoints(momentum), phases, self.anneal_strategy, momentum=momentum)
+
+    def _lr_curve(self, epochs: Any) -> np.ndarray:
+        return self._curve(epochs, momentum=False)
+
+    def _momentum_curve(self, epochs: Any) -> np.ndarray:
+        if not self.cycle_momentum:
+            raise ValueError("this OneCycleLR was built with cycle_momentum=False: it has no momentum curve")
+        return self._curve(epochs, momentum=True)
+
+    def _step_map(self, epochs):
+        return self._value_map(epochs)

@@ -1,0 +1,155 @@
+"""``ReduceLROnPlateau``: cut the rate when a monitored metric stops improving."""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_int, check_optimizer, check_real, format_param
+
+__all__ = ["ReduceLROnPlateau"]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the rates by ``factor`` after ``patience`` epochs without improvement.
+
+    ``step(metric)`` once per epoch.  An epoch improves when the metric beats the best so far by
+    ``threshold`` (``rel``: ``best * (1 - threshold)`` in ``min`` mode, ``best * (1 + threshold)``
+    in ``max`` mode; ``abs``: ``best -/+ threshold``).  After a cut, ``cooldown`` epochs pass
+    before bad epochs count again; rates never go below ``min_lr`` and cuts smaller than ``eps``
+    are skipped.
+
+    Example:
+        >>> class Opt: param_groups = [{"lr": 1.0}]
+        >>> s = ReduceLROnPlateau(Opt(), factor=0.5, patience=1)
+        >>> for loss in [1.0, 0.9, 0.9, 0.9, 0.9, 0.9]: s.step(loss)
+        >>> s.get_last_lr()
+        [0.25]
+    """
+
+    _base_state_keys = ("last_epoch", "_last_lr", "verbose")
+    _state_keys = (
+        "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lrs",
+        "default_min_lr", "eps", "best", "mode_worse", "num_bad_epochs", "cooldown_counter",
+    )
+
+    def __init__(
+        self,
+        optimizer: Any,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: list[float] | float = 0,
+        eps: float = 1e-8,
+        verbose: bool = False,
+    ) -> None:
+        groups = check_optimizer(optimizer)
+        check_real("factor", factor, "a number in [0, 1)", lambda f: 0 <= f < 1)
+        check_int("patience", patience, 0)
+        check_int("cooldown", cooldown, 0)
+        check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
+        self._check_modes(mode, threshold, threshold_mode)
+        self.optimizer = optimizer
+        self.verbose = bool(verbose)
+        self.factor = factor
+        if isinstance(min_lr, (list, tuple)):
+            self.min_lrs = format_param("min_lr", optimizer, min_lr)
+            self.default_min_lr = None
+        else:
+            self.min_lrs = [min_lr] * len(groups)
+            self.default_min_lr = min_lr
+        for value in self.min_lrs:
+            check_real("min_lr", value, "a finite number >= 0 (or a list of them)", lambda v: v >= 0)
+        self.patience = int(patience)
+        self.cooldown = int(cooldown)
+        self.eps = eps
+        self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in groups]
+        self._reset()
+
+    @staticmethod
+    def _check_modes(mode: Any, threshold: Any, threshold_mode: Any) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        check_real("threshold", threshold, "a finite number >= 0", lambda v: v >= 0)
+
+    def _reset(self) -> None:
+        """Forget the best value and the bad-epoch and cooldown counters."""
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self) -> bool:
+        """Whether bad epochs are being ignored after a recent cut."""
+        return self.cooldown_counter > 0
+
+    def is_better(self, current: float, best: float) -> bool:
+        """Whether ``current`` improves on ``best`` by more than the threshold."""
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                return current < best * (1.0 - self.threshold)
+            return current < best - self.threshold
+        if self.threshold_mode == "rel":
+            return current > best * (self.threshold + 1.0)
+        return current > best + self.threshold
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's metric (a number or a 0-d tensor) and cut the rates if it stalls."""
+        current = float(metrics)
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self.last_epoch = epoch
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr(epoch)
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _reduce_lr(self, epoch: int) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise ValueError(
+                    f"ReduceLROnPlateau was built with {len(self.min_lrs)} min_lr values but the "
+                    f"optimizer now has {len(groups)} param groups; set scheduler.min_lrs to match"
+                )
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for index, group in enumerate(groups):
+            old = float(group["lr"])
+            new = max(old * self.factor, self.min_lrs[index])
+            if old - new > self.eps:
+                group["lr"] = new
+                if self.verbose:
+                    print(f"Epoch {epoch}: reducing learning rate of group {index} to {new:.4e}.")
+
+    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
+        super()._check_state(state_dict, ignore)
+        self._check_modes(state_dict["mode"], state_dict["threshold"], state_dict["threshold_mode"])
+
+    def _restore_optimizer(self) -> None:
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+            group["lr"] = lr
+
+    def _lr_curve(self, epochs: Any):
+        raise ValueError(
+            "ReduceLROnPlateau has no curve to preview: its rates depend on the metrics passed "
+            "to step(), which are not known in advance"
+        )
