@@ -116,7 +116,8 @@ def _target_weights(
 
 def _reduce(per_row: Any, denom: Any, reduction: str, shape: tuple) -> Any:
     if reduction == "mean":
-        return xp.asarray(per_row.sum() / denom)
+        with xp.errstate(invalid="ignore", divide="ignore"):  # all rows ignored: NaN, as PyTorch
+            return xp.asarray(per_row.sum() / denom)
     if reduction == "sum":
         return xp.asarray(per_row.sum())
     return per_row.reshape(shape)
@@ -126,7 +127,10 @@ def _grad_scale(g: Any, denom: Any, reduction: str) -> Any:
     """The incoming gradient as a column to multiply each row's local gradient by."""
     if reduction == "none":
         return g.reshape(-1, 1)
-    return g / denom if reduction == "mean" else g
+    if reduction == "mean":
+        # denom == 0 only when every row has zero weight (all ignored); their gradient is 0.
+        return g / denom if denom else g * 0
+    return g
 
 
 class _CrossEntropy(Function):
@@ -232,35 +236,33 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
 
 
 class _BCEWithLogits(Function):
-    """Elementwise w * ((1 - y) x + (1 + (p - 1) y) softplus(-x)) with closed-form gradients."""
+    """Elementwise w * ((1 - y) x + (1 + (p - 1) y) softplus(-x)); like PyTorch, differentiable
+    in the logits x and the target y only (``weight`` w and ``pos_weight`` p are constants)."""
 
     @staticmethod
     def forward(ctx, x, y, w, pw):
         xd, yd = x.data, y.data
         softplus_neg = xp.logaddexp(0.0, -xd)  # log(1 + exp(-x)) without overflow
         log_weight = 1.0 if pw is None else (pw.data - 1.0) * yd + 1.0
-        unweighted = (1.0 - yd) * xd + log_weight * softplus_neg
-        ctx.saved = (xd, yd, softplus_neg, log_weight, w, pw, unweighted)
-        out = unweighted if w is None else unweighted * w.data
+        out = (1.0 - yd) * xd + log_weight * softplus_neg
+        if w is not None:
+            out = out * w.data
+        ctx.saved = (xd, yd, softplus_neg, log_weight, w, pw)
         return _wrap(out.astype(xd.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
-        xd, yd, softplus_neg, log_weight, w, pw, unweighted = ctx.saved
+        xd, yd, softplus_neg, log_weight, w, pw = ctx.saved
         g = grad.data if w is None else grad.data * w.data
-        need = ctx.needs_input_grad
-        grads = [None, None, None, None]
-        if need[0]:
+        need_x, need_y = ctx.needs_input_grad[:2]
+        gx = gy = None
+        if need_x:
             sigmoid_neg = xp.exp(-xp.logaddexp(0.0, xd))
-            grads[0] = unbroadcast(g * ((1.0 - yd) - log_weight * sigmoid_neg), xd.shape)
-        if need[1]:
+            gx = _wrap(unbroadcast(g * ((1.0 - yd) - log_weight * sigmoid_neg), xd.shape))
+        if need_y:
             slope = -xd if pw is None else -xd + (pw.data - 1.0) * softplus_neg
-            grads[1] = unbroadcast(g * slope, yd.shape)
-        if need[2]:
-            grads[2] = unbroadcast(grad.data * unweighted, w.data.shape)
-        if need[3]:
-            grads[3] = unbroadcast(g * yd * softplus_neg, pw.data.shape)
-        return tuple(None if v is None else _wrap(v) for v in grads)
+            gy = _wrap(unbroadcast(g * slope, yd.shape))
+        return gx, gy, None, None
 
 
 def binary_cross_entropy_with_logits(
