@@ -260,3 +260,12 @@ def test_mmap_load_is_read_only_and_equal(path):
     regular = load_checkpoint(path)
     assert regular["w"].flags.writeable
     regular["w"][0, 0] = 5.0  # loaded arrays are the caller's to change
+
+
+@pytest.mark.parametrize("module", ["genesis.checkpoint.api", "genesis.checkpoint.tree"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

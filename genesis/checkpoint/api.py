@@ -59,7 +59,8 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
     if os.path.isdir(target):
         raise IsADirectoryError(21, "cannot save checkpoint: the path is a directory", target)
     temp = os.path.join(directory, f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o666)
     try:
         with open(fd, "wb") as file:
             fileformat.write_checkpoint(file, head, ordered)
@@ -184,8 +185,10 @@ def _read_data(file: Any, filename: str, header: fileformat.Header, mmap: bool,
     try:
         if mmap:
             # plain ndarray views of the map: memmap instances would leak into every result
-            data = np.asarray(np.memmap(filename, np.uint8, "r", offset=start, shape=(size,))) if size \
+            # of the open file, not its name: a save may have replaced the name since
+            data = np.asarray(np.memmap(file, np.uint8, "r", offset=start, shape=(size,))) if size \
                 else np.empty(0, np.uint8)
+            data.flags.writeable = False
             if stored is not None:
                 hasher.feed(memoryview(data))
         else:
@@ -215,7 +218,7 @@ def _parse_tree(text: str) -> Any:
 
 
 def _explain(file: Any, filename: str, size: int, problem: str) -> str:
-    """Replace a structural complaint by the real story for pickles, zips and .npy files."""
+    """``problem``, or the real story for empty files, pickles, zips and .npy files."""
     if size == 0:
         return "the file is empty"
     file.seek(0)
@@ -227,7 +230,7 @@ def _explain(file: Any, filename: str, size: int, problem: str) -> str:
                 f"genesis checkpoint convert {filename} {stem}.safetensors")
     if kind == "npy":
         return "it is a NumPy .npy file; load it with numpy.load"
-    return f"not a Genesis checkpoint or safetensors file: {problem}"
+    return problem
 
 
 def _fspath(path: Any, argument: str) -> str:

@@ -137,11 +137,14 @@ def build_head(tree: Any, arrays: list[tuple[str, np.ndarray]]) -> tuple[bytes, 
     }
     header = json.dumps({"__metadata__": metadata, **entries}, separators=(",", ":")).encode()
     header += b" " * (-(8 + len(header)) % 8)
+    if len(header) > MAX_HEADER_BYTES:
+        raise ValueError(f"the checkpoint's tree and tensor index take {len(header)} bytes of JSON, over "
+                         f"the safetensors limit of {MAX_HEADER_BYTES}; store large data as arrays")
     return len(header).to_bytes(8, "little") + header, [arrays[i][1] for i in order]
 
 
 def write_checkpoint(file: BinaryIO, head: bytes, arrays: list[np.ndarray]) -> None:
-    """Write ``head`` and ``arrays``' bytes to ``file``, then patch the checksum into the header.
+    """Write ``head`` and ``arrays``' bytes to the seekable ``file``, then patch in the checksum.
 
     Our own writer rather than ``safetensors.numpy.save_file``: the checksum sits in the
     header, before the data it covers, so that writer would need the whole data hashed before
@@ -161,8 +164,9 @@ def write_checkpoint(file: BinaryIO, head: bytes, arrays: list[np.ndarray]) -> N
     finally:
         if pool is not None:
             pool.shutdown()
+    file.seek(DIGEST_OFFSET)
+    file.write(digest.encode())
     file.flush()
-    os.pwrite(file.fileno(), digest.encode(), DIGEST_OFFSET)
 
 
 # ---------------------------------------------------------------- reading

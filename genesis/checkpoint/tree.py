@@ -257,7 +257,10 @@ class _Decoder:
             elif tag == "@tensor":
                 if self._tensor is None:
                     raise TreeDecodeError("the checkpoint holds Genesis tensors but genesis.Tensor is unavailable")
-                value = make_tensor(value, requires_grad=body[1])
+                try:
+                    value = make_tensor(value, requires_grad=body[1])
+                except (TypeError, RuntimeError) as exc:  # e.g. requires_grad on an int tensor
+                    raise TreeDecodeError(f"tensor {name!r}: {exc}") from None
             self._built[key] = value
         return self._built[key]
 
