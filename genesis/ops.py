@@ -178,11 +178,9 @@ def matmul(a, b):
             # Lift 1-D operands to matrices as matmul does, then drop the added axis.
             x2 = x[None, :] if x.ndim == 1 else x
             y2 = y[:, None] if y.ndim == 1 else y
-            g2 = g
+            g2 = g[..., None] if y.ndim == 1 else g
             if x.ndim == 1:
-                g2 = xp.expand_dims(g2, -2)
-            if y.ndim == 1:
-                g2 = xp.expand_dims(g2, -1)
+                g2 = g2[..., None, :]
             ga = gb = None
             if ra:
                 ga = unbroadcast(g2 @ xp.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)

@@ -433,11 +433,11 @@ class TensorMath(TensorInplace):
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amax(self, _tensor._axis(dim or None, self.data.ndim), keepdim)
+        return ops.amax(self, _tensor._axis(None if dim in ((), []) else dim, self.data.ndim), keepdim)
 
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amin(self, _tensor._axis(dim or None, self.data.ndim), keepdim)
+        return ops.amin(self, _tensor._axis(None if dim in ((), []) else dim, self.data.ndim), keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
