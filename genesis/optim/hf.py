@@ -177,9 +177,21 @@ class WarmupCosineFactor(_Factor):
 
     def _curve(self, steps: np.ndarray) -> np.ndarray:
         warmup, rate = self.num_warmup_steps, self.min_lr_rate
-        progress = (steps - warmup) / max(1, self.num_training_steps - warmup)
-        decay = np.maximum(0.0, _half_cosine(progress, self.num_cycles) * (1.0 - rate) + rate)
-        return np.where(steps < warmup, _ramp(steps, warmup), decay)
+        # The headline schedule works in place (one buffer) so that a 10**6-step preview stays
+        # fast; every operation, and its order, is that of the formula above.
+        out = np.subtract(steps, warmup, out=np.empty_like(steps))
+        out /= max(1, self.num_training_steps - warmup)
+        out *= np.pi * self.num_cycles * 2.0
+        np.cos(out, out=out)
+        out += 1.0
+        out *= 0.5
+        if rate:
+            out *= 1.0 - rate
+            out += rate
+        np.maximum(out, 0.0, out=out)
+        if warmup:
+            np.divide(steps, warmup, out=out, where=steps < warmup)
+        return out
 
 
 class WarmupCosineRestartsFactor(_Factor):
