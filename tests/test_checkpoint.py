@@ -227,6 +227,8 @@ def test_cycles_and_invalid_unicode_are_refused(path):
         save_checkpoint({"loop": loop}, path)
     with pytest.raises(ValueError, match="surrogate"):
         save_checkpoint({"bad": "\ud800"}, path)
+    with pytest.raises(ValueError, match="surrogate"):
+        save_checkpoint({"outer": {"\udfff": 1}}, path)
 
 
 def test_failed_save_keeps_the_previous_file(path):

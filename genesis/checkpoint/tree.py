@@ -138,6 +138,8 @@ class _Encoder:
         if isinstance(obj, tuple):
             return {"@tuple": [self.encode(item, f"{path}[{i}]") for i, item in enumerate(obj)]}
         if all(isinstance(key, str) and not key.startswith("@") for key in obj):
+            for key in obj:
+                _check_text(key, path)
             return {key: self.encode(value, child_path(path, key)) for key, value in obj.items()}
         return {"@dict": [
             [self._encode_key(key, path), self.encode(value, child_path(path, key))]
