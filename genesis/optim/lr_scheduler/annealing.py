@@ -69,14 +69,14 @@ class CosineAnnealingLR(LRScheduler):
     def _step_map(self, epochs):
         column, base = self._grid(epochs)
         t_max, eta_min = self.T_max, self.eta_min
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = (1 + np.cos(np.pi * column / t_max)) / (1 + np.cos(np.pi * (column - 1) / t_max))
         trough = (column - 1 - t_max) % (2 * t_max) == 0
         initial = column == 0
-        a = np.where(initial | trough, 1.0, ratio) * np.ones_like(base)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 at the troughs, masked below
+            ratio = (1 + np.cos(np.pi * column / t_max)) / (1 + np.cos(np.pi * (column - 1) / t_max))
+            ratio = np.where(initial | trough, 1.0, ratio)
         rise = (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
         b = np.where(initial, 0.0, np.where(trough, rise, eta_min - ratio * eta_min))
-        return a, b * np.ones_like(base)
+        return ratio * np.ones_like(base), b * np.ones_like(base)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

@@ -154,8 +154,11 @@ class SequentialLR(_Composite):
             if start >= stop:
                 continue
             offsets = timeline[start:stop] - start
-            if start == 0:
+            if start == 0 and np.array_equal(child.base_lrs, self.base_lrs):
                 curve[start:stop] = child._lr_curve(offsets)
+            elif start == 0:
+                # A later child (OneCycleLR) rewrote initial_lr: the first one starts from it.
+                curve[start:stop] = _scan(*child._step_map(offsets), base[0])
             else:
                 curve[start:stop] = child._entry_curve(offsets, curve[start - 1])
         return curve[column[:, 0]]
@@ -214,9 +217,14 @@ class ChainedScheduler(_Composite):
         for child in self._schedulers:  # compose the children's affine steps, epoch by epoch
             child_a, child_b = child._step_map(timeline)
             a, b = child_a * a, child_a * b + child_b
-        rates = np.empty_like(a)
-        current = base[0].copy()
-        for epoch in range(top + 1):
-            current = a[epoch] * current + b[epoch]
-            rates[epoch] = current
-        return rates[column[:, 0]]
+        return _scan(a, b, base[0])[column[:, 0]]
+
+
+def _scan(a: np.ndarray, b: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Rates of the recursion ``lr_t = a_t * lr_{t-1} + b_t`` from ``lr_{-1} = start``."""
+    rates = np.empty_like(a)
+    current = np.asarray(start, dtype=np.float64).copy()
+    for epoch in range(len(a)):
+        current = a[epoch] * current + b[epoch]
+        rates[epoch] = current
+    return rates
