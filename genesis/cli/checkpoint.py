@@ -103,7 +103,9 @@ def _describe(value: Any, label: str, depth: int, lines: list[str], totals: list
     if found is not None:
         kind, array = found
         grad = " requires_grad" if kind == "Tensor" and value.requires_grad else ""
-        lines.append(f"{pad}{label}: {kind} {array.dtype} {list(array.shape)}{grad} ({_size(array.nbytes)})")
+        value_text = f" = {array.item()!r}" if array.ndim == 0 else ""
+        lines.append(f"{pad}{label}: {kind} {array.dtype} {list(array.shape)}{grad}{value_text} "
+                     f"({_size(array.nbytes)})")
         totals[0] += 1
         totals[1] += array.nbytes
         return

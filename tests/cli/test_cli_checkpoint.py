@@ -51,10 +51,10 @@ def test_inspect_prints_tree_dtypes_shapes_sizes_and_total(checkpoint, capsys):
     assert "  fc.weight: ndarray float32 [20, 10] (800 bytes)" in lines
     assert "  fc.bias: ndarray float32 [20] (80 bytes)" in lines
     assert "  state: {0: {'step': np.float32(3.0)}}" not in lines  # arrays are never printed inline
-    assert "      step: numpy scalar float32 [] (4 bytes)" in lines
+    assert "      step: numpy scalar float32 [] = 3.0 (4 bytes)" in lines
     assert "    [0]: dict of 1" in lines
     assert "  param_groups: [{'lr': 0.001, 'betas': (0.9, 0.999), 'params': [0, 1]}]" in lines
-    assert "loss: numpy scalar float64 [] (8 bytes)" in lines
+    assert "loss: numpy scalar float64 [] = 0.5 (8 bytes)" in lines
     assert lines[-1] == f"total: 4 tensors, {800 + 80 + 4 + 8} bytes"
 
 
