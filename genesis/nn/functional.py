@@ -75,6 +75,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {tuple(x_shape)} cannot be multiplied by weight.T; weight has "
             f"shape {tuple(w_shape)} = (out_features, in_features), so input must be (*, {w_shape[-1]})"
         )
+    if input.data.dtype != weight.data.dtype:
+        # PyTorch refuses too; silently promoting would train a float32 model in float64.
+        raise TypeError(
+            f"linear: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
+            f"convert the input (e.g. x.float()) or the model (e.g. model.double())"
+        )
     if bias is not None and tuple(bias.data.shape) not in ((w_shape[0],), ()):
         raise ValueError(
             f"linear: bias must have shape ({w_shape[0]},), got {tuple(bias.data.shape)}"

@@ -22,7 +22,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
     Example:
         >>> round(calculate_gain("leaky_relu", 0.2), 6)
-        1.386750
+        1.38675
     """
     if nonlinearity in _LINEAR_GAINS:
         return 1.0
