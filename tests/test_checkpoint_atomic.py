@@ -77,6 +77,18 @@ def test_a_failing_save_removes_its_temp_file_and_keeps_the_old_file(tmp_path, m
     assert os.listdir(tmp_path) == ["checkpoint.pth"]
 
 
+def test_a_filesystem_that_cannot_fsync_still_saves(tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.pth"
+
+    def unsupported_fsync(fd):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(os, "fsync", unsupported_fsync)
+    save_checkpoint({"w": np.arange(3)}, path)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load_checkpoint(path)["w"], np.arange(3))
+
+
 def test_an_interrupted_save_cleans_up(tmp_path, monkeypatch):
     path = tmp_path / "checkpoint.pth"
     real_replace = os.replace

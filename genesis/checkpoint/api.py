@@ -1,6 +1,7 @@
 """save_checkpoint / load_checkpoint: atomic, durable, verified, never pickle."""
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -64,7 +65,7 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
     try:
         with open(fd, "wb") as file:
             fileformat.write_checkpoint(file, head, ordered)
-            os.fsync(file.fileno())
+            _fsync_file(file.fileno())
         _keep_mode(target, temp)
         os.replace(temp, target)
     except BaseException:
@@ -75,6 +76,16 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
         raise
     _fsync_directory(directory)
     _remove_stale_temps(directory, name)
+
+
+def _fsync_file(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # filesystems that cannot sync (some FUSE and network mounts) say so; real I/O errors
+        # (EIO, ENOSPC) still fail the save
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
 
 
 def _keep_mode(target: str, temp: str) -> None:
