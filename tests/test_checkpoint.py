@@ -271,3 +271,35 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def _trees():
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    arrays = hnp.arrays(
+        dtype=st.sampled_from([np.dtype(d) for d in DTYPES]),
+        shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+    )
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+              | st.text(st.characters(exclude_categories=["Cs"]), max_size=8) | arrays)
+    keys = st.text(max_size=5, alphabet="ab@.[]0") | st.integers(-3, 3) | st.none() | st.booleans()
+    return st.recursive(leaves, lambda children: (
+        st.lists(children, max_size=3) | st.tuples(children, children)
+        | st.dictionaries(keys, children, max_size=3)
+    ), max_leaves=12)
+
+
+def test_random_trees_round_trip_exactly(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    path = tmp_path / "tree.pth"
+
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(_trees())
+    def round_trip(tree):
+        save_checkpoint({"tree": tree}, path)
+        assert_same(load_checkpoint(path)["tree"], {"tree": tree}["tree"])
+
+    round_trip()
