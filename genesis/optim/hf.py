@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .lr_scheduler import LambdaLR
+from .lr_scheduler import LambdaLR, ReduceLROnPlateau
 
 __all__ = [
     "get_constant_schedule",
@@ -534,13 +534,6 @@ def get_wsd_schedule(
 # --- by name -----------------------------------------------------------------------------------------
 
 
-def _reduce_lr_on_plateau(optimizer: Any, **kwargs: Any) -> Any:
-    """``ReduceLROnPlateau(optimizer, **kwargs)`` (imported late: it lives with the PyTorch family)."""
-    from .lr_scheduler import ReduceLROnPlateau
-
-    return ReduceLROnPlateau(optimizer, **kwargs)
-
-
 _FACTORIES = {
     "linear": get_linear_schedule_with_warmup,
     "cosine": get_cosine_schedule_with_warmup,
@@ -549,7 +542,7 @@ _FACTORIES = {
     "constant": get_constant_schedule,
     "constant_with_warmup": get_constant_schedule_with_warmup,
     "inverse_sqrt": get_inverse_sqrt_schedule,
-    "reduce_lr_on_plateau": _reduce_lr_on_plateau,
+    "reduce_lr_on_plateau": ReduceLROnPlateau,
     "cosine_with_min_lr": get_cosine_with_min_lr_schedule_with_warmup,
     "warmup_stable_decay": get_wsd_schedule,
 }
@@ -568,7 +561,7 @@ def get_scheduler(
     num_training_steps: int | None = None,
     scheduler_specific_kwargs: dict[str, Any] | None = None,
     **kwargs: Any,
-) -> Any:
+) -> LambdaLR | ReduceLROnPlateau:
     """Build a schedule by its transformers name ("linear", "cosine", "warmup_stable_decay", ...).
 
     ``num_warmup_steps``/``num_training_steps`` are passed to the schedules that take them (a

@@ -11,6 +11,7 @@ from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CyclicLR, OneCycleLR
 from .multiplicative import LambdaLR, MultiplicativeLR
 from .plateau import ReduceLROnPlateau
+from .preview import plot_schedule, preview
 from .step import ConstantLR, ExponentialLR, LinearLR, MultiStepLR, PolynomialLR, StepLR
 
 __all__ = [
@@ -32,4 +33,6 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "OneCycleLR",
     "PolynomialLR",
+    "preview",
+    "plot_schedule",
 ]
