@@ -117,11 +117,14 @@ def test_tensor_leaves_keep_dtype_shape_requires_grad_and_item(path):
             np.testing.assert_array_equal(loaded[key].detach().numpy(), value.detach().numpy())
         assert loaded["loss"].item() == pytest.approx(0.6931, abs=1e-7)
         assert isinstance(loaded["loss"].item(), float)
-        # tensors built on the loaded (possibly read-only, memory-mapped) data still compute
+        # tensors built on the loaded (possibly memory-mapped) data compute and update in place
         out = (loaded["weight"] * 2.0).sum()
         out.backward()
         assert out.item() == 20.0
         np.testing.assert_array_equal(loaded["weight"].grad.numpy(), np.full((2, 2), 2.0, np.float32))
+        with genesis.no_grad():
+            loaded["weight"].add_(1.0)
+        np.testing.assert_array_equal(loaded["weight"].detach().numpy(), [[2.0, 3.0], [4.0, 5.0]])
 
 
 def test_shared_objects_are_stored_once_and_stay_shared(path):
@@ -253,15 +256,21 @@ def test_missing_file_and_bad_arguments(tmp_path):
     assert issubclass(CheckpointError, ValueError)
 
 
-def test_mmap_load_is_read_only_and_equal(path):
+def test_mmap_load_is_equal_and_copy_on_write(path):
     tree = {"w": np.random.default_rng(1).standard_normal((64, 64)), "n": 3}
     save_checkpoint(tree, path)
+    before = path.read_bytes()
     mapped = load_checkpoint(path, mmap=True)
     assert_same(mapped, tree)
-    assert type(mapped["w"]) is np.ndarray and not mapped["w"].flags.writeable
+    assert type(mapped["w"]) is np.ndarray
+    mapped["w"][0, 0] = 5.0  # in-place updates (an optimizer's) work on the mapped data ...
+    mapped["w"] += 1.0
+    assert mapped["w"][0, 0] == 6.0
+    del mapped
+    assert path.read_bytes() == before  # ... and never reach the file
     regular = load_checkpoint(path)
-    assert regular["w"].flags.writeable
-    regular["w"][0, 0] = 5.0  # loaded arrays are the caller's to change
+    assert_same(regular, tree)
+    regular["w"][0, 0] = 5.0
 
 
 @pytest.mark.parametrize("module", ["genesis.checkpoint.api", "genesis.checkpoint.tree"])

@@ -150,8 +150,9 @@ def load_checkpoint(path: str | os.PathLike, *, mmap: bool = False) -> Any:
 
     Everything is checked before anything is built: the header's structure, that the tensors
     tile the data exactly, and the checksum over all bytes read.  Pickle files (``torch.save``)
-    are refused without being run.  With ``mmap=True`` arrays are read-only views of the
-    memory-mapped file, so loading needs about no memory beyond the page cache.
+    are refused without being run.  With ``mmap=True`` arrays are copy-on-write views of the
+    memory-mapped file (as PyTorch's ``mmap=True``): loading needs about no memory beyond the
+    page cache, in-place updates work, and they change memory, never the file.
 
     Raises FileNotFoundError when ``path`` does not exist and CheckpointError (a ValueError)
     naming ``path`` and the problem when the file is not a valid checkpoint.
@@ -195,11 +196,11 @@ def _read_data(file: Any, filename: str, header: fileformat.Header, mmap: bool,
     hasher = fileformat.ChunkHasher(pool)
     try:
         if mmap:
-            # plain ndarray views of the map: memmap instances would leak into every result
-            # of the open file, not its name: a save may have replaced the name since
-            data = np.asarray(np.memmap(file, np.uint8, "r", offset=start, shape=(size,))) if size \
+            # the map of the open file, not of its name (a save may have replaced the name
+            # since), copy-on-write ("c") so in-place updates of loaded tensors work; plain
+            # ndarray views, as memmap instances would leak into every result
+            data = np.asarray(np.memmap(file, np.uint8, "c", offset=start, shape=(size,))) if size \
                 else np.empty(0, np.uint8)
-            data.flags.writeable = False
             if stored is not None:
                 hasher.feed(memoryview(data))
         else:
