@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import numbers
 import sys
+import types
 import warnings
 from typing import Any
 
@@ -166,6 +167,15 @@ def preview(scheduler: Any, num_steps: int) -> np.ndarray:
     return curve if curve is not None else _stepped(scheduler, num_steps)
 
 
+def _describe(scheduler: Any) -> str:
+    """The class name, plus the schedule object's for a LambdaLR built by a factory (HF family)."""
+    name = type(scheduler).__name__
+    lambdas = getattr(scheduler, "lr_lambdas", None)
+    if lambdas and not isinstance(lambdas[0], (types.FunctionType, types.MethodType)):
+        name += f" ({type(lambdas[0]).__name__})"
+    return name
+
+
 def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
     """Plot the current rate and the next ``num_steps`` rates, one labelled line per param group.
 
@@ -195,7 +205,7 @@ def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
         ax.plot(steps, rates[:, index], label=f"group {index}")
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
-    ax.set_title(f"{type(scheduler).__name__}: {num_steps} steps")
+    ax.set_title(f"{_describe(scheduler)}: {num_steps} steps")
     if rates.shape[1] > 1:
         ax.legend()
     ax.grid(True, alpha=0.3)
