@@ -1,7 +1,7 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` (children keyed "0", "1", ... or by name).
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``.
 
-Children are ordinary entries of ``_modules``, so ``state_dict`` keys (``0.weight``) and ``repr``
-come out exactly as in PyTorch.
+Children are keyed "0", "1", ... (or by name) and are ordinary entries of ``_modules``, so
+``state_dict`` keys (``0.weight``) and ``repr`` come out exactly as in PyTorch.
 """
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def _index(index: Any, length: int, kind: str) -> int:
     try:
         index = operator.index(index)
     except TypeError:
-        raise TypeError(f"{kind} indices must be integers or slices, got {type(index).__name__}") from None
+        raise TypeError(
+            f"{kind} indices must be integers or slices, got {type(index).__name__}"
+        ) from None
     if not -length <= index < length:
         raise IndexError(f"index {index} is out of range for {kind} of length {length}")
     return index % length
@@ -56,7 +58,10 @@ class Sequential(Module):
 
     def __delitem__(self, index: int | slice) -> None:
         keys = list(self._modules)
-        doomed = keys[index] if isinstance(index, slice) else [keys[_index(index, len(keys), type(self).__name__)]]
+        if isinstance(index, slice):
+            doomed = keys[index]
+        else:
+            doomed = [keys[_index(index, len(keys), type(self).__name__)]]
         for key in doomed:
             del self._modules[key]
         # PyTorch renumbers the remaining children so keys stay "0", "1", ...
@@ -155,7 +160,8 @@ class ModuleList(Module):
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
         """Append each of ``modules``; returns self."""
         if not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend should be called with an iterable, but got {type(modules).__name__}")
+            raise TypeError("ModuleList.extend should be called with an iterable, "
+                            f"but got {type(modules).__name__}")
         for module in modules:
             self.append(module)
         return self
@@ -181,12 +187,17 @@ class ModuleList(Module):
                 blocks.append([position, position, text])
         lines = []
         for start, end, text in blocks:
-            label = f"({start}): {text}" if start == end else f"({start}-{end}): {end - start + 1} x {text}"
+            if start == end:
+                label = f"({start}): {text}"
+            else:
+                label = f"({start}-{end}): {end - start + 1} x {text}"
             lines.append(_addindent(label, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("ModuleList is a container and has no forward(); iterate over it instead")
+        raise NotImplementedError(
+            "ModuleList is a container and has no forward(); iterate over it instead"
+        )
 
 
 class ModuleDict(Module):
@@ -198,7 +209,9 @@ class ModuleDict(Module):
         ['cls', 'reg']
     """
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -261,7 +274,9 @@ class ModuleDict(Module):
             self[key] = module
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("ModuleDict is a container and has no forward(); index it instead")
+        raise NotImplementedError(
+            "ModuleDict is a container and has no forward(); index it instead"
+        )
 
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]

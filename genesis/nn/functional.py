@@ -1,4 +1,4 @@
-"""``nn.functional``: stateless forms of the layers and losses (``F.linear``, ``F.cross_entropy``...).
+"""``nn.functional``: stateless forms of the layers and losses (``F.linear``, ``F.cross_entropy``).
 
 Ops that sit on the hot path of a training step (``linear``, ``layer_norm``, ``embedding``,
 ``dropout``, ``gelu``) are single fused graph nodes (``genesis.autograd.Function``) whose
@@ -64,7 +64,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``input @ weight.T + bias``; ``weight`` is ``(out_features, in_features)``.
 
     Example:
-        >>> F.linear(genesis.tensor([[1.0, 2.0]]), genesis.tensor([[3.0, 4.0]]), genesis.tensor([0.5]))
+        >>> x, w = genesis.tensor([[1.0, 2.0]]), genesis.tensor([[3.0, 4.0]])
+        >>> F.linear(x, w, genesis.tensor([0.5]))
         tensor([[11.5000]])
     """
     _check_tensor("input", input)
@@ -72,8 +73,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     w_shape, x_shape = weight.data.shape, input.data.shape
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(
-            f"linear: input of shape {tuple(x_shape)} cannot be multiplied by weight.T; weight has "
-            f"shape {tuple(w_shape)} = (out_features, in_features), so input must be (*, {w_shape[-1]})"
+            f"linear: input of shape {tuple(x_shape)} cannot be multiplied by weight.T; weight "
+            f"has shape {tuple(w_shape)} = (out_features, in_features), so input must be "
+            f"(*, {w_shape[-1]})"
         )
     if input.data.dtype != weight.data.dtype:
         # PyTorch refuses too; silently promoting would train a float32 model in float64.
@@ -90,22 +92,34 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # ---------------------------------------------------------------------------------- activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0) elementwise. Example: ``F.relu(genesis.tensor([-1.0, 2.0]))`` is ``tensor([0., 2.])``."""
+    """max(x, 0) elementwise.
+
+    Example: ``F.relu(genesis.tensor([-1.0, 2.0]))`` is ``tensor([0., 2.])``.
+    """
     return input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)) elementwise. Example: ``F.sigmoid(genesis.tensor([0.0]))`` is ``tensor([0.5000])``."""
+    """1 / (1 + exp(-x)) elementwise.
+
+    Example: ``F.sigmoid(genesis.tensor([0.0]))`` is ``tensor([0.5000])``.
+    """
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent elementwise. Example: ``F.tanh(genesis.tensor([0.0]))`` is ``tensor([0.])``."""
+    """Hyperbolic tangent elementwise.
+
+    Example: ``F.tanh(genesis.tensor([0.0]))`` is ``tensor([0.])``.
+    """
     return input.tanh()
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (a.k.a. swish). Example: ``F.silu(genesis.tensor([1.0]))`` is ``tensor([0.7311])``."""
+    """x * sigmoid(x) (a.k.a. swish).
+
+    Example: ``F.silu(genesis.tensor([1.0]))`` is ``tensor([0.7311])``.
+    """
     return input * input.sigmoid()
 
 
@@ -276,7 +290,9 @@ def layer_norm(
         )
     for name, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.data.shape) != shape:
-            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(value.data.shape)}")
+            raise ValueError(
+                f"layer_norm: {name} must have shape {shape}, got {tuple(value.data.shape)}"
+            )
     axes = tuple(range(len(x_shape) - len(shape), len(x_shape)))
     return _LayerNorm.apply(input, weight, bias, axes, eps)
 
@@ -287,7 +303,8 @@ def _check_indices(name: str, indices: Tensor, size: int) -> object:
     idx = indices.data
     if idx.dtype.kind not in "iu":
         raise TypeError(
-            f"{name} must be an integer tensor (e.g. genesis.int64) of indices, got dtype {idx.dtype}"
+            f"{name} must be an integer tensor (e.g. genesis.int64) of indices, "
+            f"got dtype {idx.dtype}"
         )
     if idx.size:
         low, high = int(idx.min()), int(idx.max())
@@ -328,14 +345,19 @@ def embedding(
                 [0., 1.]])
     """
     if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+        raise NotImplementedError(
+            "embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+        )
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
+        raise ValueError("embedding: weight must be 2-D (num_embeddings, embedding_dim), "
+                         f"got shape {tuple(weight.shape)}")
     rows = weight.data.shape[0]
     idx = _check_indices("input", input, rows)
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise ValueError(f"padding_idx must be within num_embeddings ({rows}), got {padding_idx}")
+            raise ValueError(
+                f"padding_idx must be within num_embeddings ({rows}), got {padding_idx}"
+            )
         padding_idx %= rows
     return _Embedding.apply(weight, idx, padding_idx)
 
@@ -351,7 +373,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     _check_tensor("tensor", tensor)
     idx = tensor.data
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"one_hot is only applicable to index tensors (integer dtype), got {idx.dtype}")
+        raise TypeError(
+            f"one_hot is only applicable to index tensors (integer dtype), got {idx.dtype}"
+        )
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):

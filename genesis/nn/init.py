@@ -44,7 +44,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight shaped ``(out, in, *kernel)``: in*k and out*k, k = prod(kernel).
+    """``(fan_in, fan_out)`` of a weight shaped ``(out, in, *kernel)``: in*k and out*k, with
+    k = prod(kernel).
 
     Example:
         >>> _calculate_fan_in_and_fan_out(genesis.empty(3, 5))
@@ -169,7 +170,7 @@ def kaiming_normal_(
     tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
     generator: Any = None,
 ) -> Tensor:
-    """He normal: N(0, std**2) with std = gain(nonlinearity, a) / sqrt(fan), fan chosen by ``mode``."""
+    """He normal: N(0, std**2), std = gain(nonlinearity, a) / sqrt(fan), fan chosen by ``mode``."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor

@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, activations, ``Dropout``, ``LayerNorm``, ``Embedding``, ``Identity``, ``Flatten``.
+"""Layers: ``Linear``, activations, ``Dropout``, ``LayerNorm``, ``Embedding``, ``Flatten``...
 
 Each layer is one ``Module`` whose ``forward`` calls its ``nn.functional`` form; constructor
 arguments, defaults, initialisation, parameter names and ``repr`` are PyTorch's.
@@ -60,7 +60,8 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 class Identity(Module):
@@ -74,7 +75,7 @@ class Identity(Module):
 
 
 class _InplaceActivation(Module):
-    """An activation with PyTorch's ``inplace`` flag (accepted; Genesis always returns a new tensor)."""
+    """An activation with PyTorch's ``inplace`` flag (accepted; the result is always new)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -106,7 +107,10 @@ class Tanh(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x)). Example: ``nn.Sigmoid()(genesis.tensor([0.0]))`` is ``tensor([0.5000])``."""
+    """1 / (1 + exp(-x)).
+
+    Example: ``nn.Sigmoid()(genesis.tensor([0.0]))`` is ``tensor([0.5000])``.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return input.sigmoid()
@@ -134,7 +138,10 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``dim``. Example: ``nn.Softmax(dim=0)(genesis.tensor([0.0, 0.0]))`` is ``tensor([0.5000, 0.5000])``."""
+    """Softmax along ``dim``.
+
+    Example: ``nn.Softmax(dim=0)(genesis.tensor([0.0, 0.0]))`` is ``tensor([0.5000, 0.5000])``.
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -191,7 +198,9 @@ class LayerNorm(Module):
                  elementwise_affine: bool = True, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        shape = tuple(normalized_shape)
         for size in shape:
             _check_positive_int("normalized_shape entries", size, allow_zero=False)
         self.normalized_shape = shape
@@ -218,8 +227,8 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class Embedding(Module):
@@ -241,10 +250,13 @@ class Embedding(Module):
         _check_positive_int("num_embeddings", num_embeddings)
         _check_positive_int("embedding_dim", embedding_dim)
         if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+            raise NotImplementedError(
+                "Embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+            )
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+                raise ValueError(f"padding_idx must be within num_embeddings ({num_embeddings}), "
+                                 f"got {padding_idx}")
             padding_idx %= num_embeddings
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim

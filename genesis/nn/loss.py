@@ -1,4 +1,4 @@
-"""Loss functions (``F.cross_entropy``, ...) and their ``Module`` forms (``nn.CrossEntropyLoss``, ...).
+"""Loss functions (``F.cross_entropy``, ...) and their modules (``nn.CrossEntropyLoss``, ...).
 
 Cross-entropy and NLL are one fused graph node each. Both reduce to the same form: for rows i
 (samples, with any spatial dims flattened in) and classes c, loss_i = -sum_c a_ic * z_ic, where z
@@ -32,7 +32,9 @@ def _resolve_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
         reduce = True if reduce is None else reduce
         return "none" if not reduce else ("mean" if size_average else "sum")
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}")
+        raise ValueError(
+            f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}"
+        )
     return reduction
 
 
@@ -61,19 +63,21 @@ def _unrows(g2: Any, shape: tuple) -> Any:
 def _target_weights(
     input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, label_smoothing: float,
 ) -> tuple[Any, Any, tuple]:
-    """Validate the arguments; return ``a`` (rows, C), the mean denominator D and the 'none' shape."""
+    """Check arguments; return ``a`` (rows, C), the mean's denominator D and the 'none' shape."""
     _check_tensor("input", input)
     _check_tensor("target", target)
     x, t = input.data, target.data
     if x.ndim == 0:
-        raise ValueError("input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
+        raise ValueError("input must have a class dimension: shape (C,), (N, C) or "
+                         "(N, C, d1, ...), got a scalar")
     classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     dtype = x.dtype
     w = None
     if weight is not None:
         _check_tensor("weight", weight)
         if tuple(weight.data.shape) != (classes,):
-            raise ValueError(f"weight must have shape ({classes},) (one entry per class), got {tuple(weight.data.shape)}")
+            raise ValueError(f"weight must have shape ({classes},) (one entry per class), "
+                             f"got {tuple(weight.data.shape)}")
         w = weight.data.astype(dtype, copy=False)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -96,8 +100,8 @@ def _target_weights(
             f"got dtype {t.dtype} with shape {tuple(t.shape)}"
         )
     if tuple(t.shape) != tuple(expected):
-        raise ValueError(f"target shape {tuple(t.shape)} does not match input shape {tuple(x.shape)}: "
-                         f"expected target of shape {expected}")
+        raise ValueError(f"target shape {tuple(t.shape)} does not match input shape "
+                         f"{tuple(x.shape)}: expected target of shape {expected}")
     flat = t.reshape(-1)
     keep = flat != ignore_index
     kept = flat[keep]
@@ -141,8 +145,10 @@ class _CrossEntropy(Function):
         z = _rows(input.data)
         shifted = z - z.max(axis=1, keepdims=True)
         logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-        ctx.logp, ctx.a, ctx.denom, ctx.reduction, ctx.x_shape = logp, a, denom, reduction, input.data.shape
-        return _wrap(_reduce(-(a * logp).sum(axis=1), denom, reduction, shape).astype(z.dtype, copy=False))
+        ctx.logp, ctx.a, ctx.denom, ctx.reduction = logp, a, denom, reduction
+        ctx.x_shape = input.data.shape
+        loss = _reduce(-(a * logp).sum(axis=1), denom, reduction, shape)
+        return _wrap(loss.astype(z.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
@@ -198,7 +204,8 @@ def nll_loss(
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
     if isinstance(target, Tensor) and target.data.dtype.kind == "f":
-        raise TypeError(f"nll_loss: target must be an integer tensor of class indices, got dtype {target.data.dtype}")
+        raise TypeError("nll_loss: target must be an integer tensor of class indices, "
+                        f"got dtype {target.data.dtype}")
     a, denom, shape = _target_weights(input, target, weight, ignore_index, 0.0)
     return _NLL.apply(input, a, denom, reduction, shape)
 
@@ -221,7 +228,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
         >>> F.mse_loss(genesis.tensor([1.0, 3.0]), genesis.tensor([0.0, 0.0]))
         tensor(5.)
     """
-    return _elementwise_loss("mse_loss", input, target, _resolve_reduction(size_average, reduce, reduction))
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    return _elementwise_loss("mse_loss", input, target, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
@@ -232,7 +240,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
         >>> F.l1_loss(genesis.tensor([1.0, -3.0]), genesis.tensor([0.0, 0.0]))
         tensor(2.)
     """
-    return _elementwise_loss("l1_loss", input, target, _resolve_reduction(size_average, reduce, reduction))
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    return _elementwise_loss("l1_loss", input, target, reduction)
 
 
 class _BCEWithLogits(Function):
@@ -280,7 +289,8 @@ def binary_cross_entropy_with_logits(
     _check_tensor("input", input)
     _check_tensor("target", target)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size "
+                         f"({tuple(input.shape)})")
     if target.data.dtype.kind != "f":
         raise TypeError(f"binary_cross_entropy_with_logits: target must be a float tensor of 0/1 "
                         f"labels or probabilities, got dtype {target.data.dtype}")
@@ -290,8 +300,8 @@ def binary_cross_entropy_with_logits(
             try:
                 xp.broadcast_shapes(extra.data.shape, input.data.shape)
             except ValueError:
-                raise ValueError(f"{name} of shape {tuple(extra.shape)} does not broadcast to input "
-                                 f"shape {tuple(input.shape)}") from None
+                raise ValueError(f"{name} of shape {tuple(extra.shape)} does not broadcast to "
+                                 f"input shape {tuple(input.shape)}") from None
     loss = _BCEWithLogits.apply(input, target, weight, pos_weight)
     if reduction == "mean":
         return loss.mean()
@@ -300,7 +310,8 @@ def binary_cross_entropy_with_logits(
 
 # ---------------------------------------------------------------------------------- modules
 class _Loss(Module):
-    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = _resolve_reduction(size_average, reduce, reduction)
 
@@ -322,8 +333,9 @@ class CrossEntropyLoss(_WeightedLoss):
         tensor(0.1269)
     """
 
-    def __init__(self, weight: Tensor | None = None, size_average: Any = None, ignore_index: int = -100,
-                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -338,8 +350,8 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Module form of :func:`nll_loss` (log-probabilities in, e.g. after ``LogSoftmax``)."""
 
-    def __init__(self, weight: Tensor | None = None, size_average: Any = None, ignore_index: int = -100,
-                 reduce: Any = None, reduction: str = "mean") -> None:
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
@@ -363,7 +375,7 @@ class L1Loss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Module form of :func:`binary_cross_entropy_with_logits` (``weight`` and ``pos_weight`` buffers)."""
+    """Module form of :func:`binary_cross_entropy_with_logits` (weight, pos_weight as buffers)."""
 
     def __init__(self, weight: Tensor | None = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
@@ -372,7 +384,8 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+        return binary_cross_entropy_with_logits(input, target, self.weight,
+                                                reduction=self.reduction,
                                                 pos_weight=self.pos_weight)
 
 

@@ -59,7 +59,7 @@ def _check_member_name(module: "Module", kind: str, name: Any, own: dict) -> Non
 
 
 def _as_array(value: Any) -> Any:
-    """Storage array of a Genesis tensor, or ``value`` (NumPy array, torch tensor, list) as an array."""
+    """Storage of a Genesis tensor, or ``value`` (NumPy array, torch tensor, list) as an array."""
     if isinstance(value, Tensor):
         return value.data
     array = xp.asarray(value)
@@ -69,7 +69,7 @@ def _as_array(value: Any) -> Any:
 
 
 class Module:
-    """Base class of all layers and models: subclass it, set sub-layers in ``__init__``, define ``forward``.
+    """Base class of layers and models: subclass, set layers in ``__init__``, define ``forward``.
 
     Attributes that are ``Parameter``s, ``Module``s or registered buffers are tracked and found by
     ``parameters()``, ``state_dict()``, ``to()``, ``train()``/``eval()`` and ``repr``.
@@ -116,7 +116,7 @@ class Module:
             )
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a non-trainable tensor (saved in ``state_dict`` when ``persistent``), e.g. running stats.
+        """Add a non-trainable tensor (in ``state_dict`` when ``persistent``), e.g. running stats.
 
         Example:
             >>> m = Module(); m.register_buffer("steps", genesis.tensor(0))
@@ -338,7 +338,7 @@ class Module:
 
     # --- modes and bulk changes ----------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode (``True``) or evaluation mode (``False``) here and below; returns self."""
+        """Set training (``True``) or evaluation (``False``) mode here and below; returns self."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for module in self.modules():
@@ -346,7 +346,7 @@ class Module:
         return self
 
     def eval(self) -> "Module":
-        """Switch to evaluation mode (``Dropout`` becomes the identity); same as ``train(False)``."""
+        """Switch to evaluation mode (``Dropout`` becomes the identity): ``train(False)``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
@@ -370,7 +370,10 @@ class Module:
 
         Example:
             >>> net = genesis.nn.Sequential(genesis.nn.Linear(2, 2))
-            >>> _ = net.apply(lambda m: genesis.nn.init.zeros_(m.bias) if hasattr(m, "bias") else None)
+            >>> _ = net.apply(lambda m: genesis.nn.init.zeros_(m.bias) if m is net[0] else None)
+            >>> net[0].bias
+            Parameter containing:
+            tensor([0., 0.], requires_grad=True)
         """
         for child in self.children():
             child.apply(fn)
@@ -437,7 +440,7 @@ class Module:
 
     # --- state dict ----------------------------------------------------------------------------
     def _local_state(self) -> dict[str, Tensor]:
-        """This module's own saved entries: parameters, then persistent buffers, skipping ``None``."""
+        """This module's own saved entries: parameters, then persistent buffers (not ``None``)."""
         state = {name: p for name, p in self._parameters.items() if p is not None}
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent_buffers_set:
@@ -463,7 +466,8 @@ class Module:
             destination[prefix + name] = value if keep_vars else value.detach()
         for name, child in self._modules.items():
             if child is not None:
-                child.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+                child.state_dict(destination=destination, prefix=prefix + name + ".",
+                                 keep_vars=keep_vars)
         return destination
 
     def load_state_dict(
@@ -484,7 +488,9 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         if assign:
-            raise NotImplementedError("load_state_dict(assign=True) is not supported; values are copied")
+            raise NotImplementedError(
+                "load_state_dict(assign=True) is not supported; values are copied in place"
+            )
         expected: dict[str, Tensor] = {}
         for module_prefix, module in self.named_modules(remove_duplicate=False):
             lead = module_prefix + "." if module_prefix else ""
@@ -519,7 +525,8 @@ class Module:
                               + ", ".join(f'"{k}"' for k in missing) + ". ")
         if errors:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
             )
         for target, source in copies:
             # In place, so optimizers holding these parameters keep seeing the new values.
@@ -531,7 +538,7 @@ class Module:
         return type(self).__name__
 
     def extra_repr(self) -> str:
-        """The text inside this module's ``repr`` parentheses; layers override it (``in_features=...``)."""
+        """The text inside this module's ``repr`` parentheses; layers override it."""
         return ""
 
     def __repr__(self) -> str:

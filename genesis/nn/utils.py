@@ -1,4 +1,4 @@
-"""``nn.utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``), in place on ``.grad``."""
+"""``nn.utils``: in-place gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``."""
 from __future__ import annotations
 
 import math
@@ -16,7 +16,8 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     was_generator = isinstance(parameters, GeneratorType)
     parameters = list(parameters)
     if was_generator and not parameters:
-        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                      stacklevel=3)
     return [p.grad for p in parameters if p.grad is not None]
 
 
