@@ -312,3 +312,22 @@ def test_random_trees_round_trip_exactly(tmp_path):
         assert_same(load_checkpoint(path)["tree"], {"tree": tree}["tree"])
 
     round_trip()
+
+
+def _anonymous_kib():
+    with open("/proc/self/smaps_rollup") as file:
+        return next(int(line.split()[1]) for line in file if line.startswith("Anonymous:"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc accounting")
+def test_mmap_load_verifies_without_copying_the_data(path):
+    save_checkpoint({"w": np.ones(12_500_000, np.float64)}, path)  # 100 MB
+    before = _anonymous_kib()
+    mapped = load_checkpoint(path, mmap=True)  # reads every byte for the checksum
+    assert mapped["w"][-1] == 1.0
+    assert _anonymous_kib() - before < 20_000  # the 100 MB stay in the page cache
+    del mapped
+    before = _anonymous_kib()
+    copied = load_checkpoint(path)
+    assert _anonymous_kib() - before > 90_000  # (the accounting does see a real copy)
+    del copied
