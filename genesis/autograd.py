@@ -36,6 +36,11 @@ class _GradModeContext:
 
     _target = True
 
+    def __new__(cls, orig_func=None):
+        # ``@no_grad`` without parentheses decorates directly, as PyTorch allows.
+        self = super().__new__(cls)
+        return self(orig_func) if callable(orig_func) else self
+
     def __enter__(self):
         self._prev = grad_mode.enabled
         grad_mode.enabled = self._target
@@ -81,6 +86,9 @@ class set_grad_enabled(_GradModeContext):
 
     Example: ``with genesis.set_grad_enabled(False): ...`` behaves like ``no_grad``.
     """
+
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         if not isinstance(mode, bool):

@@ -84,7 +84,8 @@ def as_dtype(x) -> DType:
     try:
         np_dtype = np.dtype(x)
     except TypeError:
-        raise TypeError(f"dtype must be a genesis dtype (e.g. genesis.float32), got {x!r}") from None
+        raise TypeError(f"dtype must be a genesis dtype (e.g. genesis.float32), "
+                        f"got {x!r}") from None
     return from_numpy_dtype(np_dtype)
 
 

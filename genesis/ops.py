@@ -329,7 +329,8 @@ def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
     shape = x.shape
     if x.dtype.kind in "bi":
         z = z.astype(xp.int64, copy=False)
-    return _unary(a, z, lambda g: (_expand_back(g, shape, axis, keepdim),), "SumBackward1")
+    return _unary(a, z, lambda g: (_expand_back(g, shape, axis, keepdim),),
+                  "SumBackward0" if axis is None else "SumBackward1")
 
 
 def mean(a, axis=None, keepdim=False):
@@ -338,7 +339,7 @@ def mean(a, axis=None, keepdim=False):
     shape = x.shape
     count = z.size and x.size // z.size
     return _unary(a, z, lambda g: (_expand_back(g / count, shape, axis, keepdim),),
-                  "MeanBackward1")
+                  "MeanBackward0" if axis is None else "MeanBackward1")
 
 
 def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):

@@ -5,51 +5,51 @@ import math
 
 from .backend import xp
 
-_SPLIT = 2.5      # below: the power series; above: the continued fraction for erfc
-_CF_DEPTH = 40    # enough for ~4e-15 relative error in erfc at x >= 2.5
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+# erf is evaluated from Taylor polynomials around the centres 0, h, 2h, ..., _TOP: every
+# |x| lies within h/2 of a centre, where 15 terms reach ~4e-15 relative error.  The
+# coefficients come from erf's derivatives, which are Hermite polynomials times exp(-c^2).
+_STEP = 0.25
+_DEGREE = 14
+_TOP = 6.0  # erf(6) rounds to 1.0 in float64
+_DEGREE_SINGLE = 7  # ~4e-9 relative: ample for float32/float16 results, twice as fast
 
 
-def _erf_series(x):
-    """erf(x) = 2/sqrt(pi) exp(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)): all terms positive,
-    so there is no cancellation; ~40 terms reach float64 precision for |x| < 2.5."""
-    two_x2 = 2.0 * x * x
-    term = x.copy()
-    total = x.copy()
-    for k in range(1, 60):
-        term = term * two_x2 / (2 * k + 1)
-        total += term
-        if not (xp.abs(term) > 1e-17 * xp.abs(total)).any():
-            break
-    return _TWO_OVER_SQRT_PI * xp.exp(-x * x) * total
+def _taylor_table():
+    centres = [k * _STEP for k in range(int(_TOP / _STEP) + 1)]
+    table = [[0.0] * len(centres) for _ in range(_DEGREE + 1)]
+    for k, c in enumerate(centres):
+        table[0][k] = math.erf(c)
+        # Physicists' Hermite polynomials: d^n/dx^n erf = 2/sqrt(pi) (-1)^(n-1) H_{n-1} e^{-x^2}
+        hermite = [1.0, 2.0 * c]
+        for n in range(1, _DEGREE):
+            hermite.append(2.0 * c * hermite[n] - 2.0 * n * hermite[n - 1])
+        scale = 2.0 / math.sqrt(math.pi) * math.exp(-c * c)
+        for n in range(1, _DEGREE + 1):
+            table[n][k] = scale * (-1) ** (n - 1) * hermite[n - 1] / math.factorial(n)
+    return xp.asarray(centres), [xp.asarray(row) for row in table]
 
 
-def _erfc_cf(x):
-    """erfc(x) for x >= 2.5 by the continued fraction
-    exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up."""
-    t = x.copy()
-    for k in range(_CF_DEPTH, 0, -1):
-        t = x + (0.5 * k) / t
-    return xp.exp(-x * x) / (math.sqrt(math.pi) * t)
+_CENTRES, _COEFFICIENTS = _taylor_table()
 
 
 def erf(x):
     """The error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise.
 
-    Computed in float64 (relative error ~1e-15) and returned in the input's floating dtype.
+    Computed in float64 (relative error below 5e-15 against ``math.erf``) and returned in
+    the input's floating dtype (float32 for integer input); float32 and float16 inputs use
+    fewer terms (relative error ~4e-9, far below their rounding).
     Example: ``erf(numpy.array([0.0, 0.5]))`` -> ``array([0., 0.52049988])``.
     """
     x = xp.asarray(x)
     out_dtype = x.dtype if x.dtype.kind == "f" else xp.float32
-    v = x.astype(xp.float64)
-    a = xp.abs(v)
-    out = xp.empty_like(v)
-    small = a < _SPLIT
-    if small.any():
-        out[small] = _erf_series(a[small])
-    big = ~small & ~xp.isnan(a)
-    if big.any():
-        ab = xp.minimum(a[big], 30.0)  # erfc(30) underflows to 0 anyway; avoids inf/inf
-        out[big] = 1.0 - _erfc_cf(ab)
-    out[xp.isnan(a)] = xp.nan
-    return xp.copysign(out, v).astype(out_dtype, copy=False)
+    magnitude = xp.abs(x.astype(xp.float64))
+    nearest = xp.minimum(xp.rint(magnitude * (1.0 / _STEP)), len(_CENTRES) - 1)
+    nearest = xp.nan_to_num(nearest).astype(xp.intp)
+    offset = magnitude - _CENTRES[nearest]
+    degree = _DEGREE if out_dtype == xp.float64 else _DEGREE_SINGLE
+    value = _COEFFICIENTS[degree].take(nearest)
+    for row in _COEFFICIENTS[degree - 1::-1]:
+        value *= offset
+        value += row.take(nearest)
+    value = xp.where(magnitude > _TOP, 1.0, value)
+    return xp.copysign(value, x).astype(out_dtype, copy=False)

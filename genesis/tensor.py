@@ -87,6 +87,8 @@ class Tensor(TensorMath):
     """
 
     __slots__ = ("data", "grad", "_rg", "_node", "__weakref__")
+    # NumPy defers to our reflected operators: ``ndarray + Tensor`` gives a Tensor.
+    __array_priority__ = 1000
 
     def __init__(self, data=(), requires_grad: bool = False) -> None:
         self.data = xp.array(data.data if isinstance(data, Tensor) else data, dtype=xp.float32)
@@ -169,7 +171,8 @@ class Tensor(TensorMath):
             if not value:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables. "
                                    "If you want to use a computed variable in a subgraph that "
-                                   "doesn't require differentiation use var_no_grad = var.detach().")
+                                   "doesn't require differentiation use "
+                                   "var_no_grad = var.detach().")
             return
         if value and self.data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients, "
@@ -362,7 +365,7 @@ class Tensor(TensorMath):
         return ops.cast(self, target)
 
     def type(self, dtype=None):
-        """With ``dtype``: convert like ``to``; without: the type name, e.g. 'genesis.FloatTensor'."""
+        """With ``dtype``: convert like ``to``; without: the type name ('genesis.FloatTensor')."""
         if dtype is None:
             names = {"float32": "Float", "float64": "Double", "float16": "Half",
                      "int64": "Long", "int32": "Int", "bool": "Bool"}

@@ -49,6 +49,11 @@ def _operands(a, b):
     return a, b
 
 
+def _reduce_axis(dim, ndim):
+    """``amax``/``amin`` take ``dim=()`` to mean all dimensions."""
+    return _tensor._axis(None if dim in ((), []) else dim, ndim)
+
+
 def _array_of(value):
     return value.data if isinstance(value, TensorMath) else value
 
@@ -84,7 +89,10 @@ class TensorMath(TensorInplace):
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
-        q = xp.floor_divide(a.data, b.data) if rounding_mode == "floor" else xp.trunc(a.data / b.data)
+        if rounding_mode == "floor":
+            q = xp.floor_divide(a.data, b.data)
+        else:
+            q = xp.trunc(a.data / b.data)
         return _tensor._wrap(q.astype(self.data.dtype if self.data.dtype.kind == "i" else q.dtype))
 
     true_divide = divide = div
@@ -202,14 +210,17 @@ class TensorMath(TensorInplace):
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
+    def _logical(self, other, logical, bitwise):
+        return self._compare(other, logical if self.data.dtype.kind == "b" else bitwise)
+
     def __and__(self, other):
-        return self._compare(other, xp.logical_and if self.data.dtype.kind == "b" else xp.bitwise_and)
+        return self._logical(other, xp.logical_and, xp.bitwise_and)
 
     def __or__(self, other):
-        return self._compare(other, xp.logical_or if self.data.dtype.kind == "b" else xp.bitwise_or)
+        return self._logical(other, xp.logical_or, xp.bitwise_or)
 
     def __xor__(self, other):
-        return self._compare(other, xp.logical_xor if self.data.dtype.kind == "b" else xp.bitwise_xor)
+        return self._logical(other, xp.logical_xor, xp.bitwise_xor)
 
     def __invert__(self):
         return _tensor._wrap(~self.data)
@@ -433,11 +444,11 @@ class TensorMath(TensorInplace):
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amax(self, _tensor._axis(None if dim in ((), []) else dim, self.data.ndim), keepdim)
+        return ops.amax(self, _reduce_axis(dim, self.data.ndim), keepdim)
 
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amin(self, _tensor._axis(None if dim in ((), []) else dim, self.data.ndim), keepdim)
+        return ops.amin(self, _reduce_axis(dim, self.data.ndim), keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""

@@ -222,3 +222,23 @@ def test_dtype_conversion_is_differentiable():
     assert y.dtype == genesis.float32
     (y * 2).sum().backward()
     assert x.grad.dtype == genesis.float64 and x.grad.tolist() == [2.0, 2.0]
+
+
+def test_no_grad_decorates_without_parentheses():
+    @genesis.no_grad
+    def doubled(t):
+        return t * 2
+    assert not doubled(genesis.ones(1, requires_grad=True)).requires_grad
+    assert genesis.is_grad_enabled()
+
+
+@pytest.mark.parametrize("module", ["genesis.autograd", "genesis.tensor", "genesis.random",
+                                    "genesis.nn.parameter", "genesis.tensor_math",
+                                    "genesis.dtypes", "genesis.factories", "genesis.special"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module(module)
+    result = doctest.testmod(mod, extraglobs={"genesis": genesis, "Function": Function},
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0

@@ -365,3 +365,17 @@ def test_bad_shapes_give_clear_errors():
         genesis.stack([genesis.ones(2), genesis.ones(3)])
     with pytest.raises(RuntimeError, match="mean"):
         genesis.tensor([1, 2]).mean()
+
+
+def test_erf_float32_matches_torch_to_one_ulp():
+    x = np.random.default_rng(0).standard_normal(10000).astype(np.float32) * 3
+    np.testing.assert_allclose(genesis.erf(genesis.tensor(x)).numpy(),
+                               torch.erf(torch.tensor(x)).numpy(), rtol=2.4e-7, atol=1e-30)
+
+
+def test_numpy_operands_defer_to_tensor_operators():
+    # ``ndarray * Tensor`` is a Tensor, promoted as torch promotes the converted array.
+    for left in (np.ones(2), np.float64(2.0), np.ones(2, np.float32)):
+        g, t = left * genesis.ones(2), torch.as_tensor(left) * torch.ones(2)
+        assert isinstance(g, genesis.Tensor)
+        assert g.dtype.name == str(t.dtype).split(".")[1]
