@@ -1,6 +1,11 @@
 """Optimizers and learning-rate schedulers (``genesis.optim``)."""
 
 # --- optimizers ---
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
 
 # --- learning-rate schedulers (PyTorch family) ---
 from . import lr_scheduler

@@ -1,0 +1,130 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from genesis.backend import xp
+from genesis.optim.optimizer import (
+    Optimizer,
+    _increment_step,
+    _lerp_,
+    _state_tensor,
+    _step_tensor,
+    check_non_negative,
+    check_unsupported,
+)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (PyTorch's ``torch.optim.RMSprop``), optionally centered and with momentum.
+
+    Per step, with gradient ``g`` (negated when ``maximize``):
+
+        g <- g + weight_decay * p
+        v <- alpha * v + (1 - alpha) * g^2
+        a <- sqrt(v - gbar^2) + eps, gbar <- alpha * gbar + (1 - alpha) * g   (centered)
+        a <- sqrt(v) + eps                                                    (otherwise)
+        b <- momentum * b + g / a;  p <- p - lr * b     (momentum > 0)
+        p <- p - lr * g / a                             (otherwise)
+
+    ``lr`` and ``momentum`` are read from the group at every step (CyclicLR cycles momentum).
+
+    Example:
+        >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
+        >>> w.grad = genesis.tensor([2.0])
+        >>> genesis.optim.RMSprop([w], lr=0.01, alpha=0.75).step()
+        >>> w.data          # v = 0.25 * 4 = 1, so the step is lr * 2 / (1 + 1e-8)
+        array([0.98], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+        }
+        self._check_options(defaults)
+        super().__init__(params, defaults)
+
+    @staticmethod
+    def _check_options(options: dict[str, Any]) -> None:
+        check_non_negative("lr", options["lr"])
+        check_non_negative("eps", options["eps"])
+        check_non_negative("momentum", options["momentum"])
+        check_non_negative("weight_decay", options["weight_decay"])
+        check_non_negative("alpha", options["alpha"])
+        check_unsupported(options)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = group["lr"]
+        alpha = group["alpha"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        momentum = group["momentum"]
+        centered = group["centered"]
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            param = p.data
+            grad = p.grad.data
+            state = self.state[p]
+            if not state:
+                state["step"] = _step_tensor()
+                state["square_avg"] = _state_tensor(xp.zeros_like(param))
+                if momentum > 0:
+                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(param))
+                if centered:
+                    state["grad_avg"] = _state_tensor(xp.zeros_like(param))
+            _increment_step(state)
+            if maximize:
+                grad = xp.negative(grad)
+            if weight_decay != 0:
+                grad = xp.multiply(param, weight_decay) + grad
+
+            square_avg = state["square_avg"].data
+            square_avg *= alpha
+            square_avg += xp.multiply(grad, 1 - alpha) * grad
+            if centered:
+                grad_avg = state["grad_avg"].data
+                _lerp_(grad_avg, grad, 1 - alpha)
+                avg = square_avg - grad_avg * grad_avg
+                xp.sqrt(avg, out=avg)
+            else:
+                avg = xp.sqrt(square_avg)
+            avg += eps
+
+            if momentum > 0:
+                if "momentum_buffer" not in state:  # momentum switched on after the first step
+                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(param))
+                buf = state["momentum_buffer"].data
+                buf *= momentum
+                buf += grad / avg
+                param += xp.multiply(buf, -lr)
+            else:
+                update = xp.multiply(grad, -lr)
+                update /= avg
+                param += update
