@@ -549,9 +549,10 @@ _FACTORIES = {
 SCHEDULER_NAMES: tuple[str, ...] = tuple(_FACTORIES)
 """The names ``get_scheduler`` accepts (transformers' ``SchedulerType`` values)."""
 
-# What each name needs besides the optimizer: none, warmup only, or warmup and total steps.
+# What each name needs besides the optimizer (as transformers): nothing, only the warmup, or
+# both counts; "warmup_stable_decay" needs the warmup and num_decay_steps.
 _NEEDS_NOTHING = ("constant", "reduce_lr_on_plateau")
-_NEEDS_WARMUP_ONLY = ("constant_with_warmup", "inverse_sqrt", "warmup_stable_decay")
+_NEEDS_WARMUP_ONLY = ("constant_with_warmup", "inverse_sqrt")
 
 
 def get_scheduler(
@@ -576,7 +577,7 @@ def get_scheduler(
         ('LambdaLR', [0.0])
     """
     name = getattr(name, "value", name)  # accepts an enum whose values are the names
-    if name not in _FACTORIES:
+    if not isinstance(name, str) or name not in _FACTORIES:
         raise ValueError(f"unknown scheduler name {name!r}; valid names are: {', '.join(SCHEDULER_NAMES)}")
     options = dict(scheduler_specific_kwargs or {})
     clash = sorted(options.keys() & kwargs.keys())

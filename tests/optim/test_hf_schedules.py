@@ -410,8 +410,20 @@ def test_get_scheduler_errors():
         hf.get_scheduler("cosine", opt, 1, 10, scheduler_specific_kwargs={"num_cycles": 1}, num_cycles=2)
     with pytest.raises(TypeError, match="unexpected keyword argument 'num_cycle'"):
         hf.get_scheduler("cosine", opt, 1, 10, num_cycle=2)
-    # constant needs neither count and rejects what it cannot use
+    with pytest.raises(ValueError, match=r"unknown scheduler name 3; valid names are"):
+        hf.get_scheduler(3, opt)
+    # constant needs neither count
     assert hf.get_scheduler("constant", opt).get_last_lr() == [0.1]
+
+
+def test_get_scheduler_accepts_an_enum_member():
+    import enum
+
+    class SchedulerType(enum.Enum):
+        COSINE = "cosine"
+
+    s = hf.get_scheduler(SchedulerType.COSINE, make_optimizer(), 10, 110)
+    assert type(s.lr_lambdas[0]) is hf.WarmupCosineFactor
 
 
 def test_exported_from_genesis_optim():

@@ -262,6 +262,24 @@ def test_rates_changed_by_hand_are_continued_from(stepping_calls):
     assert stepping_calls == ["StepLR"]
 
 
+def test_fractional_epoch_of_warm_restarts_is_continued_from(stepping_calls):
+    opt = make_optimizer()
+    scheduler = lrs.CosineAnnealingWarmRestarts(opt, T_0=10, eta_min=0.001)
+    scheduler.step(2.5)  # T_cur = 2.5: the integer-epoch closed form does not continue from here
+    rates = assert_preview_matches_stepping(scheduler, 30)
+    np.testing.assert_allclose(rates[0, 0], 0.001 + 0.099 * 0.5 * (1 + math.cos(math.pi * 3.5 / 10)), rtol=1e-12)
+    assert stepping_calls == ["CosineAnnealingWarmRestarts"]
+
+
+def test_one_cycle_past_its_end_raises_like_stepping():
+    scheduler = lrs.OneCycleLR(make_optimizer(), max_lr=0.1, total_steps=20)
+    before = take(scheduler)
+    with pytest.raises(ValueError, match="OneCycleLR was built for total_steps=20"):
+        preview(scheduler, 25)
+    assert_unchanged(before, scheduler)
+    assert preview(scheduler, 19).shape == (19, 2)
+
+
 def test_two_schedulers_on_one_optimizer(stepping_calls):
     opt = make_optimizer()
     first = lrs.ExponentialLR(opt, 0.9)
