@@ -86,10 +86,10 @@ class Optimizer:
     so LR schedulers drive any optimizer by editing ``group["lr"]``.
 
     Example:
-        >>> w = genesis.nn.Parameter(genesis.zeros(2))
-        >>> opt = genesis.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
-        >>> opt.param_groups[0]["lr"]
-        0.5
+        >>> w, b = genesis.nn.Parameter(genesis.zeros(2)), genesis.nn.Parameter(genesis.zeros(1))
+        >>> opt = genesis.optim.SGD([{"params": [w], "lr": 0.5}, {"params": [b]}], lr=0.1)
+        >>> [group["lr"] for group in opt.param_groups]
+        [0.5, 0.1]
     """
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
@@ -137,7 +137,11 @@ class Optimizer:
         Missing options take the optimizer's defaults; a parameter may belong to one group only.
 
         Example:
-            >>> opt.add_param_group({"params": [head.weight], "lr": 1e-4})
+            >>> w, head = genesis.nn.Parameter(genesis.zeros(2)), genesis.nn.Parameter(genesis.zeros(3))
+            >>> opt = genesis.optim.Adam([w], lr=1e-3)
+            >>> opt.add_param_group({"params": [head], "lr": 1e-4})
+            >>> [(group["lr"], group["betas"]) for group in opt.param_groups]
+            [(0.001, (0.9, 0.999)), (0.0001, (0.9, 0.999))]
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
@@ -197,7 +201,19 @@ class Optimizer:
         """Create state eagerly when the optimizer needs it (Adagrad); lazily by default."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of all parameters: to ``None`` (default) or to zeros in place."""
+        """Reset the gradients of all parameters: to ``None`` (default) or to zeros in place.
+
+        Example:
+            >>> w = genesis.nn.Parameter(genesis.ones(2))
+            >>> w.grad = genesis.ones(2)
+            >>> opt = genesis.optim.SGD([w])
+            >>> opt.zero_grad(set_to_none=False)
+            >>> w.grad
+            tensor([0., 0.])
+            >>> opt.zero_grad()
+            >>> print(w.grad)
+            None
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -211,6 +227,19 @@ class Optimizer:
         """Update every parameter that has a gradient once; return ``closure()``'s loss if given.
 
         The closure (which recomputes the loss and calls ``backward``) runs with grad enabled.
+
+        Example:
+            >>> w = genesis.nn.Parameter(genesis.tensor([2.0]))
+            >>> opt = genesis.optim.SGD([w], lr=0.25)
+            >>> def closure():
+            ...     opt.zero_grad()
+            ...     loss = (w * w).sum()
+            ...     loss.backward()
+            ...     return loss
+            >>> opt.step(closure).item()    # the loss at w = 2; then w <- 2 - 0.25 * 4
+            4.0
+            >>> w.data
+            array([1.], dtype=float32)
         """
         loss = None
         if closure is not None:
@@ -227,8 +256,13 @@ class Optimizer:
         own tensors (not copies) and the step counters.
 
         Example:
-            >>> opt.state_dict()["param_groups"][0]["params"]
-            [0, 1]
+            >>> w = genesis.nn.Parameter(genesis.ones(2))
+            >>> opt = genesis.optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> w.grad = genesis.ones(2)
+            >>> opt.step()
+            >>> saved = opt.state_dict()
+            >>> saved["param_groups"][0]["params"], saved["state"][0]["momentum_buffer"]
+            ([0], tensor([1., 1.]))
         """
         index_of: dict[int, int] = {}
         packed_groups = []
@@ -246,6 +280,16 @@ class Optimizer:
 
         The number of groups and of parameters per group must match; tensors and arrays are
         copied and cast to their parameter's dtype (the ``step`` counter stays float32).
+
+        Example:
+            >>> w = genesis.nn.Parameter(genesis.ones(2))
+            >>> w.grad = genesis.ones(2)
+            >>> opt = genesis.optim.Adam([w], lr=0.1)
+            >>> opt.step()
+            >>> resumed = genesis.optim.Adam([w], lr=0.5)
+            >>> resumed.load_state_dict(opt.state_dict())
+            >>> resumed.param_groups[0]["lr"], resumed.state[w]["step"]
+            (0.1, tensor(1.))
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
