@@ -13,7 +13,9 @@ import numbers
 from . import dtypes, ops
 from .autograd import grad_mode, retain, run_backward
 from .backend import xp
+from .tensor_inplace import TensorInplace
 from .tensor_math import TensorMath
+from .tensor_shape import TensorShape
 
 _ndarray = xp.ndarray
 _new = object.__new__
@@ -72,7 +74,17 @@ def _promoted(a_arr, b_arr):
     return xp.promote_types(da, db)
 
 
-class Tensor(TensorMath):
+def _wrap(array) -> "Tensor":
+    """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
+    t = _new(Tensor)
+    t.data = array if type(array) is _ndarray else xp.asarray(array)
+    t.grad = None
+    t._rg = False
+    t._node = None
+    return t
+
+
+class Tensor(TensorMath, TensorShape, TensorInplace):
     """A multi-dimensional array that can record the operations applied to it.
 
     ``data`` is the backend array, ``grad`` the accumulated gradient (a Tensor or None).
@@ -98,10 +110,7 @@ class Tensor(TensorMath):
         if requires_grad:
             self.requires_grad = True
 
-    @staticmethod
-    def _wrap(array):
-        """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
-        return _wrap(array)
+    _wrap = staticmethod(_wrap)
 
     # ------------------------------------------------------------ attributes
     @property
@@ -431,13 +440,3 @@ class Tensor(TensorMath):
     def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         """Uninitialised storage of ``size`` (zeros with NumPy), this tensor's dtype."""
         return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
-
-
-def _wrap(array) -> Tensor:
-    """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
-    t = _new(Tensor)
-    t.data = array if type(array) is _ndarray else xp.asarray(array)
-    t.grad = None
-    t._rg = False
-    t._node = None
-    return t

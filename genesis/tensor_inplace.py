@@ -194,7 +194,7 @@ class TensorInplace:
         return self
 
     def __setitem__(self, index, value):
-        from .tensor_math import _convert_index
+        from .tensor_shape import _convert_index
         if type(index) is int or type(index) is slice:
             advanced = False
         else:

@@ -1,7 +1,8 @@
-"""The math methods of ``genesis.Tensor`` (a mixin): operators, reductions, shapes, indexing.
+"""The math methods of ``genesis.Tensor`` (a mixin): operators, elementwise ops, reductions.
 
 Each method converts its arguments and calls a primitive in ``ops.py`` or composes primitives;
-no method has a gradient of its own.  In-place variants live in ``tensor_inplace.py``.
+no method has a gradient of its own.  Shapes and indexing live in ``tensor_shape.py``,
+in-place variants in ``tensor_inplace.py``.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import numbers
 from . import ops
 from . import tensor as _tensor
 from .backend import xp
-from .tensor_inplace import TensorInplace
 
 _ndarray = xp.ndarray
 _f32 = xp.dtype(xp.float32)
@@ -32,7 +32,7 @@ def _scalar_dtype(arr_dtype, value):
 
 def _operands(a, b):
     """Return tensors ``(a, b)`` of one dtype (PyTorch's promotion); ``b`` may be a number."""
-    if not isinstance(b, TensorMath):
+    if not isinstance(b, _tensor.Tensor):
         if isinstance(b, (numbers.Number, xp.generic)):
             dt = _scalar_dtype(a.data.dtype, b)
             b = _tensor._wrap(xp.asarray(b, dtype=dt))
@@ -55,10 +55,10 @@ def _reduce_axis(dim, ndim):
 
 
 def _array_of(value):
-    return value.data if isinstance(value, TensorMath) else value
+    return value.data if isinstance(value, _tensor.Tensor) else value
 
 
-class TensorMath(TensorInplace):
+class TensorMath:
     """Operators and differentiable math of :class:`genesis.Tensor`."""
 
     __slots__ = ()
@@ -335,7 +335,7 @@ class TensorMath(TensorInplace):
         """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-        if isinstance(min, TensorMath) or isinstance(max, TensorMath):
+        if isinstance(min, _tensor.Tensor) or isinstance(max, _tensor.Tensor):
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
         return ops.clamp(self, min, max)
@@ -420,7 +420,7 @@ class TensorMath(TensorInplace):
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def _extreme(self, dim, keepdim, largest):
-        if isinstance(dim, TensorMath):
+        if isinstance(dim, _tensor.Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
         if dim is None:
             if self.data.size == 0:
@@ -503,176 +503,3 @@ class TensorMath(TensorInplace):
     def cumsum(self, dim):
         """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
         return _tensor._wrap(xp.cumsum(self.data, axis=_tensor._axis(dim, self.data.ndim)))
-
-    # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
-        """The same elements in a new shape (one entry may be -1)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return ops.reshape(self, tuple(shape))
-
-    view = reshape
-
-    def view_as(self, other):
-        """``reshape(other.shape)``."""
-        return ops.reshape(self, other.data.shape)
-
-    reshape_as = view_as
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        """Merge dimensions ``start_dim..end_dim`` into one."""
-        shape = self.data.shape
-        if not shape:
-            return ops.reshape(self, (1,))
-        start = _tensor._axis(start_dim, len(shape))
-        end = _tensor._axis(end_dim, len(shape))
-        if start > end:
-            raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
-                             f"after end_dim ({end_dim})")
-        return ops.reshape(self, shape[:start] + (-1,) + shape[end + 1:])
-
-    def unflatten(self, dim, sizes):
-        """Split dimension ``dim`` into ``sizes``."""
-        shape = self.data.shape
-        axis = _tensor._axis(dim, len(shape))
-        return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
-
-    def permute(self, *dims):
-        """Reorder dimensions, e.g. ``x.permute(2, 0, 1)``."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = dims[0]
-        ndim = self.data.ndim
-        axes = tuple(_tensor._axis(d, ndim) for d in dims)
-        if sorted(axes) != list(range(ndim)):
-            raise ValueError(f"permute(dims): dims must be a permutation of the {ndim} "
-                             f"dimensions, got {tuple(dims)}")
-        return ops.permute(self, axes)
-
-    def transpose(self, dim0: int, dim1: int):
-        """Swap dimensions ``dim0`` and ``dim1``."""
-        ndim = self.data.ndim
-        axes = list(range(ndim))
-        a, b = _tensor._axis(dim0, ndim), _tensor._axis(dim1, ndim)
-        if ndim < 2:
-            return self
-        axes[a], axes[b] = axes[b], axes[a]
-        return ops.permute(self, tuple(axes))
-
-    swapaxes = transpose
-
-    def t(self):
-        """Transpose of a tensor with at most 2 dimensions."""
-        if self.data.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                             f"{self.data.ndim}D")
-        return self.transpose(0, 1) if self.data.ndim == 2 else self
-
-    @property
-    def T(self):
-        """All dimensions reversed."""
-        return ops.permute(self, tuple(range(self.data.ndim))[::-1])
-
-    @property
-    def mT(self):
-        """The last two dimensions swapped."""
-        return self.transpose(-2, -1)
-
-    def unsqueeze(self, dim: int):
-        """Insert a dimension of size 1 at ``dim``."""
-        shape = self.data.shape
-        axis = _tensor._axis(dim, len(shape) + 1)
-        return ops.reshape(self, shape[:axis] + (1,) + shape[axis:])
-
-    def squeeze(self, dim=None):
-        """Drop dimensions of size 1 (only ``dim`` when given)."""
-        shape = self.data.shape
-        if dim is None:
-            axes = {i for i, n in enumerate(shape) if n == 1}
-        else:
-            axes = _tensor._axis(dim, len(shape))
-            axes = {a for a in (axes if isinstance(axes, tuple) else (axes,))
-                    if a is not None and shape[a] == 1}
-        return ops.reshape(self, tuple(n for i, n in enumerate(shape) if i not in axes))
-
-    def expand(self, *sizes):
-        """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = sizes[0]
-        shape = self.data.shape
-        lead = len(sizes) - len(shape)
-        if lead < 0:
-            raise ValueError(f"expand: the number of sizes provided ({len(sizes)}) must be "
-                             f"greater or equal to the number of dimensions ({len(shape)})")
-        target = tuple(shape[i - lead] if n == -1 and i >= lead else n
-                       for i, n in enumerate(sizes))
-        return ops.expand(self, target)
-
-    def expand_as(self, other):
-        """``expand(other.shape)``."""
-        return ops.expand(self, other.data.shape)
-
-    def repeat(self, *sizes):
-        """Tile the tensor ``sizes[i]`` times along each dimension."""
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = tuple(sizes[0])
-        shape = (1,) * (len(sizes) - self.data.ndim) + self.data.shape
-        grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
-        tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
-        return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
-
-    def split(self, split_size, dim: int = 0):
-        """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
-        axis = _tensor._axis(dim, self.data.ndim)
-        total = self.data.shape[axis]
-        sizes = ([split_size] * -(-total // split_size) if isinstance(split_size, int)
-                 else list(split_size))
-        pieces, start = [], 0
-        for n in sizes:
-            index = (slice(None),) * axis + (slice(start, min(start + n, total)),)
-            pieces.append(self[index])
-            start += n
-        return tuple(pieces)
-
-    def chunk(self, chunks: int, dim: int = 0):
-        """Split into ``chunks`` nearly equal pieces along ``dim``."""
-        total = self.data.shape[_tensor._axis(dim, self.data.ndim)]
-        return self.split(max(1, -(-total // chunks)), dim)
-
-    # ------------------------------------------------------------ indexing
-    def __getitem__(self, index):
-        if type(index) is int or type(index) is slice:
-            return ops.getitem(self, index, False)
-        index, advanced = _convert_index(index)
-        return ops.getitem(self, index, advanced)
-
-    def gather(self, dim: int, index):
-        """Values at ``index`` along ``dim``: ``out[i][j] = self[index[i][j]][j]`` for dim 0."""
-        idx = _array_of(index)
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
-        if idx.ndim != self.data.ndim:
-            raise ValueError(f"gather(): index has {idx.ndim} dimensions but input has "
-                             f"{self.data.ndim}; they must match")
-        return ops.gather(self, _tensor._axis(dim, self.data.ndim), idx)
-
-    def take_along_dim(self, indices, dim=None):
-        """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
-        if dim is None:
-            return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
-        return ops.gather(self, _tensor._axis(dim, self.data.ndim), _array_of(indices))
-
-
-def _convert_index(index):
-    """Turn tensors and lists inside an index into arrays; report advanced indexing."""
-    items = index if type(index) is tuple else (index,)
-    converted = []
-    advanced = False
-    for item in items:
-        if isinstance(item, TensorMath):
-            item = item.data
-            advanced = True
-        elif isinstance(item, (list, _ndarray)):
-            item = xp.asarray(item)
-            advanced = True
-        converted.append(item)
-    return tuple(converted), advanced
