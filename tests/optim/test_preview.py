@@ -378,4 +378,5 @@ def test_plot_schedule_without_matplotlib(monkeypatch):
 
 def test_docstring_examples():
     result = doctest.testmod(PREVIEW_MODULE, extraglobs={"genesis": genesis})
+    plt.close("all")
     assert result.attempted >= 4 and result.failed == 0
