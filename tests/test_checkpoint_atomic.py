@@ -38,18 +38,23 @@ def test_sigkill_during_saves_leaves_a_complete_version_and_no_stray_files(tmp_p
     rng = random.Random(0)
     interrupted = 0
     for kill in range(20):
+        ready, started = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: save alternating versions until killed
             try:
                 k = 1
                 while True:
                     save_checkpoint(version(k), path)
+                    os.write(started, b"s")  # from now on it is (almost) always inside a save
                     k = 3 - k
             finally:
                 os._exit(1)
-        time.sleep(rng.uniform(0.002, 0.08))
+        os.read(ready, 1)
+        time.sleep(rng.uniform(0.0, 0.04))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        os.close(ready)
+        os.close(started)
         loaded = load_checkpoint(path, mmap=kill % 2 == 1)
         assert loaded["version"] in (0, 1, 2, 3) and holds_one_complete_version(loaded), kill
         interrupted += bool(temp_files(tmp_path))

@@ -379,3 +379,19 @@ def test_numpy_operands_defer_to_tensor_operators():
         g, t = left * genesis.ones(2), torch.as_tensor(left) * torch.ones(2)
         assert isinstance(g, genesis.Tensor)
         assert g.dtype.name == str(t.dtype).split(".")[1]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.data())
+def test_reductions_over_random_dims_hypothesis(shape, data):
+    ndim = len(shape)
+    dims = data.draw(st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim,
+                              unique_by=lambda d: d % ndim))
+    dim = dims[0] if len(dims) == 1 else tuple(dims)
+    keepdim = data.draw(st.booleans())
+    name = data.draw(st.sampled_from(["sum", "mean", "amax", "var", "logsumexp"]))
+    if name == "var":
+        fn = lambda m, a: a.var(dim=dim, keepdim=keepdim, correction=0)  # noqa: E731
+    else:
+        fn = lambda m, a: getattr(a, name)(dim, keepdim=keepdim)  # noqa: E731
+    run_both(fn, _inputs([tuple(shape)], seed=ndim))

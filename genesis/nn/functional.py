@@ -1,8 +1,11 @@
 """``nn.functional``: stateless forms of the layers and losses (``F.linear``, ``F.cross_entropy``).
 
-Ops that sit on the hot path of a training step (``linear``, ``layer_norm``, ``embedding``,
-``dropout``, ``gelu``) are single fused graph nodes (``genesis.autograd.Function``) whose
-backward is a few NumPy calls; simple activations reuse the core's primitives. The loss
+Ops on the hot path of a training step (``linear``, ``layer_norm``, ``embedding``, ``dropout``,
+``gelu``) are single fused graph nodes, written the way ``genesis/ops.py`` writes a primitive:
+the forward computes the output array and, when a gradient is needed, ``record`` attaches the
+backward closure right below it (array in, one array per input out). That skips the per-call
+cost of ``autograd.Function`` (a context object, Tensor wrapping of every gradient), which is
+a large share of a small model's step. Simple activations reuse the core's primitives. The loss
 functions live in ``genesis.nn.loss`` and are re-exported here.
 """
 from __future__ import annotations
@@ -12,7 +15,7 @@ import warnings
 from typing import Sequence
 
 from genesis import random as _random
-from genesis.autograd import Function
+from genesis.autograd import attach, needs_grad
 from genesis.backend import xp
 from genesis.nn.loss import (
     binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
@@ -31,35 +34,17 @@ def _check_tensor(name: str, value: object) -> None:
         raise TypeError(f"{name} must be a genesis.Tensor, got {type(value).__name__}")
 
 
+def record(out: Tensor, backward, inputs: tuple, name: str) -> Tensor:
+    """Make ``out`` a graph node over ``inputs`` when grad mode is on and one of them needs it.
+
+    ``backward(g)`` maps the output's gradient array to one array (or None) per input.
+    """
+    if needs_grad(*inputs):
+        attach(out, backward, inputs, name)
+    return out
+
+
 # ---------------------------------------------------------------------------------- linear
-class _Linear(Function):
-    """y = x @ W.T + b as one node; backward: gx = g @ W, gW = g.T @ x, gb = sum(g)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
-        out = x.data @ weight.data.T
-        if bias is not None:
-            out += bias.data
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g = grad.data
-        # Flatten leading dims so one 2-D matmul gives the weight grad for any batch shape.
-        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gx = _wrap(g @ weight.data) if need_x else None
-        gw = gb = None
-        if need_w:
-            xd = x.data
-            gw = _wrap(g2.T @ (xd.reshape(-1, xd.shape[-1]) if xd.ndim != 2 else xd))
-        if need_b:
-            gb = _wrap(g2.sum(axis=0))
-        return gx, gw, gb
-
-
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``input @ weight.T + bias``; ``weight`` is ``(out_features, in_features)``.
 
@@ -83,11 +68,28 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
             f"convert the input (e.g. x.float()) or the model (e.g. model.double())"
         )
-    if bias is not None and tuple(bias.data.shape) not in ((w_shape[0],), ()):
-        raise ValueError(
-            f"linear: bias must have shape ({w_shape[0]},), got {tuple(bias.data.shape)}"
-        )
-    return _Linear.apply(input, weight, bias)
+    if bias is not None:
+        _check_tensor("bias", bias)
+        if tuple(bias.data.shape) != (w_shape[0],) or bias.data.dtype != weight.data.dtype:
+            raise ValueError(f"linear: bias must have shape ({w_shape[0]},) and dtype "
+                             f"{weight.dtype}, got {tuple(bias.data.shape)} and {bias.dtype}")
+    x, w = input.data, weight.data
+    out = x @ w.T
+    if bias is not None:
+        out += bias.data
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    need_x, need_w = input.requires_grad, weight.requires_grad
+    need_b = bias is not None and bias.requires_grad
+
+    def backward(g):
+        # Flatten leading dims so one 2-D matmul gives the weight grad for any batch shape.
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        gx = g @ w if need_x else None
+        gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_w else None
+        if bias is None:
+            return gx, gw
+        return gx, gw, g2.sum(axis=0) if need_b else None
+    return record(_wrap(out), backward, inputs, "AddmmBackward0")
 
 
 # ---------------------------------------------------------------------------------- activations
@@ -123,33 +125,6 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return input * input.sigmoid()
 
 
-class _Gelu(Function):
-    """Exact GELU x*Phi(x), derivative Phi(x) + x*phi(x); or its tanh approximation."""
-
-    @staticmethod
-    def forward(ctx, x, approximate):
-        xd = x.data
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        if approximate == "tanh":
-            inner = _SQRT_2_OVER_PI * (xd + 0.044715 * xd**3)
-            return _wrap(0.5 * xd * (1.0 + xp.tanh(inner)))
-        return _wrap(0.5 * xd * (1.0 + _erf(xd * _SQRT_HALF)))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        xd = x.data
-        if ctx.approximate == "tanh":
-            t = xp.tanh(_SQRT_2_OVER_PI * (xd + 0.044715 * xd**3))
-            d_inner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * xd**2)
-            local = 0.5 * (1.0 + t) + 0.5 * xd * (1.0 - t * t) * d_inner
-        else:
-            cdf = 0.5 * (1.0 + _erf(xd * _SQRT_HALF))
-            local = cdf + xd * _INV_SQRT_2PI * xp.exp(-0.5 * xd * xd)
-        return _wrap(grad.data * local), None
-
-
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit x * Phi(x); ``approximate='tanh'`` uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
@@ -160,7 +135,22 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _Gelu.apply(input, approximate)
+    x = input.data
+    if approximate == "tanh":
+        t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+        out = 0.5 * x * (1.0 + t)
+
+        def backward(g):
+            d_inner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner),)
+    else:
+        cdf = 0.5 * (1.0 + _erf(x * _SQRT_HALF))
+        out = x * cdf
+
+        def backward(g):
+            # d/dx x Phi(x) = Phi(x) + x phi(x)
+            return (g * (cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x)),)
+    return record(_wrap(out), backward, (input,), "GeluBackward0")
 
 
 def _implicit_dim(name: str, ndim: int) -> int:
@@ -201,19 +191,6 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 
 # ---------------------------------------------------------------------------------- dropout
-class _MaskScale(Function):
-    """out = x * mask with a fixed array ``mask`` (already scaled); backward g * mask."""
-
-    @staticmethod
-    def forward(ctx, x, mask):
-        ctx.mask = mask
-        return _wrap(x.data * mask)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _wrap(grad.data * ctx.mask), None
-
-
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale survivors by 1/(1-p); identity when
     not ``training``. Draws from Genesis's generator (``genesis.manual_seed`` makes it repeatable).
@@ -232,44 +209,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     else:
         keep = _random.generator_for(None).random(x.shape) >= p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    return _MaskScale.apply(input, mask)
+    return record(_wrap(x * mask), lambda g: (g * mask,), (input,), "MulBackward0")
 
 
 # ---------------------------------------------------------------------------------- layer norm
-class _LayerNorm(Function):
-    """y = (x - mean) / sqrt(var + eps) * w + b over the trailing ``axes``, as one node."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, axes, eps):
-        xd = x.data
-        centered = xd - xd.mean(axis=axes, keepdims=True)
-        rstd = 1.0 / xp.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
-        xhat = centered * rstd
-        ctx.xhat, ctx.rstd, ctx.axes = xhat, rstd, axes
-        ctx.save_for_backward(weight)
-        out = xhat * weight.data if weight is not None else xhat.copy()
-        if bias is not None:
-            out += bias.data
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (weight,) = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        xhat, rstd, axes, g = ctx.xhat, ctx.rstd, ctx.axes, grad.data
-        lead = tuple(range(g.ndim - len(axes)))
-        gx = gw = gb = None
-        if need_x:
-            gxhat = g * weight.data if weight is not None else g
-            gx = _wrap(rstd * (gxhat - gxhat.mean(axis=axes, keepdims=True)
-                               - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)))
-        if need_w:
-            gw = _wrap((g * xhat).sum(axis=lead))
-        if need_b:
-            gb = _wrap(g.sum(axis=lead))
-        return gx, gw, gb, None, None
-
-
 def layer_norm(
     input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
     bias: Tensor | None = None, eps: float = 1e-5,
@@ -294,7 +237,31 @@ def layer_norm(
                 f"layer_norm: {name} must have shape {shape}, got {tuple(value.data.shape)}"
             )
     axes = tuple(range(len(x_shape) - len(shape), len(x_shape)))
-    return _LayerNorm.apply(input, weight, bias, axes, eps)
+    lead = tuple(range(len(x_shape) - len(shape)))
+    x = input.data
+    centered = x - x.mean(axis=axes, keepdims=True)
+    rstd = 1.0 / xp.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
+    xhat = centered * rstd
+    out = xhat * weight.data if weight is not None else xhat.copy()
+    if bias is not None:
+        out += bias.data
+    inputs = tuple(t for t in (input, weight, bias) if t is not None)
+    flags = [t.requires_grad for t in inputs]
+
+    def backward(g):
+        grads = []
+        if flags[0]:
+            gxhat = g * weight.data if weight is not None else g
+            grads.append(rstd * (gxhat - gxhat.mean(axis=axes, keepdims=True)
+                                 - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)))
+        else:
+            grads.append(None)
+        if weight is not None:
+            grads.append((g * xhat).sum(axis=lead) if flags[1] else None)
+        if bias is not None:
+            grads.append(g.sum(axis=lead) if flags[-1] else None)
+        return tuple(grads)
+    return record(_wrap(out), backward, inputs, "NativeLayerNormBackward0")
 
 
 # ---------------------------------------------------------------------------------- embedding
@@ -312,24 +279,6 @@ def _check_indices(name: str, indices: Tensor, size: int) -> object:
             bad = low if low < 0 else high
             raise IndexError(f"index {bad} is out of range: {name} must lie in [0, {size})")
     return idx
-
-
-class _Embedding(Function):
-    """Row lookup ``weight[indices]``; backward scatters-adds rows, skipping ``padding_idx``."""
-
-    @staticmethod
-    def forward(ctx, weight, idx, padding_idx):
-        ctx.idx, ctx.padding_idx, ctx.shape = idx, padding_idx, weight.data.shape
-        return _wrap(weight.data[idx])
-
-    @staticmethod
-    def backward(ctx, grad):
-        g = grad.data
-        full = xp.zeros(ctx.shape, dtype=g.dtype)
-        xp.add.at(full, ctx.idx.reshape(-1), g.reshape(-1, ctx.shape[1]))
-        if ctx.padding_idx is not None:
-            full[ctx.padding_idx] = 0
-        return _wrap(full), None, None
 
 
 def embedding(
@@ -359,7 +308,14 @@ def embedding(
                 f"padding_idx must be within num_embeddings ({rows}), got {padding_idx}"
             )
         padding_idx %= rows
-    return _Embedding.apply(weight, idx, padding_idx)
+
+    def backward(g):
+        full = xp.zeros(weight.data.shape, dtype=g.dtype)
+        xp.add.at(full, idx.reshape(-1), g.reshape(-1, full.shape[1]))  # repeats accumulate
+        if padding_idx is not None:
+            full[padding_idx] = 0
+        return (full,)
+    return record(_wrap(weight.data[idx]), backward, (weight,), "EmbeddingBackward0")
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

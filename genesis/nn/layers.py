@@ -191,7 +191,7 @@ class LayerNorm(Module):
 
     Example:
         >>> nn.LayerNorm(2)(genesis.tensor([[1.0, 3.0]]))
-        tensor([[-1.0000,  1.0000]], grad_fn=<_LayerNormBackward>)
+        tensor([[-1.0000,  1.0000]], grad_fn=<NativeLayerNormBackward0>)
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,

@@ -40,6 +40,7 @@ class CosineAnnealingLR(LRScheduler):
         _check_eta_min(eta_min)
         self.T_max = int(T_max)
         self.eta_min = eta_min
+        self._last_cos = (None, 0.0)  # (epoch, cos(pi * epoch / T_max)) of the last ratio step
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
@@ -55,7 +56,13 @@ class CosineAnnealingLR(LRScheduler):
             # Leaving a trough, where the ratio below would be 0/0: add the first rise instead.
             rise = (1 - math.cos(math.pi / t_max)) / 2
             return [group["lr"] + (base - eta_min) * rise for base, group in zip(self.base_lrs, groups)]
-        ratio = (1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max))
+        # cos(pi (e-1) / T) is the previous step's cos(pi e / T): reuse it (same float).
+        cos_now = math.cos(math.pi * epoch / t_max)
+        previous_epoch, cos_previous = self._last_cos
+        if previous_epoch != epoch - 1:
+            cos_previous = math.cos(math.pi * (epoch - 1) / t_max)
+        self._last_cos = (epoch, cos_now)
+        ratio = (1 + cos_now) / (1 + cos_previous)
         return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
 
     def _get_closed_form_lr(self) -> list[float]:
@@ -128,7 +135,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 raise ValueError(f"epoch must be a number >= 0, got {epoch!r}")
             self._jump(epoch)
         self.last_epoch = math.floor(epoch)
-        self._write_lrs(self.get_lr())
+        values = self.get_lr()
+        groups = self.optimizer.param_groups
+        if self.verbose or len(values) != len(groups):
+            self._check_and_report(values, groups)
+        for group, lr in zip(groups, values):
+            group["lr"] = lr
+        self._last_lr = values
 
     def _jump(self, epoch: float) -> None:
         # PyTorch's arithmetic (a logarithm for T_mult > 1), kept so fractional jumps match it.

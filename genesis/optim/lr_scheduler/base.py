@@ -206,23 +206,44 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
+        # The hot path of every training loop: kept flat (no helper calls beyond get_lr).
         self._step_count += 1
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._update_lr(epoch)
-
-    def _update_lr(self, epoch: int | None = None) -> None:
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            values = self._rates_at(epoch)
+        groups = self.optimizer.param_groups
+        if self.verbose or len(values) != len(groups):
+            self._check_and_report(values, groups)
+        for group, lr in zip(groups, values):
+            group["lr"] = lr
+        self._last_lr = values
+
+    def _rates_at(self, epoch: int) -> list[float]:
+        """Jump to ``epoch``: the closed form where the class has one, else ``get_lr``."""
+        self.last_epoch = epoch
+        closed_form = getattr(self, "_get_closed_form_lr", None)
+        return closed_form() if closed_form is not None else self.get_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """PyTorch's step without the step count (SequentialLR enters a child with epoch 0)."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            values = self._rates_at(epoch)
         self._write_lrs(values)
 
     def _write_lrs(self, values: list[float]) -> None:
         groups = self.optimizer.param_groups
+        self._check_and_report(values, groups)
+        for group, lr in zip(groups, values):
+            group["lr"] = lr
+        self._last_lr = values
+
+    def _check_and_report(self, values: list[float], groups: list[dict]) -> None:
         if len(values) != len(groups):
             raise ValueError(
                 f"{type(self).__name__} computed {len(values)} rates for {len(groups)} param "
@@ -232,9 +253,6 @@ class LRScheduler:
             for index, (group, lr) in enumerate(zip(groups, values)):
                 if group["lr"] != lr:
                     print(f"Adjusting learning rate of group {index} to {lr:.4e}.")
-        for group, lr in zip(groups, values):
-            group["lr"] = lr
-        self._last_lr = values
 
     def get_last_lr(self) -> LRList:
         """The rates of the last step, one per group (a new ``LRList`` at every call)."""

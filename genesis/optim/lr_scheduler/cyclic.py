@@ -67,6 +67,15 @@ class _MomentumCycler(LRScheduler):
         else:
             group["momentum"] = value
 
+    def _write_momenta(self, momenta: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if self.use_beta1:
+            for group, value in zip(groups, momenta):
+                group["betas"] = (value, *group["betas"][1:])
+        else:
+            for group, value in zip(groups, momenta):
+                group["momentum"] = value
+
     def _momentum_curve(self, epochs: Any) -> np.ndarray:
         """Momentum (or ``betas[0]``) per group at ``epochs``; shape ``(len(epochs), groups)``."""
         raise NotImplementedError
@@ -74,9 +83,7 @@ class _MomentumCycler(LRScheduler):
     def _restore_optimizer(self) -> None:
         super()._restore_optimizer()
         if self.cycle_momentum:
-            momenta = self._momentum_curve([self.last_epoch])[0]
-            for group, value in zip(self.optimizer.param_groups, momenta):
-                self._set_momentum(group, float(value))
+            self._write_momenta([float(v) for v in self._momentum_curve([self.last_epoch])[0]])
 
 
 class CyclicLR(_MomentumCycler):
@@ -159,22 +166,19 @@ class CyclicLR(_MomentumCycler):
         """The scaling policy at ``x`` (the cycle number or the batch index)."""
         return self._scale(x)
 
-    def _position(self) -> tuple[float, float]:
-        """``(height, scale)`` at ``last_epoch``: triangle height 0..1 and the policy's scale."""
-        epoch = self.last_epoch
-        cycle = math.floor(1 + epoch / self.total_size)
-        x = 1.0 + epoch / self.total_size - cycle
-        ratio = self.step_ratio
-        height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        return height, self._scale(cycle if self.scale_mode == "cycle" else epoch)
-
     def get_lr(self) -> list[float]:
         """The cyclic rates at ``last_epoch``; also writes the cycled momenta into the groups."""
-        height, scale = self._position()
+        # schedules.cyclic_position on one Python number (this is the per-batch hot path)
+        epoch, total = self.last_epoch, self.total_size
+        cycle = math.floor(1 + epoch / total)
+        x = 1.0 + epoch / total - cycle
+        ratio = self.step_ratio
+        height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        scale = self._scale(cycle if self.scale_mode == "cycle" else epoch)
         lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
-            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                self._set_momentum(group, top - (top - bottom) * height * scale)
+            self._write_momenta([top - (top - bottom) * height * scale
+                                 for bottom, top in zip(self.base_momentums, self.max_momentums)])
         return lrs
 
     def _curve_args(self):
@@ -272,6 +276,7 @@ class OneCycleLR(_MomentumCycler):
         check_real("final_div_factor", final_div_factor, "a finite number > 0", lambda v: v > 0)
         self._schedule_phases = [list(p) for p in schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)]
         self.anneal_strategy = anneal_strategy
+        self._phase = None  # cache of _locate(last_epoch)
         max_lrs = format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for top, group in zip(max_lrs, optimizer.param_groups):
@@ -281,10 +286,12 @@ class OneCycleLR(_MomentumCycler):
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch, verbose)
 
-    def _update_lr(self, epoch: int | None = None) -> None:
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one batch (or jump to ``epoch``); refuses to go past ``total_steps``."""
         target = self.last_epoch + 1 if epoch is None else epoch
-        self._check_step(target)
-        super()._update_lr(epoch)
+        if target > self.total_steps:
+            self._check_step(target)
+        LRScheduler.step(self, epoch)
 
     def _check_step(self, step: int) -> None:
         if step > self.total_steps:
@@ -293,33 +300,48 @@ class OneCycleLR(_MomentumCycler):
                 f"{step}: build it with a larger total_steps (or epochs * steps_per_epoch)"
             )
 
-    def _phase(self, step: float) -> tuple[list, float]:
-        """The phase holding ``step`` and the fraction of it done."""
-        start = 0.0
+    def _locate(self, step: float) -> tuple:
+        """The phase holding ``step``: ``(after, upto, start, end, lr names..., momentum names...)``.
+
+        ``step`` belongs to it while ``after < step <= upto``, so ``get_lr`` can keep it.
+        """
+        start, after = 0.0, -math.inf
         last = len(self._schedule_phases) - 1
-        for index, phase in enumerate(self._schedule_phases):
-            end = phase[0]
+        for index, (end, *names) in enumerate(self._schedule_phases):
             if step <= end or index == last:
                 if end == start:
                     raise ValueError(
                         f"OneCycleLR phase {index} is empty (total_steps={self.total_steps}): "
                         "choose pct_start so that every phase spans at least one step"
                     )
-                return phase, (step - start) / (end - start)
-            start = end
+                return (after, math.inf if index == last else end, start, end, *names)
+            start, after = end, max(after, end)
         raise AssertionError("unreachable: the last phase takes every step")
 
     def get_lr(self) -> list[float]:
         """The 1cycle rates at ``last_epoch``; also writes the cycled momenta into the groups."""
-        phase, pct = self._phase(self.last_epoch)
-        _, first, last, first_m, last_m = phase
-        strategy = self.anneal_strategy
-        lrs = []
-        for group in self.optimizer.param_groups:
-            lrs.append(schedules.anneal(group[first], group[last], pct, strategy, math.cos))
+        step = self.last_epoch
+        phase = self._phase
+        if phase is None or not phase[0] < step <= phase[1]:
+            phase = self._phase = self._locate(step)
+        _, _, start, end, first, last, first_m, last_m = phase
+        pct = (step - start) / (end - start)
+        groups = self.optimizer.param_groups
+        # schedules.anneal, written out so that the cosine is taken once per step, not per group
+        if self.anneal_strategy == "cos":
+            wave = math.cos(math.pi * pct) + 1
+            lrs = [g[last] + (g[first] - g[last]) / 2.0 * wave for g in groups]
             if self.cycle_momentum:
-                self._set_momentum(group, schedules.anneal(group[first_m], group[last_m], pct, strategy, math.cos))
+                self._write_momenta([g[last_m] + (g[first_m] - g[last_m]) / 2.0 * wave for g in groups])
+        else:
+            lrs = [(g[last] - g[first]) * pct + g[first] for g in groups]
+            if self.cycle_momentum:
+                self._write_momenta([(g[last_m] - g[first_m]) * pct + g[first_m] for g in groups])
         return lrs
+
+    def _restore_optimizer(self) -> None:
+        self._phase = None  # the loaded phases may differ
+        super()._restore_optimizer()
 
     def _endpoints(self, momentum: bool) -> dict[str, np.ndarray]:
         names = ("max_momentum", "base_momentum") if momentum else ("initial_lr", "max_lr", "min_lr")
