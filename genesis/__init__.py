@@ -13,8 +13,8 @@ from .dtypes import (DType, bool, double, float, float16, float32, float64, get_
                      half, int, int32, int64, long)
 from .factories import (arange, as_tensor, cat, concat, concatenate, empty, empty_like,
                         from_numpy, full, full_like, is_tensor, linspace, numel, ones, ones_like,
-                        rand, rand_like, randint, randn, randn_like, randperm, stack, tensor,
-                        where, zeros, zeros_like)
+                        rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                        stack, tensor, where, zeros, zeros_like)
 from .functions import (abs, amax, amin, argmax, argmin, clamp, clip, cos, erf, exp, expm1,
                         flatten, gather, log, log1p, log_softmax, logsumexp, matmul, max, maximum,
                         mean, min, minimum, permute, pow, relu, reshape, sigmoid, sign, sin,

@@ -218,6 +218,9 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, numbers.Integral):
+            raise TypeError(f"randint: {name} must be an int, got {bound!r}")
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     values = generator_for(generator).integers(low, high, _shape(tuple(size)))
@@ -232,6 +235,16 @@ def rand_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: 
 def randn_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: A002
     """Standard normal samples with ``input``'s shape and dtype."""
     return randn(*input.data.shape, generator=generator, dtype=dtype or input.dtype)
+
+
+def randint_like(input: Tensor, low=0, high=None, *, generator=None,  # noqa: A002
+                 dtype=None) -> Tensor:
+    """Integers uniform in ``[low, high)`` with ``input``'s shape and dtype;
+    ``randint_like(input, high)`` also works, as in PyTorch."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.data.shape), generator=generator,
+                   dtype=dtype or input.dtype)
 
 
 def randperm(n: int, *, generator=None, dtype=None) -> Tensor:
@@ -253,6 +266,10 @@ def _common(tensors, name):
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along the existing dimension ``dim``."""
     tensors = _common(tensors, "cat")
+    for position, t in enumerate(tensors):
+        if t.data.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
+                             f"concatenated; use stack() to join scalars")
     ndim = tensors[0].data.ndim
     shapes = [tuple(t.data.shape) for t in tensors]
     if any(len(s) != ndim for s in shapes):

@@ -313,7 +313,9 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         return bool(self.data.reshape(-1)[0])
 
     def __format__(self, spec: str) -> str:
-        if self.data.ndim == 0:
+        # PyTorch formats only 0-d tensors as numbers; any one-element tensor does here, so
+        # f"{loss:.4f}" works for a loss of shape (1,) too. Without a spec it prints as repr.
+        if self.data.ndim == 0 or (spec and self.data.size == 1):
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 

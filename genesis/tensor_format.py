@@ -96,7 +96,9 @@ def tensor_repr(t) -> str:
         summarize = values.size > _THRESHOLD
         fmt = _Formatter(_edges(values) if summarize else values)
         body = _body(values, indent, summarize, fmt)
-    if t.dtype.name not in ("float32", "int64", "bool"):
+    # An empty tensor shows no values to infer an integer dtype from, so only float32 is implied.
+    implied = ("float32",) if values.size == 0 else ("float32", "int64", "bool")
+    if t.dtype.name not in implied:
         suffixes.append(f"dtype={t.dtype!r}")
     if t._node is not None:
         suffixes.append(f"grad_fn=<{t._node.name}>")

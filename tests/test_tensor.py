@@ -2,6 +2,7 @@
 errors for bad input, and the RNG."""
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -61,6 +62,49 @@ def test_format_item_float_int_bool_on_one_element_tensors():
     with pytest.raises(TypeError):
         f"{genesis.ones(2):.4f}"
     assert [10, 20, 30][genesis.tensor(1)] == 20
+    # Any one-element tensor formats as its number (PyTorch: only 0-d); no spec prints the repr.
+    assert f"{genesis.tensor([0.123456]):.3f}" == "0.123" and f"{genesis.tensor([[7]]):03d}" == "007"
+    assert f"{genesis.tensor([0.5])}" == str(torch.tensor([0.5])) == "tensor([0.5000])"
+
+
+def test_repr_matches_torch_on_random_tensors():
+    """Seeded fuzz over dtypes, magnitudes, shapes (empty, summarised), nan/inf and grad flags.
+
+    Genesis's dtype suffix is two characters longer ("genesis." for "torch."), so where PyTorch's
+    line just fits, ours may wrap the suffix onto the next line: that whitespace is normalised.
+    """
+    def norm(text):
+        return re.sub(r",\s*\n\s*(dtype=|grad_fn=|requires_grad=)", r", \1", text)
+
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        shape = tuple(int(n) for n in rng.integers(0, 5, rng.integers(0, 4)))
+        if rng.random() < 0.05:
+            shape = (int(rng.integers(990, 1100)),)
+        a = rng.standard_normal(shape) * 10.0 ** rng.integers(-9, 12)
+        kind = rng.integers(0, 7)
+        if kind == 1:
+            a = np.round(a)
+        elif kind == 2:
+            a = a.astype(np.float32)
+        elif kind == 3:
+            a = rng.integers(-10 ** int(rng.integers(1, 12)), 10 ** int(rng.integers(1, 12)), shape)
+        elif kind == 4:
+            a = a > 0
+        elif kind == 5 and a.size:
+            a.flat[rng.integers(0, a.size)] = [np.nan, np.inf, -np.inf][rng.integers(0, 3)]
+        elif kind == 6:
+            a = rng.integers(-100, 100, shape).astype(np.int32)
+        grad = bool(rng.random() < 0.2) and a.dtype.kind == "f"
+        ours = repr(genesis.tensor(a, requires_grad=grad)).replace("genesis.", "torch.")
+        assert norm(ours) == norm(repr(torch.tensor(a, requires_grad=grad))), (a.dtype, shape)
+
+
+def test_empty_tensors_show_every_non_float32_dtype_like_torch():
+    for dtype in ("int64", "bool", "float64", "int32", "float32"):
+        for shape in ((0,), (2, 0)):
+            _same_repr(genesis.zeros(*shape, dtype=getattr(genesis, dtype)),
+                       torch.zeros(*shape, dtype=getattr(torch, dtype)))
 
 
 def test_tolist_len_iteration_shape():
@@ -176,6 +220,10 @@ def test_factory_argument_errors():
         genesis.tensor([[1, 2], [3]])
     with pytest.raises(ValueError, match="device"):
         genesis.zeros(2, device="cuda")
+    with pytest.raises(TypeError, match="randint: low must be an int, got 0.5"):
+        genesis.randint(0.5, 4, (2,))
+    with pytest.raises(ValueError, match=r"zero-dimensional tensor \(at position 1\)"):
+        genesis.cat([genesis.ones(1), genesis.tensor(2.0)])
 
 
 def test_random_factories_shapes_dtypes_and_ranges():
@@ -194,6 +242,13 @@ def test_random_factories_shapes_dtypes_and_ranges():
     y = genesis.empty(5000, dtype=genesis.float64).normal_(10, 0.5)
     assert abs(y.mean().item() - 10) < 0.05 and abs(y.std().item() - 0.5) < 0.05
     assert sorted(genesis.randperm(6).tolist()) == list(range(6))
+    like = genesis.randint_like(genesis.ones(400, 2), 3, 6)
+    assert like.shape == (400, 2) and like.dtype == genesis.float32
+    assert set(like.flatten().tolist()) == {3.0, 4.0, 5.0}
+    like = genesis.randint_like(genesis.ones(50, dtype=genesis.int64), 2)
+    assert like.dtype == genesis.int64 and set(like.tolist()) == {0, 1}
+    assert genesis.rand_like(genesis.ones(2, 3, dtype=genesis.float64)).dtype == genesis.float64
+    assert genesis.randn_like(genesis.ones(4, 5)).shape == (4, 5)
 
 
 def test_manual_seed_reproduces_the_same_numbers():
