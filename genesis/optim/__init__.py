@@ -42,3 +42,6 @@ from .hf import (
     get_scheduler,
     get_wsd_schedule,
 )
+
+# --- tools ---
+from .lr_finder import LRFinder
