@@ -224,6 +224,19 @@ def test_dtype_conversion_is_differentiable():
     assert x.grad.dtype == genesis.float64 and x.grad.tolist() == [2.0, 2.0]
 
 
+def test_enable_grad_decorates_and_nests_inside_no_grad_like_torch():
+    for m in (genesis, torch):
+        @m.enable_grad()
+        def doubled(t):
+            return t * 2
+
+        x = m.ones(2, requires_grad=True)
+        with m.no_grad():
+            y = doubled(x)
+            assert not m.is_grad_enabled()
+        assert y.requires_grad and m.is_grad_enabled()
+
+
 def test_no_grad_decorates_without_parentheses():
     @genesis.no_grad
     def doubled(t):

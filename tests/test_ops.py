@@ -395,3 +395,26 @@ def test_reductions_over_random_dims_hypothesis(shape, data):
     else:
         fn = lambda m, a: getattr(a, name)(dim, keepdim=keepdim)  # noqa: E731
     run_both(fn, _inputs([tuple(shape)], seed=ndim))
+
+
+FD_DONE = set(FD_OPS) | {"exp", "log", "sqrt", "tanh", "sigmoid", "erf", "sin", "expm1", "log1p",
+                         "softmax", "log_softmax", "logsumexp", "var_dim", "norm_dim", "max_dim",
+                         "mean_tuple_keep"}
+FD_REST = ([("binary", n) for n in sorted(BINARY) if n not in FD_DONE]
+           + [("unary", n) for n in sorted(SCALAR) + sorted(UNARY)
+              if n not in FD_DONE | {"to_float32_back"}]  # float32 rounding swamps eps
+           + [("reduction", n) for n in sorted(REDUCTIONS) if n not in FD_DONE]
+           + [("shape", n) for n in sorted(SHAPE_OPS)])
+
+
+@pytest.mark.parametrize("kind,name", FD_REST, ids=[n for _, n in FD_REST])
+def test_every_other_op_matches_finite_differences(kind, name):
+    """The ops not checked above, each against central differences too (inputs away from kinks)."""
+    if kind == "binary":
+        finite_difference_check(BINARY[name], _inputs([(2, 1, 3), (2, 1)], seed=17))
+    elif kind == "unary":
+        finite_difference_check({**SCALAR, **UNARY}[name], _inputs([(2, 3)], seed=19))
+    elif kind == "reduction":
+        finite_difference_check(REDUCTIONS[name], _inputs([(2, 3, 2)], seed=23))
+    else:
+        finite_difference_check(SHAPE_OPS[name], _inputs([(3, 4, 5)], seed=29))
