@@ -32,6 +32,9 @@ CASES = [
     ("Adam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("AdamW", {}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01, "betas": (0.7, 0.95), "eps": 1e-3, "maximize": True, "amsgrad": True}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True, "maximize": True}),
+    ("SGD", {"lr": 0.05, "dampening": 0.5, "weight_decay": 0.2, "maximize": True}),
     ("RMSprop", {}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.05}),
     ("RMSprop", {"lr": 0.01, "centered": True, "alpha": 0.9}),
@@ -39,6 +42,8 @@ CASES = [
     ("Adagrad", {}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1}),
     ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.1, "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "eps": 1e-3, "lr_decay": 0.05, "weight_decay": 0.02}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.5, "eps": 1e-2, "centered": True, "weight_decay": 0.1}),
 ]
 
 
