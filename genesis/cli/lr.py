@@ -123,15 +123,14 @@ def register(subparsers: Any) -> None:
         help="preview a learning-rate schedule: key rates, a sparkline, CSV or PNG",
         usage="genesis lr NAME [--arg value ...] [--steps N] [--lr BASE] [--warmup N] "
               "[--png FILE] [--csv FILE]\n       genesis lr --list",
-        description=(
+        description=textwrap.fill(
             "Show the learning rate a schedule sets at each step: the rate at the start, the end "
             "of warmup, the middle, the end, the minimum and maximum, and a sparkline of the "
             "whole curve.  The scheduler is built on a stand-in optimizer with one param group "
             "at rate --lr and the curve is read with genesis.optim.lr_scheduler.preview.  "
             "N steps show the rates optimizer steps 0..N-1 use: step 0 is the rate right after "
-            "the scheduler is built, step k the rate after k calls of scheduler.step()."
-            "\n\n" + _catalogue_text()
-        ),
+            "the scheduler is built, step k the rate after k calls of scheduler.step().", 100
+        ) + "\n\n" + _catalogue_text(),
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
@@ -284,12 +283,20 @@ def _parameters(target: Any) -> dict[str, inspect.Parameter]:
     }
 
 
-def _usage_of(parameters: dict[str, inspect.Parameter]) -> str:
+# What the command fills in for the Hugging Face factories' step counts.
+_HF_FILLED = {"num_warmup_steps": "--warmup, default 0", "num_training_steps": "default --steps"}
+
+
+def _usage_of(parameters: dict[str, inspect.Parameter], is_hf: bool = False) -> str:
     """``--T_max (required), --eta_min=0.0`` for a signature."""
     parts = []
     for name, parameter in parameters.items():
-        empty = parameter.default is inspect.Parameter.empty
-        parts.append(f"--{name} (required)" if empty else f"--{name}={parameter.default!r}")
+        if is_hf and name in _HF_FILLED:
+            parts.append(f"--{name} ({_HF_FILLED[name]})")
+        elif parameter.default is inspect.Parameter.empty:
+            parts.append(f"--{name} (required)")
+        else:
+            parts.append(f"--{name}={parameter.default!r}")
     return ", ".join(parts) or "(none)"
 
 
@@ -309,7 +316,7 @@ def _catalogue_text() -> str:
         if name == "reduce_lr_on_plateau":
             lines.append(f"  {name}: not from the command line (depends on metrics)")
             continue
-        lines.append(f"  {name}: {_usage_of(_parameters(factory))}")
+        lines.append(f"  {name}: {_usage_of(_parameters(factory), is_hf=True)}")
     return "\n".join(textwrap.fill(line, 100, subsequent_indent="      ") for line in lines)
 
 
@@ -327,6 +334,7 @@ def _stand_in_optimizer(rates: list[float]) -> Any:
 
 def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> None:
     """Unknown names, Python objects and words where a number belongs: UsageErrors naming them."""
+    is_hf = "num_warmup_steps" in parameters
     for name, value in given.items():
         if name in _NOT_SETTABLE:
             raise UsageError(f"{owner}: --{name} cannot be set from the command line: {_NOT_SETTABLE[name]}")
@@ -334,7 +342,7 @@ def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given
             close = difflib.get_close_matches(name, list(parameters), n=1)
             hint = f" (did you mean --{close[0]}?)" if close else ""
             raise UsageError(
-                f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters)}"
+                f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters, is_hf)}"
             )
         annotation = str(parameters[name].annotation)
         if isinstance(value, str) and "str" not in annotation and name != "schedulers":
@@ -346,7 +354,8 @@ def _check_required(owner: str, parameters: dict[str, inspect.Parameter], given:
                if parameter.default is inspect.Parameter.empty and name not in given]
     if missing:
         flags = ", ".join(f"--{name}" for name in missing)
-        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {_usage_of(parameters)}")
+        usage = _usage_of(parameters, "num_warmup_steps" in parameters)
+        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {usage}")
 
 
 class _Call:
@@ -413,7 +422,13 @@ def _construct(owner: str, target: Any, optimizer: Any, given: dict[str, Any]) -
     try:
         return target(optimizer=optimizer, **given)
     except (ValueError, TypeError) as error:
-        raise UsageError(f"{owner}: {error}") from None
+        raise UsageError(_prefixed(owner, error)) from None
+
+
+def _prefixed(owner: str, error: Exception) -> str:
+    """The error's message, after ``owner: `` unless it already starts with the name."""
+    text = str(error)
+    return text if text.startswith(owner) else f"{owner}: {text}"
 
 
 def _build(spec: _Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any]) -> tuple[Any, dict[str, Any], int]:
@@ -517,7 +532,7 @@ def _report(spec: _Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: i
                                    subsequent_indent="    "))
     plural = "s" * (groups != 1)
     lines.append(f"  optimizer: SGD, {groups} param group{plural}, lr={','.join(map(_number, base))}")
-    lines.append(f"  {steps} steps: the rates optimizer steps 0..{steps - 1} use "
+    lines.append(f"  {steps} step{'s' * (steps != 1)}: the rates optimizer steps 0..{steps - 1} use "
                  "(step 0 = right after construction)")
     lines.append("")
     rows = [("start", 0)]
@@ -525,7 +540,7 @@ def _report(spec: _Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: i
         rows.append(("end of warmup", warmup_end))
     rows += [("middle", steps // 2), ("end", steps - 1)]
     head = "lr" if groups == 1 else "  ".join(f"{f'lr group {g}':<12}" for g in range(groups))
-    lines.append(f"  {'':<16}{'step':>10}  {head}")
+    lines.append(f"  {'':<16}{'step':>10}  {head}".rstrip())
     for label, step in rows:
         values = "  ".join(f"{_number(rates[step, g]):<12}" for g in range(groups))
         lines.append(f"  {label:<16}{step:>10}  {values.rstrip()}")
@@ -587,7 +602,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             rates = curve(scheduler, steps)
         except (ValueError, TypeError) as error:
-            raise UsageError(f"{spec.name}: {error}") from None
+            raise UsageError(_prefixed(spec.name, error)) from None
     except UsageError as error:
         parser.error(str(error))  # exits with status 2
     except _MissingMatplotlib as error:
