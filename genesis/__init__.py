@@ -27,3 +27,14 @@ from .tensor import Size, Tensor
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 
 # --- subpackages ---
+# Imported on first use (as ``torch.nn`` is there after ``import torch``), so that
+# ``import genesis`` stays cheap for code that needs only tensors or checkpoints.
+_SUBPACKAGES = ("nn", "optim", "utils")
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,6 +13,7 @@ does. Then d loss_i / d logits_ic = (sum_c a_ic) * softmax_ic - a_ic.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from genesis.autograd import Function
@@ -67,6 +68,9 @@ def _target_weights(
     _check_tensor("input", input)
     _check_tensor("target", target)
     x, t = input.data, target.data
+    if x.dtype.kind != "f":
+        raise TypeError(f"input must be a floating point tensor of scores (N, C, ...), got dtype "
+                        f"{x.dtype}; convert it with .float()")
     if x.ndim == 0:
         raise ValueError("input must have a class dimension: shape (C,), (N, C) or "
                          "(N, C, d1, ...), got a scalar")
@@ -213,6 +217,11 @@ def nll_loss(
 def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str) -> Tensor:
     _check_tensor("input", input)
     _check_tensor("target", target)
+    if input.data.shape != target.data.shape:
+        # PyTorch's warning: a (N, 1) prediction against an (N,) target silently becomes N x N.
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
     diff = input - target
     loss = diff * diff if name == "mse_loss" else diff.abs()
     if reduction == "mean":

@@ -174,6 +174,27 @@ def test_bce_with_logits_matches_torch(weighted, pos_weighted, reduction, dtype)
     assert_close(gy.grad, ty.grad, rtol, "target grad")
 
 
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+def test_regression_losses_warn_on_broadcasting_targets_like_torch(name):
+    # (N, 1) predictions against (N,) targets broadcast to N x N: PyTorch warns, so do we,
+    # and the (wrong) broadcast value is still PyTorch's.
+    x, y = np.arange(3.0).reshape(3, 1), np.array([0.5, 2.0, -1.0])
+    with pytest.warns(UserWarning, match=r"target size .* different to the input size") as ours:
+        got = getattr(F, name)(genesis.tensor(x), genesis.tensor(y))
+    with pytest.warns(UserWarning, match=r"target size .* different to the input size"):
+        want = getattr(torch.nn.functional, name)(torch.from_numpy(x), torch.from_numpy(y))
+    assert ours[0].filename == __file__  # points at the caller's line
+    assert_close(got, want, 1e-12)
+
+
+def test_classification_losses_refuse_integer_scores():
+    for loss in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(TypeError, match="input must be a floating point tensor .* got dtype int64"):
+            loss(genesis.zeros(2, 3, dtype=genesis.int64), genesis.tensor([0, 1]))
+    with pytest.raises(NotImplementedError):  # PyTorch refuses them too
+        torch.nn.functional.cross_entropy(torch.zeros(2, 3, dtype=torch.int64), torch.tensor([0, 1]))
+
+
 def test_bce_with_logits_is_stable_and_validates():
     big = genesis.tensor([1000.0, -1000.0])
     loss = F.binary_cross_entropy_with_logits(big, genesis.tensor([0.0, 1.0]))
