@@ -1,0 +1,29 @@
+"""The package surface: ``import genesis`` gives PyTorch's layout (``genesis.nn``,
+``genesis.optim``, ``genesis.utils.data``) and never pulls in torch or the optional extras."""
+import subprocess
+import sys
+
+PROBE = """
+import sys
+import genesis
+eager = sorted(m for m in ("torch", "matplotlib", "sklearn", "tqdm", "genesis.nn", "genesis.optim")
+               if m in sys.modules)
+model = genesis.nn.Sequential(genesis.nn.Linear(2, 1))
+opt = genesis.optim.AdamW(model.parameters())
+sched = genesis.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)
+loader = genesis.utils.data.DataLoader(genesis.utils.data.TensorDataset(genesis.ones(4, 2)), 2)
+assert len(loader) == 2 and genesis.nn.functional.relu(genesis.ones(1)).item() == 1.0
+try:
+    genesis.no_such_name
+except AttributeError as error:
+    print("AttributeError:", error)
+late = sorted(m for m in ("torch", "matplotlib", "sklearn") if m in sys.modules)
+print("eager:", eager, "late:", late)
+"""
+
+
+def test_subpackages_are_reachable_from_import_genesis_without_torch_or_extras():
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "AttributeError: module 'genesis' has no attribute 'no_such_name'" in done.stdout
+    assert "eager: [] late: []" in done.stdout
