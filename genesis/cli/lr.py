@@ -26,7 +26,7 @@ import numpy as np
 
 from genesis.utils.sparkline import sparkline
 
-_MAX_STEPS = 100_000_000  # 800 MB of float64 rates per group: beyond that, a clear error
+_MAX_STEPS = 10_000_000  # 80 MB of float64 rates per group; a preview needs no more
 _SPARK_WIDTH = 60
 _DEFAULT_LR = 0.1
 
@@ -69,6 +69,10 @@ ReduceLROnPlateau (rates that depend on metrics) cannot be previewed from the co
 
 class UsageError(Exception):
     """A bad command line; reported by argparse with exit status 2."""
+
+
+class _MissingMatplotlib(Exception):
+    """--png without matplotlib installed: exit status 1."""
 
 
 # --- the command line ------------------------------------------------------------------------------
@@ -204,10 +208,16 @@ def _is_option(token: str) -> bool:
     return token.startswith("--") or token == "-h"
 
 
+_BARE = object()
+
+
 def _literal(text: str | None) -> Any:
-    """A Python literal (``1e-3``, ``[30, 80]``, ``True``), else the text itself (``cos``)."""
+    """A Python literal (``1e-3``, ``[30, 80]``, ``True``), else the text itself (``cos``).
+
+    A bare ``--name`` (no text) gives ``_BARE``, which only a bool argument accepts (as True).
+    """
     if text is None:
-        return True
+        return _BARE
     spelled = {"true": "True", "false": "False", "none": "None"}.get(text.strip().lower(), text)
     try:
         return ast.literal_eval(spelled)
@@ -332,9 +342,9 @@ def _stand_in_optimizer(rates: list[float]) -> Any:
     return SGD(groups, lr=rates[0], momentum=0.9)
 
 
-def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> None:
+def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
+                     is_hf: bool = False) -> None:
     """Unknown names, Python objects and words where a number belongs: UsageErrors naming them."""
-    is_hf = "num_warmup_steps" in parameters
     for name, value in given.items():
         if name in _NOT_SETTABLE:
             raise UsageError(f"{owner}: --{name} cannot be set from the command line: {_NOT_SETTABLE[name]}")
@@ -344,18 +354,22 @@ def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given
             raise UsageError(
                 f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters, is_hf)}"
             )
+        if value is _BARE:
+            if not isinstance(parameters[name].default, bool):
+                raise UsageError(f"{owner}: --{name} needs a value")
+            given[name] = True
         annotation = str(parameters[name].annotation)
         if isinstance(value, str) and "str" not in annotation and name != "schedulers":
             raise UsageError(f"{owner}: --{name} expects {annotation}, got {value!r}")
 
 
-def _check_required(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> None:
+def _check_required(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
+                    is_hf: bool = False) -> None:
     missing = [name for name, parameter in parameters.items()
                if parameter.default is inspect.Parameter.empty and name not in given]
     if missing:
         flags = ", ".join(f"--{name}" for name in missing)
-        usage = _usage_of(parameters, "num_warmup_steps" in parameters)
-        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {usage}")
+        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {_usage_of(parameters, is_hf)}")
 
 
 class _Call:
@@ -439,7 +453,7 @@ def _build(spec: _Spec, pairs: list[tuple[str, str | None]], common: dict[str, A
         if name in given:
             raise UsageError(f"--{name} given twice")
         given[name] = _literal(text)
-    _check_arguments(spec.name, parameters, given)
+    _check_arguments(spec.name, parameters, given, spec.is_hf)
     optimizer = _stand_in_optimizer(common["lr"] or [_DEFAULT_LR])
     if spec.is_hf:
         _hf_defaults(spec.name, parameters, given, common)
@@ -448,7 +462,7 @@ def _build(spec: _Spec, pairs: list[tuple[str, str | None]], common: dict[str, A
     steps = common["steps"] or _natural_length(spec.name, given)
     if steps is None:
         raise UsageError(f"--steps N is required for {spec.name}: how many steps to show")
-    _check_required(spec.name, parameters, given)
+    _check_required(spec.name, parameters, given, spec.is_hf)
     shown = dict(given)
     if spec.name in _COMPOSITES:
         given["schedulers"], shown["schedulers"] = _children(given["schedulers"], optimizer, common)
@@ -519,46 +533,65 @@ def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
+_COLUMN = 12  # width of one group's rate column
+
+
 def _report(spec: _Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: int | None,
             base: list[float]) -> str:
-    steps, groups = rates.shape
-    parameters = _parameters(spec.target)
+    """The header, the key-step table and the sparklines, as printed."""
+    return "\n".join([*_header(spec, shown, rates.shape, base), "", *_table(rates, warmup_end), "",
+                      *_sparklines(rates)])
+
+
+def _header(spec: _Spec, shown: dict[str, Any], shape: tuple[int, int], base: list[float]) -> list[str]:
+    steps, groups = shape
     arguments = ", ".join(f"{name}={value!r}" for name, value in shown.items())
-    defaults = ", ".join(f"{name}={p.default!r}" for name, p in parameters.items()
+    defaults = ", ".join(f"{name}={p.default!r}" for name, p in _parameters(spec.target).items()
                          if name not in shown and p.default is not inspect.Parameter.empty)
     lines = [f"{spec.title()}({arguments})"]
     if defaults:
         lines.append(textwrap.fill(f"defaults: {defaults}", 100, initial_indent="  ",
                                    subsequent_indent="    "))
-    plural = "s" * (groups != 1)
-    lines.append(f"  optimizer: SGD, {groups} param group{plural}, lr={','.join(map(_number, base))}")
+    lines.append(f"  optimizer: SGD, {groups} param group{'s' * (groups != 1)}, "
+                 f"lr={','.join(map(_number, base))}")
     lines.append(f"  {steps} step{'s' * (steps != 1)}: the rates optimizer steps 0..{steps - 1} use "
                  "(step 0 = right after construction)")
-    lines.append("")
+    return lines
+
+
+def _table(rates: np.ndarray, warmup_end: int | None) -> list[str]:
+    """Rates at start, end of warmup, middle and end; then each group's min and max with its step."""
+    steps, groups = rates.shape
     rows = [("start", 0)]
     if warmup_end is not None and warmup_end < steps:
         rows.append(("end of warmup", warmup_end))
     rows += [("middle", steps // 2), ("end", steps - 1)]
-    head = "lr" if groups == 1 else "  ".join(f"{f'lr group {g}':<12}" for g in range(groups))
-    lines.append(f"  {'':<16}{'step':>10}  {head}".rstrip())
+    head = "lr" if groups == 1 else "".join(f"{f'lr group {g}':<{_COLUMN}}" for g in range(groups))
+    lines = [f"  {'':<16}{'step':>10}  {head}".rstrip()]
     for label, step in rows:
-        values = "  ".join(f"{_number(rates[step, g]):<12}" for g in range(groups))
-        lines.append(f"  {label:<16}{step:>10}  {values.rstrip()}")
+        values = "".join(f"{_number(rates[step, g]):<{_COLUMN}}" for g in range(groups))
+        lines.append(f"  {label:<16}{step:>10}  {values}".rstrip())
     for label, pick in (("min", np.argmin), ("max", np.argmax)):
         for group in range(groups):
             step = int(pick(rates[:, group]))
             name = label if groups == 1 else f"{label} (group {group})"
-            pad = "" if groups == 1 else "              " * group
-            lines.append(f"  {name:<16}{step:>10}  {pad}{_number(rates[step, group])}")
-    lines.append("")
+            under = " " * (_COLUMN * group)  # the value sits in its group's column
+            lines.append(f"  {name:<16}{step:>10}  {under}{_number(rates[step, group])}")
+    return lines
+
+
+def _sparklines(rates: np.ndarray) -> list[str]:
+    steps, groups = rates.shape
+    per = math.ceil(steps / min(steps, _SPARK_WIDTH))
+    binned = f" (each column: the mean of ~{per} steps)" if per > 1 else ""
+    lines = []
     for group in range(groups):
         column = rates[:, group]
-        per = math.ceil(steps / min(steps, _SPARK_WIDTH))
         label = "" if groups == 1 else f"group {group}: "
         lines.append(f"  {label}{sparkline(column, _SPARK_WIDTH)}")
         lines.append(f"  {' ' * len(label)}{_number(column.min())} .. {_number(column.max())} over "
-                     f"steps 0..{steps - 1}" + (f" (each column: the mean of ~{per} steps)" if per > 1 else ""))
-    return "\n".join(lines)
+                     f"steps 0..{steps - 1}{binned}")
+    return lines
 
 
 def write_csv(path: str, rates: np.ndarray) -> None:
@@ -622,10 +655,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"genesis lr: error: cannot write {error.filename}: {error.strerror or error}", file=sys.stderr)
         return 1
     return 0
-
-
-class _MissingMatplotlib(Exception):
-    pass
 
 
 def _require_matplotlib() -> None:

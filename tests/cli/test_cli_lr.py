@@ -246,6 +246,8 @@ def test_unwritable_csv_exits_1(capsys, tmp_path):
     (["constant", "--warmup", "5", "--steps", "10"], ["constant has no warmup", "constant_with_warmup"]),
     (["StepLR", "--optimizer", "x", "--step_size", "2", "--steps", "5"], ["--optimizer cannot be set"]),
     (["StepLR", "5", "--steps", "3"], ["unexpected '5'"]),
+    (["CosineAnnealingLR", "--T_max", "--steps", "5"], ["--T_max needs a value"]),
+    (["cosine", "--steps", "20000000"], ["argument --steps", "10,000,000"]),
     (["cosine_anneal", "--steps", "3"], ["unknown scheduler 'cosine_anneal'", "CosineAnnealingLR",
                                          "warmup_stable_decay"]),
     (["LambdaLR", "--steps", "4"], ["LambdaLR cannot be previewed from the command line", "Python function"]),
