@@ -165,7 +165,7 @@ def register(subparsers: Any) -> None:
 def _split_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
     """The common options (given before or after NAME) and the scheduler's ``(name, text)`` pairs.
 
-    A scheduler argument is ``--name value``, ``--name=value`` or a bare ``--name`` (``True``).
+    A scheduler argument is ``--name value``, ``--name=value`` or, for a bool, a bare ``--name``.
     """
     common = {dest: getattr(args, dest) for dest, _ in _COMMON.values()}
     common["list"] = args.list
@@ -405,6 +405,8 @@ def _children(text: Any, optimizer: Any, common: dict[str, Any]) -> tuple[list[A
             )
         given = {}
         for keyword in node.keywords:
+            if keyword.arg is None:
+                raise UsageError(f"--schedulers: {name}(**...) is not allowed; write each argument as name=value")
             try:
                 given[keyword.arg] = ast.literal_eval(keyword.value)
             except ValueError:

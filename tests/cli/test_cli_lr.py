@@ -354,3 +354,20 @@ def test_sparkline_levels_downsampling_and_edges():
         sparkline([1, 2], width=0)
     with pytest.raises(ValueError, match="non-empty 1-d"):
         sparkline([])
+
+
+def test_two_groups_table_has_a_column_each_and_min_max_per_group(capsys):
+    status, out, _ = run_lr(capsys, "StepLR", "--step_size", 4, "--gamma", 0.5, "--lr", "0.1,0.01",
+                            "--steps", 10)
+    assert status == 0
+    expected = torch_rates(lambda o: torch.optim.lr_scheduler.StepLR(o, 4, 0.5), 10, (0.1, 0.01))
+    lines = out.splitlines()
+    assert "  optimizer: SGD, 2 param groups, lr=0.1,0.01" in lines
+    table = {line[2:18].strip(): line[18:].split() for line in lines if line.startswith("  ") and
+             line[2:18].strip() in ("start", "middle", "end", "min (group 1)", "max (group 0)")}
+    for label, step in (("start", 0), ("middle", 5), ("end", 9)):
+        assert int(table[label][0]) == step
+        assert [float(x) for x in table[label][1:]] == pytest.approx(expected[step].tolist(), rel=1e-6)
+    assert table["min (group 1)"] == ["8", "0.0025"]  # 0.01 * 0.5**2 from step 8 (hand)
+    assert table["max (group 0)"] == ["0", "0.1"]
+    assert sum(line.startswith("  group ") for line in lines) == 2  # a sparkline per group
