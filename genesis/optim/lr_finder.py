@@ -129,6 +129,7 @@ class LRFinder:
     ``criterion(model(inputs), targets)`` gives the loss of a batch; every group of
     ``optimizer`` takes the rates of the ramp.  The state at construction is kept for
     ``reset()``; each ``range_test`` also restores, when it ends (or fails), the state it found.
+    Both are in-memory copies of the weights, gradients and optimizer state.
 
     Example:
         >>> _ = genesis.manual_seed(0)
@@ -353,7 +354,8 @@ class LRFinder:
             raise ImportError(
                 "LRFinder.plot needs matplotlib, an optional dependency: pip install genesis[plot]"
             ) from error
-        if ax is None:
+        own_figure = ax is None
+        if own_figure:
             _, ax = plt.subplots(figsize=(7, 4))
         ax.plot(lrs, losses, label="loss (smoothed)")
         if suggest:
@@ -366,4 +368,6 @@ class LRFinder:
         ax.set_title("LR range test")
         ax.legend()
         ax.grid(True, alpha=0.3)
+        if own_figure:
+            ax.figure.tight_layout()
         return ax
