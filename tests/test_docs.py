@@ -38,22 +38,8 @@ FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 
-def blocks(page: Path) -> list[tuple[str, str, int]]:
-    """``(info, body, line)`` of every fenced block of ``page``; ``info`` is the fence's tag."""
-    text = page.read_text(encoding="utf-8")
-    found = []
-    for match in FENCE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        found.append((match.group(1).strip(), match.group(2), line))
-    return found
-
-
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip("\n").splitlines()]
-
-
-def _followed_by_text(text: str, end: int) -> bool:
-    return re.match(r"\s*```text\n", text[end:]) is not None
 
 
 def examples(page: Path) -> list[tuple[str, str, str | None, int]]:
@@ -138,6 +124,14 @@ def test_referenced_images_exist(page):
 def test_every_page_has_code_or_is_the_index():
     for page in PAGES:
         assert examples(page) or page.name == "index.md", f"{page.name} has no runnable block"
+
+
+def test_the_chinese_chapter_runs_the_same_code_as_the_english_one():
+    """docs/zh/schedulers.md is a translation: its code and outputs are those of docs/en."""
+    def code(page):
+        return [(kind, body, expected) for kind, body, expected, _ in examples(page)]
+
+    assert code(DOCS / "zh" / "schedulers.md") == code(DOCS / "en" / "schedulers.md")
 
 
 def test_make_plots_script_writes_a_png(tmp_path, monkeypatch):
