@@ -152,7 +152,7 @@ def draw(name: str, path: str) -> None:
         _plot_plateau(ax, steps)
     else:
         plot_schedule(build(make_optimizer()), steps, ax=ax)
-    ax.set_title(title, fontsize=9 if len(title) > 60 else 10)
+    ax.set_title(title, fontsize=10 if len(title) <= 60 else 9 if len(title) <= 80 else 8)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
