@@ -1,9 +1,9 @@
 """``genesis lr NAME [--arg value ...] --steps N``: see a learning-rate schedule before training.
 
 NAME is a scheduler class of ``genesis.optim.lr_scheduler`` (``OneCycleLR``) or a Hugging Face
-schedule name of ``genesis.optim.get_scheduler`` (``cosine``).  The scheduler is built on a
-stand-in SGD optimizer (one tensor per param group) with the given arguments, checked against
-its real signature, and its curve comes from ``lr_scheduler.preview``.  The command prints the
+schedule name of ``genesis.optim.get_scheduler`` (``cosine``).  ``lr_build`` checks the
+arguments against the real signature and builds the scheduler on a stand-in SGD optimizer; this
+module reads the command line, takes the curve from ``lr_scheduler.preview`` and prints it.  The command prints the
 rate at key steps and a sparkline, and writes a CSV or PNG on request.
 
 Steps are counted as in a training loop (``for step in range(N): optimizer.step();
@@ -14,8 +14,6 @@ a PNG or CSV that cannot be written, or a missing matplotlib, exits with 1.
 from __future__ import annotations
 
 import argparse
-import ast
-import difflib
 import inspect
 import math
 import sys
@@ -26,29 +24,11 @@ import numpy as np
 
 from genesis.utils.sparkline import sparkline
 
+from .lr_build import (DEFAULT_LR, Spec, UsageError, build, catalogue_text, parameters_of, resolve,
+                       warmup_end, with_owner)
+
 _MAX_STEPS = 10_000_000  # 80 MB of float64 rates per group; a preview needs no more
 _SPARK_WIDTH = 60
-_DEFAULT_LR = 0.1
-
-# Arguments the command sets itself, or that need Python objects.
-_NOT_SETTABLE = {
-    "optimizer": "the command builds a stand-in optimizer; set its rate with --lr",
-    "last_epoch": "the preview starts from a freshly built scheduler",
-    "verbose": "it only prints while stepping",
-    "lr_lambda": "it takes a Python function",
-    "scale_fn": "it takes a Python function; use --mode triangular|triangular2|exp_range",
-}
-# Whole schedulers the command cannot build, and why.
-_UNAVAILABLE = {
-    "LambdaLR": "it takes a Python function (lr_lambda), which cannot be given on the command "
-                "line; preview it from Python with genesis.optim.lr_scheduler.preview, or use a "
-                "Hugging Face name (genesis lr --list)",
-    "MultiplicativeLR": "it takes a Python function (lr_lambda), which cannot be given on the "
-                        "command line; preview it from Python with genesis.optim.lr_scheduler.preview",
-    "ReduceLROnPlateau": "its rates depend on the metrics passed to step(metrics) during training, "
-                         "which are not known in advance",
-}
-_COMPOSITES = ("SequentialLR", "ChainedScheduler")
 
 _EXAMPLES = """\
 examples:
@@ -65,10 +45,6 @@ SequentialLR and ChainedScheduler take --schedulers as a list of calls of the cl
 with keyword arguments only.  LambdaLR and MultiplicativeLR (Python functions) and
 ReduceLROnPlateau (rates that depend on metrics) cannot be previewed from the command line.
 """
-
-
-class UsageError(Exception):
-    """A bad command line; reported by argparse with exit status 2."""
 
 
 class _MissingMatplotlib(Exception):
@@ -134,7 +110,7 @@ def register(subparsers: Any) -> None:
             "at rate --lr and the curve is read with genesis.optim.lr_scheduler.preview.  "
             "N steps show the rates optimizer steps 0..N-1 use: step 0 is the rate right after "
             "the scheduler is built, step k the rate after k calls of scheduler.step().", 100
-        ) + "\n\n" + _catalogue_text(),
+        ) + "\n\n" + catalogue_text(),
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
@@ -148,7 +124,7 @@ def register(subparsers: Any) -> None:
                         help="how many steps to show (default: the schedule's own length, "
                              "total_steps or num_training_steps, when it has one)")
     parser.add_argument("--lr", type=_lr_value, metavar="BASE",
-                        help=f"the optimizer's rate (default {_DEFAULT_LR}); 0.1,0.01 makes two "
+                        help=f"the optimizer's rate (default {DEFAULT_LR}); 0.1,0.01 makes two "
                              "param groups.  OneCycleLR's max_lr defaults to it; CyclicLR and "
                              "OneCycleLR then set their own rates")
     parser.add_argument("--warmup", type=_warmup_value, metavar="N",
@@ -208,318 +184,6 @@ def _is_option(token: str) -> bool:
     return token.startswith("--") or token == "-h"
 
 
-_BARE = object()
-
-
-def _literal(text: str | None) -> Any:
-    """A Python literal (``1e-3``, ``[30, 80]``, ``True``), else the text itself (``cos``).
-
-    A bare ``--name`` (no text) gives ``_BARE``, which only a bool argument accepts (as True).
-    """
-    if text is None:
-        return _BARE
-    spelled = {"true": "True", "false": "False", "none": "None"}.get(text.strip().lower(), text)
-    try:
-        return ast.literal_eval(spelled)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text
-
-
-# --- what NAME means ---------------------------------------------------------------------------------
-
-
-def _scheduler_classes() -> dict[str, type]:
-    from genesis.optim import lr_scheduler
-
-    classes = {}
-    for name in lr_scheduler.__all__:
-        value = getattr(lr_scheduler, name)
-        if isinstance(value, type) and name not in ("LRScheduler", "_LRScheduler", "LRList"):
-            classes[name] = value
-    return classes
-
-
-def _hf_factories() -> dict[str, Callable]:
-    from genesis.optim import hf
-
-    return dict(hf._FACTORIES)  # the table get_scheduler reads
-
-
-class _Spec:
-    """A resolved NAME: a scheduler class or a Hugging Face name with its factory."""
-
-    def __init__(self, name: str, target: Any, is_hf: bool) -> None:
-        self.name = name
-        self.target = target
-        self.is_hf = is_hf
-
-    def title(self) -> str:
-        return f"{self.name} = {self.target.__name__}" if self.is_hf else self.name
-
-
-def _resolve(name: str) -> _Spec:
-    """The scheduler NAME designates, exactly or ignoring case and ``-``/``_``; else a UsageError."""
-    classes, factories = _scheduler_classes(), _hf_factories()
-    if name in classes:
-        return _check_available(_Spec(name, classes[name], False))
-    if name in factories:
-        return _check_available(_Spec(name, factories[name], True))
-    key = name.lower().replace("-", "_")
-    loose = {cls.lower(): _Spec(cls, target, False) for cls, target in classes.items()}
-    for hf_name, factory in factories.items():
-        loose[hf_name] = loose[factory.__name__.lower()] = _Spec(hf_name, factory, True)
-    if key in loose:
-        return _check_available(loose[key])
-    close = difflib.get_close_matches(name, [*classes, *factories], n=3, cutoff=0.6)
-    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    raise UsageError(
-        f"unknown scheduler {name!r}{hint}; valid names: {', '.join(classes)}; Hugging Face names: "
-        f"{', '.join(factories)} (genesis lr --list shows their arguments)"
-    )
-
-
-def _check_available(spec: _Spec) -> _Spec:
-    name = "ReduceLROnPlateau" if spec.name == "reduce_lr_on_plateau" else spec.name
-    if name in _UNAVAILABLE:
-        raise UsageError(f"{spec.name} cannot be previewed from the command line: {_UNAVAILABLE[name]}")
-    return spec
-
-
-def _parameters(target: Any) -> dict[str, inspect.Parameter]:
-    """The arguments of ``target`` a user may set here, in signature order."""
-    return {
-        name: parameter for name, parameter in inspect.signature(target).parameters.items()
-        if name not in _NOT_SETTABLE and parameter.kind is not inspect.Parameter.VAR_KEYWORD
-    }
-
-
-# What the command fills in for the Hugging Face factories' step counts.
-_HF_FILLED = {"num_warmup_steps": "--warmup, default 0", "num_training_steps": "default --steps"}
-
-
-def _usage_of(parameters: dict[str, inspect.Parameter], is_hf: bool = False) -> str:
-    """``--T_max (required), --eta_min=0.0`` for a signature."""
-    parts = []
-    for name, parameter in parameters.items():
-        if is_hf and name in _HF_FILLED:
-            parts.append(f"--{name} ({_HF_FILLED[name]})")
-        elif parameter.default is inspect.Parameter.empty:
-            parts.append(f"--{name} (required)")
-        else:
-            parts.append(f"--{name}={parameter.default!r}")
-    return ", ".join(parts) or "(none)"
-
-
-def _catalogue_text() -> str:
-    """The schedulers and Hugging Face names with their arguments (``--help`` and ``--list``)."""
-    lines = ["scheduler classes (arguments with their defaults):"]
-    for name, cls in _scheduler_classes().items():
-        if name in _UNAVAILABLE:
-            lines.append(f"  {name}: not from the command line")
-        elif name in _COMPOSITES:
-            lines.append(f"  {name}: {_usage_of(_parameters(cls))}  (see the examples)")
-        else:
-            lines.append(f"  {name}: {_usage_of(_parameters(cls))}")
-    lines.append("Hugging Face names (genesis.optim.get_scheduler; --warmup N = --num_warmup_steps, "
-                 "num_training_steps defaults to --steps):")
-    for name, factory in _hf_factories().items():
-        if name == "reduce_lr_on_plateau":
-            lines.append(f"  {name}: not from the command line (depends on metrics)")
-            continue
-        lines.append(f"  {name}: {_usage_of(_parameters(factory), is_hf=True)}")
-    return "\n".join(textwrap.fill(line, 100, subsequent_indent="      ") for line in lines)
-
-
-# --- building the scheduler ---------------------------------------------------------------------------
-
-
-def _stand_in_optimizer(rates: list[float]) -> Any:
-    """An SGD with momentum (cyclic schedulers cycle it) and one 1-element tensor per group."""
-    import genesis
-    from genesis.optim import SGD
-
-    groups = [{"params": [genesis.zeros(1, requires_grad=True)], "lr": rate} for rate in rates]
-    return SGD(groups, lr=rates[0], momentum=0.9)
-
-
-def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
-                     is_hf: bool = False) -> None:
-    """Unknown names, Python objects and words where a number belongs: UsageErrors naming them."""
-    for name, value in given.items():
-        if name in _NOT_SETTABLE:
-            raise UsageError(f"{owner}: --{name} cannot be set from the command line: {_NOT_SETTABLE[name]}")
-        if name not in parameters:
-            close = difflib.get_close_matches(name, list(parameters), n=1)
-            hint = f" (did you mean --{close[0]}?)" if close else ""
-            raise UsageError(
-                f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters, is_hf)}"
-            )
-        if value is _BARE:
-            if not isinstance(parameters[name].default, bool):
-                raise UsageError(f"{owner}: --{name} needs a value")
-            given[name] = True
-        annotation = str(parameters[name].annotation)
-        if isinstance(value, str) and "str" not in annotation and name != "schedulers":
-            raise UsageError(f"{owner}: --{name} expects {annotation}, got {value!r}")
-
-
-def _check_required(owner: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
-                    is_hf: bool = False) -> None:
-    missing = [name for name, parameter in parameters.items()
-               if parameter.default is inspect.Parameter.empty and name not in given]
-    if missing:
-        flags = ", ".join(f"--{name}" for name in missing)
-        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {_usage_of(parameters, is_hf)}")
-
-
-class _Call:
-    """A child scheduler of a composite, shown as the call that built it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _children(text: Any, optimizer: Any, common: dict[str, Any]) -> tuple[list[Any], _Call]:
-    """Build ``--schedulers "[LinearLR(total_iters=10), CosineAnnealingLR(T_max=90)]"``."""
-    try:
-        tree = ast.parse(str(text), mode="eval").body
-    except SyntaxError:
-        tree = None
-    if not isinstance(tree, (ast.List, ast.Tuple)) or not tree.elts:
-        raise UsageError(
-            "--schedulers must be a list of scheduler calls with keyword arguments, e.g. "
-            f"\"[LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max=90)]\", got {text!r}"
-        )
-    classes = _scheduler_classes()
-    built, shown = [], []
-    for node in tree.elts:
-        name = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
-        if name not in classes or name in _UNAVAILABLE or name in _COMPOSITES or node.args:
-            raise UsageError(
-                f"--schedulers: {ast.unparse(node)!r} is not a call of a scheduler class with keyword "
-                f"arguments; classes allowed here: "
-                f"{', '.join(n for n in classes if n not in _UNAVAILABLE and n not in _COMPOSITES)}"
-            )
-        given = {}
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                raise UsageError(f"--schedulers: {name}(**...) is not allowed; write each argument as name=value")
-            try:
-                given[keyword.arg] = ast.literal_eval(keyword.value)
-            except ValueError:
-                raise UsageError(
-                    f"--schedulers: {name}({keyword.arg}=...) must be a Python literal, got "
-                    f"{ast.unparse(keyword.value)!r}"
-                ) from None
-        parameters = _parameters(classes[name])
-        _check_arguments(name, parameters, given)
-        _defaults_from_common(name, given, common)
-        _check_required(name, parameters, given)
-        built.append(_construct(name, classes[name], optimizer, given))
-        shown.append(_Call(f"{name}({', '.join(f'{k}={v!r}' for k, v in given.items())})"))
-    return built, _Call(repr(shown))
-
-
-def _defaults_from_common(name: str, given: dict[str, Any], common: dict[str, Any]) -> None:
-    """OneCycleLR's max_lr defaults to --lr and its total_steps to --steps."""
-    if name != "OneCycleLR":
-        return
-    rates = common["lr"] or [_DEFAULT_LR]
-    given.setdefault("max_lr", rates[0] if len(rates) == 1 else rates)
-    if not {"total_steps", "epochs", "steps_per_epoch"} & given.keys() and common["steps"]:
-        given["total_steps"] = common["steps"]
-
-
-def _construct(owner: str, target: Any, optimizer: Any, given: dict[str, Any]) -> Any:
-    """``target(optimizer=optimizer, **given)``; its ValueError/TypeError becomes a UsageError."""
-    try:
-        return target(optimizer=optimizer, **given)
-    except (ValueError, TypeError) as error:
-        raise UsageError(_prefixed(owner, error)) from None
-
-
-def _prefixed(owner: str, error: Exception) -> str:
-    """The error's message, after ``owner: `` unless it already starts with the name."""
-    text = str(error)
-    return text if text.startswith(owner) else f"{owner}: {text}"
-
-
-def _build(spec: _Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any]) -> tuple[Any, dict[str, Any], int]:
-    """The scheduler, the arguments it was given (shown in the header) and the number of steps."""
-    parameters = _parameters(spec.target)
-    given: dict[str, Any] = {}
-    for name, text in pairs:
-        if name in given:
-            raise UsageError(f"--{name} given twice")
-        given[name] = _literal(text)
-    _check_arguments(spec.name, parameters, given, spec.is_hf)
-    optimizer = _stand_in_optimizer(common["lr"] or [_DEFAULT_LR])
-    if spec.is_hf:
-        _hf_defaults(spec.name, parameters, given, common)
-    else:
-        _defaults_from_common(spec.name, given, common)
-    steps = common["steps"] or _natural_length(spec.name, given)
-    if steps is None:
-        raise UsageError(f"--steps N is required for {spec.name}: how many steps to show")
-    _check_required(spec.name, parameters, given, spec.is_hf)
-    shown = dict(given)
-    if spec.name in _COMPOSITES:
-        given["schedulers"], shown["schedulers"] = _children(given["schedulers"], optimizer, common)
-    return _construct(spec.name, spec.target, optimizer, given), shown, steps
-
-
-def _hf_defaults(name: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
-                 common: dict[str, Any]) -> None:
-    """--warmup is num_warmup_steps (default 0); num_training_steps defaults to --steps."""
-    warmup = common["warmup"]
-    if "num_warmup_steps" not in parameters:
-        if warmup is not None:
-            raise UsageError(f"{name} has no warmup (--warmup {warmup}); try constant_with_warmup")
-        return
-    if warmup is not None and given.get("num_warmup_steps", warmup) != warmup:
-        raise UsageError(f"--warmup {warmup} and --num_warmup_steps {given['num_warmup_steps']!r} disagree")
-    given.setdefault("num_warmup_steps", 0 if warmup is None else warmup)
-    # warmup_stable_decay sized by num_stable_steps needs no num_training_steps
-    if "num_training_steps" in parameters and "num_stable_steps" not in given and common["steps"]:
-        given.setdefault("num_training_steps", common["steps"])
-
-
-def _natural_length(name: str, given: dict[str, Any]) -> int | None:
-    """The schedule's own length when --steps is not given: total_steps, num_training_steps..."""
-    def count(key: str) -> int | None:
-        value = given.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-    if name == "OneCycleLR":
-        if count("total_steps"):
-            return count("total_steps")
-        if count("epochs") and count("steps_per_epoch"):
-            return count("epochs") * count("steps_per_epoch")
-    if count("num_training_steps"):
-        return count("num_training_steps")
-    if name == "warmup_stable_decay" and "num_stable_steps" in given:
-        parts = [given.get(key, 0) for key in ("num_warmup_steps", "num_stable_steps", "num_decay_steps")]
-        if all(isinstance(part, int) and part >= 0 for part in parts) and sum(parts) > 0:
-            return sum(parts)
-    return None
-
-
-def _warmup_end(spec: _Spec, scheduler: Any, given: dict[str, Any]) -> int | None:
-    """The first step at or after the end of warmup, for schedules that have one."""
-    from genesis.optim import schedules
-
-    if spec.is_hf:
-        warmup = given.get("num_warmup_steps", 0)
-        return warmup if warmup > 0 else None
-    if spec.name == "OneCycleLR":
-        rise = schedules.one_cycle_phases(scheduler.total_steps, given.get("pct_start", 0.3))[0][0]
-        return max(0, math.ceil(rise))
-    return None
-
-
 # --- output -------------------------------------------------------------------------------------------
 
 
@@ -538,17 +202,17 @@ def _number(value: float) -> str:
 _COLUMN = 12  # width of one group's rate column
 
 
-def _report(spec: _Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: int | None,
+def _report(spec: Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: int | None,
             base: list[float]) -> str:
     """The header, the key-step table and the sparklines, as printed."""
     return "\n".join([*_header(spec, shown, rates.shape, base), "", *_table(rates, warmup_end), "",
                       *_sparklines(rates)])
 
 
-def _header(spec: _Spec, shown: dict[str, Any], shape: tuple[int, int], base: list[float]) -> list[str]:
+def _header(spec: Spec, shown: dict[str, Any], shape: tuple[int, int], base: list[float]) -> list[str]:
     steps, groups = shape
     arguments = ", ".join(f"{name}={value!r}" for name, value in shown.items())
-    defaults = ", ".join(f"{name}={p.default!r}" for name, p in _parameters(spec.target).items()
+    defaults = ", ".join(f"{name}={p.default!r}" for name, p in parameters_of(spec.target).items()
                          if name not in shown and p.default is not inspect.Parameter.empty)
     lines = [f"{spec.title()}({arguments})"]
     if defaults:
@@ -626,25 +290,25 @@ def run(args: argparse.Namespace) -> int:
             parser.print_help()
             return 0
         if common["list"]:
-            print(_catalogue_text())
+            print(catalogue_text())
             return 0
         if args.name is None:
             raise UsageError("NAME is required: a scheduler class or Hugging Face name (genesis lr --list)")
-        spec = _resolve(args.name)
+        spec = resolve(args.name)
         if common["png"]:
             _require_matplotlib()
-        scheduler, shown, steps = _build(spec, pairs, common)
+        scheduler, shown, steps = build(spec, pairs, common)
         try:
             rates = curve(scheduler, steps)
         except (ValueError, TypeError) as error:
-            raise UsageError(_prefixed(spec.name, error)) from None
+            raise UsageError(with_owner(spec.name, error)) from None
     except UsageError as error:
         parser.error(str(error))  # exits with status 2
     except _MissingMatplotlib as error:
         print(f"genesis lr: error: {error}", file=sys.stderr)
         return 1
-    report = _report(spec, shown, rates, _warmup_end(spec, scheduler, shown),
-                     common["lr"] or [_DEFAULT_LR])
+    report = _report(spec, shown, rates, warmup_end(spec, scheduler, shown),
+                     common["lr"] or [DEFAULT_LR])
     print(report)
     try:
         if common["csv"]:
