@@ -192,8 +192,10 @@ class LRFinder:
         before the update.  With ``val_loader`` the recorded loss is instead the mean loss over
         all its batches after the update, in eval mode.  Losses after the first are smoothed,
         ``s_i = smooth_f * loss_i + (1 - smooth_f) * s_{i-1}``, unless ``smooth_f`` is 0 (as in
-        torch-lr-finder, 0 turns smoothing off; a small ``smooth_f`` smooths more).  The test stops after recording
-        the first ``s_i > diverge_th * min(s_0..s_i)``, or before recording a non-finite loss.
+        torch-lr-finder, 0 turns smoothing off; a small ``smooth_f`` smooths more).  The test
+        stops after recording the first ``s_i > diverge_th * best`` with
+        ``best = min(s_0..s_i)`` (``s_i > best + (diverge_th - 1) * |best|`` when ``best`` is
+        negative), or before recording a non-finite loss.
 
         Afterwards the model (weights, buffers, gradients, train/eval modes), the optimizer
         (``state_dict``: moments, step counts, rates) and the global RNG are restored
@@ -236,9 +238,12 @@ class LRFinder:
                 self.history["lr"].append(float(ramps[0][i]))
                 self.history["loss"].append(loss)
                 bar.set_postfix(lr=f"{ramps[0][i]:.3g}", loss=f"{loss:.4g}", refresh=False)
-                if loss > diverge_th * self.best_loss:
+                # a negative best loss (log-likelihoods) gets the same margin above it
+                limit = self.best_loss * (diverge_th if self.best_loss >= 0 else 2 - diverge_th)
+                if loss > limit:
                     self._note(progress, f"stopped at lr={ramps[0][i]:.3g}, the loss diverged "
-                                         f"({loss:.4g} > {diverge_th} x best {self.best_loss:.4g})")
+                                         f"({loss:.4g} > {limit:.4g}, from the best "
+                                         f"{self.best_loss:.4g})")
                     break
         finally:
             bar.close()

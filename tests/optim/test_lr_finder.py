@@ -167,6 +167,13 @@ def test_divergence_is_judged_on_the_smoothed_loss():
     np.testing.assert_allclose(finder.history["loss"], [1, 1, 1, 5.95, 10.6525], rtol=1e-12)
 
 
+def test_a_negative_best_loss_gets_the_same_margin_above_it():
+    # best -2, diverge_th 3: stop above -2 + 2 * |-2| = 2, i.e. at the first raw 2.5 (smooth_f=0)
+    finder, _ = probe_finder(lambda lr, call: [-1.0, -2.0, 1.5, 2.0, 2.5, 0.0][call])
+    finder.range_test(ONE_BATCH, end_lr=1, num_iter=6, smooth_f=0, diverge_th=3, progress=False)
+    assert finder.history["loss"] == [-1.0, -2.0, 1.5, 2.0, 2.5]
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_a_non_finite_loss_stops_the_test_unrecorded(bad):
     # lr_i = 10**(-3 + i/10): the loss turns bad at i = 20 (lr = 0.1 > 0.095)
@@ -308,7 +315,8 @@ def test_val_loader_loss_is_the_size_weighted_mean_in_eval_mode_without_grad():
 
     modes = []
     val_x = np.array([[1.0], [2.0], [6.0], [-3.0]], dtype=np.float32)
-    val = [(genesis.tensor(val_x[:3]), genesis.zeros(3)), (genesis.tensor(val_x[3:]), genesis.zeros(1))]
+    val = [(genesis.tensor(val_x[:3]), genesis.zeros(3)),
+           (genesis.tensor(val_x[3:]), genesis.zeros(1))]
     model.eval()
     finder = LRFinder(model, optimizer, mean_output)
     finder.range_test(batches(7), end_lr=1, num_iter=4, val_loader=val, progress=False)
@@ -518,7 +526,8 @@ def test_progress_bar_and_messages(capsys):
     finder.range_test(ONE_BATCH, end_lr=1e3, num_iter=61, smooth_f=0)
     captured = capsys.readouterr()
     assert "LR range test" in captured.err
-    assert "LR range test: stopped at lr=0.00501, the loss diverged" in captured.out
+    assert ("LR range test: stopped at lr=0.00501, the loss diverged (0.005012 > 0.005, from the "
+            "best 0.001)") in captured.out
 
 
 def test_docstring_examples_run():
