@@ -41,7 +41,7 @@ _SPLIT_SEED = 0
 
 
 class DemoError(Exception):
-    """A problem the user can fix (missing scikit-learn, nothing to resume, changed settings)."""
+    """A problem the user can fix other than a bad setting: scikit-learn missing, nothing to resume."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,16 +284,17 @@ def run(
     *,
     resume: bool = False,
     progress: bool = True,
+    plot: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> DemoResult:
     """Train (or, with ``resume``, continue) the demo, checkpointing into ``out_dir`` each epoch.
 
     A fresh run uses ``config`` (default ``DemoConfig()``).  ``resume=True`` continues from
     ``out_dir``'s checkpoint with its stored settings; a ``config`` that differs from them is a
-    DemoError (another epoch count or warmup would change the schedule, so the run would not
+    ValueError (another epoch count or warmup would change the schedule, so the run would not
     be the one that was interrupted).  The finished run is bit-identical to an uninterrupted
-    one.  ``progress`` shows a tqdm bar per epoch (on stderr); ``echo`` receives the report
-    lines.  A KeyboardInterrupt propagates and leaves the last complete epoch's checkpoint.
+    one.  ``progress`` shows a tqdm bar per epoch (on stderr), ``plot`` draws the PNG, and
+    ``echo`` receives the report lines.  A KeyboardInterrupt propagates and leaves the last complete epoch's checkpoint.
     """
     out_dir = os.fspath(out_dir)
     path = checkpoint_path(out_dir)
@@ -305,8 +306,8 @@ def run(
                                 f"{getattr(stored, field.name)!r})"
                                 for field in dataclasses.fields(DemoConfig)
                                 if getattr(config, field.name) != getattr(stored, field.name))
-            raise DemoError(f"--resume continues {path} with its saved settings; these differ: "
-                            f"{changed}")
+            raise ValueError(f"resume continues {path} with its saved settings; these "
+                             f"differ: {changed}")
         config = stored
     config = config or DemoConfig()
 
@@ -320,6 +321,8 @@ def run(
             # gone now, so that a checkpoint in out_dir is always this run's
             echo(f"Starting over: removing {path} (--resume would have continued it).")
             os.remove(path)
+        if os.path.exists(os.path.join(out_dir, PLOT_NAME)):
+            os.remove(os.path.join(out_dir, PLOT_NAME))
         echo(f"Training a 64-{HIDDEN}-10 MLP on {len(trainer.loader.dataset)} handwritten "
              f"digits ({len(trainer.y_test)} held out) for {config.epochs} epochs of "
              f"{len(trainer.loader)} batches: AdamW lr {config.lr:g}, cosine schedule with "
@@ -331,12 +334,15 @@ def run(
             genesis.save_checkpoint(trainer.state(), path)
         correct = trainer.correct()
     total = len(trainer.y_test)
-    plot = plot_curves(trainer.history, config, correct / total, os.path.join(out_dir, PLOT_NAME))
     echo(f"Test accuracy: {correct / total:.2%} ({correct} of {total} digits)")
     echo(f"Checkpoint: {path} (epoch {config.epochs} of {config.epochs})")
-    echo(f"Curves: {plot}" if plot else
-         f"Curves: skipped, matplotlib is not installed ({INSTALL_HINT})")
-    return DemoResult(correct / total, correct, total, trainer.history, path, plot)
+    png = None
+    if plot:
+        png = plot_curves(trainer.history, config, correct / total,
+                          os.path.join(out_dir, PLOT_NAME))
+        echo(f"Curves: {png}" if png else
+             f"Curves: skipped, matplotlib is not installed ({INSTALL_HINT})")
+    return DemoResult(correct / total, correct, total, trainer.history, path, png)
 
 
 def _one_blas_thread():
