@@ -252,8 +252,13 @@ def _children(text: Any, optimizer: Any, common: dict[str, Any]) -> tuple[list[A
         _defaults_from_common(name, given, common)
         _check_required(name, parameters, given)
         built.append(_construct(name, classes[name], optimizer, given))
-        shown.append(_Call(f"{name}({', '.join(f'{k}={v!r}' for k, v in given.items())})"))
+        arguments = _in_signature_order(parameters, given)
+        shown.append(_Call(f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"))
     return built, _Call(repr(shown))
+
+
+def _in_signature_order(parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> dict[str, Any]:
+    return {name: given[name] for name in parameters if name in given}
 
 
 def _defaults_from_common(name: str, given: dict[str, Any], common: dict[str, Any]) -> None:
@@ -298,7 +303,7 @@ def build(spec: Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any
     if steps is None:
         raise UsageError(f"--steps N is required for {spec.name}: how many steps to show")
     _check_required(spec.name, parameters, given, spec.is_hf)
-    shown = dict(given)
+    shown = _in_signature_order(parameters, given)
     if spec.name in _COMPOSITES:
         given["schedulers"], shown["schedulers"] = _children(given["schedulers"], optimizer, common)
     return _construct(spec.name, spec.target, optimizer, given), shown, steps
