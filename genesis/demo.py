@@ -41,7 +41,7 @@ _SPLIT_SEED = 0
 
 
 class DemoError(Exception):
-    """A problem the user can fix other than a bad setting: scikit-learn missing, nothing to resume."""
+    """A problem other than a bad setting: scikit-learn missing, nothing to resume."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,16 +266,18 @@ def has_checkpoint(out_dir: str | os.PathLike) -> bool:
 
 def saved_config(out_dir: str | os.PathLike) -> DemoConfig:
     """The settings stored in ``out_dir``'s checkpoint; DemoError when there is none."""
-    return DemoConfig(**_load(checkpoint_path(out_dir))["config"])
+    return _load(checkpoint_path(out_dir))[1]
 
 
-def _load(path: str) -> dict:
+def _load(path: str) -> tuple[dict, DemoConfig]:
     if not os.path.exists(path):
         raise DemoError(f"nothing to resume: {path} does not exist (start a run without --resume)")
     checkpoint = genesis.load_checkpoint(path)
-    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("config"), dict):
+    settings = checkpoint.get("config") if isinstance(checkpoint, dict) else None
+    if not isinstance(settings, dict) or set(settings) != {
+            field.name for field in dataclasses.fields(DemoConfig)}:
         raise DemoError(f"{path} is not a checkpoint of genesis demo")
-    return checkpoint
+    return checkpoint, DemoConfig(**settings)
 
 
 def run(
@@ -294,13 +296,13 @@ def run(
     ValueError (another epoch count or warmup would change the schedule, so the run would not
     be the one that was interrupted).  The finished run is bit-identical to an uninterrupted
     one.  ``progress`` shows a tqdm bar per epoch (on stderr), ``plot`` draws the PNG, and
-    ``echo`` receives the report lines.  A KeyboardInterrupt propagates and leaves the last complete epoch's checkpoint.
+    ``echo`` receives the report lines.  A KeyboardInterrupt propagates and leaves the last
+    complete epoch's checkpoint.
     """
     out_dir = os.fspath(out_dir)
     path = checkpoint_path(out_dir)
-    checkpoint = _load(path) if resume else None
-    if checkpoint is not None:
-        stored = DemoConfig(**checkpoint["config"])
+    checkpoint, stored = _load(path) if resume else (None, None)
+    if stored is not None:
         if config is not None and config != stored:
             changed = ", ".join(f"{field.name}={getattr(config, field.name)!r} (saved "
                                 f"{getattr(stored, field.name)!r})"

@@ -17,7 +17,8 @@ from genesis.checkpoint import CheckpointError
 
 _DEFAULTS = demo.DemoConfig()
 _DESCRIPTION = f"""\
-Train a 64-{demo.HIDDEN}-10 MLP on scikit-learn's handwritten digits (8x8 images, {demo.TEST_SIZE} held
+Train a 64-{demo.HIDDEN}-10 MLP on scikit-learn's handwritten digits (8x8 images, \
+{demo.TEST_SIZE} held
 out for the test) with AdamW and a cosine schedule with linear warmup, stepped after every
 batch, as in the scheduler chapter's complete example. A progress bar per epoch shows the
 loss and the current rate. After every epoch the run is checkpointed in DIR; stop it with

@@ -64,7 +64,8 @@ def torch_accuracy(model_state):
     """Accuracy of the saved weights, evaluated by PyTorch on the held-out digits."""
     model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Dropout(0.1),
                                 torch.nn.Linear(128, 10)).eval()
-    model.load_state_dict({name: torch.tensor(value.numpy()) for name, value in model_state.items()})
+    model.load_state_dict({name: torch.tensor(value.numpy())
+                           for name, value in model_state.items()})
     images, labels = digits_test_split()
     with torch.no_grad():
         predicted = model(torch.tensor(images)).argmax(dim=1).numpy()
@@ -113,7 +114,8 @@ def test_defaults_reach_95_percent_checked_by_torch_and_write_the_png(tmp_path, 
     np.testing.assert_allclose(rates, closed_form_rates(3e-3, round(0.1 * total), total),
                                rtol=1e-12, atol=1e-18)
     assert checkpoint["scheduler_state_dict"]["last_epoch"] == total
-    assert all(state["step"] == total for state in checkpoint["optimizer_state_dict"]["state"].values())
+    moments = checkpoint["optimizer_state_dict"]["state"].values()
+    assert all(state["step"] == total for state in moments)
     assert f"epoch 20/20: 100%" in stderr and "lr=" in stderr and "loss=" in stderr
 
     image = pytest.importorskip("matplotlib.image").imread(out / "curves.png")
@@ -155,7 +157,8 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_resume_is_bit_identical(tmp_path, 
 
     capsys.readouterr()
     assert main(["demo", "--quiet", "--resume", "--out", str(interrupted)]) == 0
-    assert f"Resuming {interrupted / 'checkpoint.pth'} after epoch 1 of 3." in capsys.readouterr().out
+    resumed_out = capsys.readouterr().out
+    assert f"Resuming {interrupted / 'checkpoint.pth'} after epoch 1 of 3." in resumed_out
     expected = leaves(genesis.load_checkpoint(uninterrupted / "checkpoint.pth"))
     resumed = leaves(genesis.load_checkpoint(interrupted / "checkpoint.pth"))
     assert [leaf[0] for leaf in resumed] == [leaf[0] for leaf in expected]
