@@ -101,6 +101,8 @@ class TensorMath:
 
     def pow(self, exponent):
         """``self ** exponent`` (exponent a number or a tensor)."""
+        if isinstance(exponent, xp.generic):
+            exponent = exponent.item()  # a NumPy scalar is a Python number here, as in PyTorch
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
             base = self
             if self.data.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
@@ -338,6 +340,10 @@ class TensorMath:
         if isinstance(min, _tensor.Tensor) or isinstance(max, _tensor.Tensor):
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
+        # NumPy scalars act as Python numbers (PyTorch's rule): they never widen the tensor.
+        min, max = (v.item() if isinstance(v, xp.generic) else v for v in (min, max))  # noqa: A001
+        if self.data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+            self = ops.cast(self, _f32)  # an int tensor clamped to 2.5 is float32, as in PyTorch
         return ops.clamp(self, min, max)
 
     clip = clamp

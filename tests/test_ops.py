@@ -418,3 +418,34 @@ def test_every_other_op_matches_finite_differences(kind, name):
         finite_difference_check(REDUCTIONS[name], _inputs([(2, 3, 2)], seed=23))
     else:
         finite_difference_check(SHAPE_OPS[name], _inputs([(3, 4, 5)], seed=29))
+
+
+PROMOTION_DTYPES = ["bool", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _dtype_name(t):
+    return str(t.dtype).split(".")[1]
+
+
+@pytest.mark.parametrize("da", PROMOTION_DTYPES)
+def test_result_dtypes_follow_torch_for_every_pair_and_0d_operand(da):
+    """Every dtype pair, with 0-d operands on either side (a 0-d tensor of a higher category
+    decides: int64 * 0-d float64 is float64), and Python/NumPy scalars (which never widen)."""
+    binary = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+              "maximum": lambda a, b: type(a).maximum(a, b)}
+    for db in PROMOTION_DTYPES:
+        for sa, sb in [((2,), ()), ((), (2,)), ((2,), (2,)), ((), ())]:
+            for name, fn in binary.items():
+                got = fn(genesis.ones(sa, dtype=getattr(genesis, da)),
+                         genesis.ones(sb, dtype=getattr(genesis, db)))
+                want = fn(torch.ones(sa, dtype=getattr(torch, da)),
+                          torch.ones(sb, dtype=getattr(torch, db)))
+                assert _dtype_name(got) == _dtype_name(want), (da, db, sa, sb, name)
+    for scalar in (2, 2.5, np.float64(2.5), np.int64(2)):
+        for name, fn in {"add": lambda a, s: a + s, "rsub": lambda a, s: s - a,
+                         "clamp": lambda a, s: a.clamp(min=s), "pow": lambda a, s: a ** s}.items():
+            if da == "bool" and name == "rsub":
+                continue  # PyTorch refuses bool subtraction
+            got = fn(genesis.ones(2, dtype=getattr(genesis, da)), scalar)
+            want = fn(torch.ones(2, dtype=getattr(torch, da)), scalar)
+            assert _dtype_name(got) == _dtype_name(want), (da, repr(scalar), name)
