@@ -157,6 +157,9 @@ class TensorMath:
         return _tensor._wrap(xp.mod(a.data, b.data))
 
     def __neg__(self):
+        if self.data.dtype.kind == "b":
+            raise TypeError("negation, the `-` operator, on a bool tensor is not supported; to "
+                            "invert a mask use the `~` operator or logical_not()")
         return ops.neg(self)
 
     neg = negative = __neg__

@@ -365,6 +365,10 @@ def test_bad_shapes_give_clear_errors():
         genesis.stack([genesis.ones(2), genesis.ones(3)])
     with pytest.raises(RuntimeError, match="mean"):
         genesis.tensor([1, 2]).mean()
+    with pytest.raises(TypeError, match="bool tensor is not supported.*`~`"):
+        -genesis.tensor([True, False])
+    with pytest.raises(RuntimeError, match="bool tensor is not supported"):
+        -torch.tensor([True, False])
 
 
 def test_erf_float32_matches_torch_to_one_ulp():
