@@ -181,6 +181,7 @@ class LRFinder:
         smooth_f: float = 0.05,
         diverge_th: float = 5,
         val_loader: Iterable | None = None,
+        accumulation_steps: int = 1,
         progress: bool = True,
     ) -> None:
         """Train ``num_iter`` steps with growing rates; record ``history`` = ``{"lr", "loss"}``.
@@ -189,7 +190,9 @@ class LRFinder:
         ``start_lr``, default each group's current ``lr``, to ``end_lr``; exponential or
         linear), trains on the next ``(inputs, targets)`` batch of ``train_loader`` (starting it
         again when it runs out) and records that rate (group 0's) with the batch's loss, computed
-        before the update.  With ``val_loader`` the recorded loss is instead the mean loss over
+        before the update; with ``accumulation_steps=k`` a step accumulates the gradients of
+        ``k`` batches (each loss divided by ``k``) and records their mean loss.  With
+        ``val_loader`` the recorded loss is instead the mean loss over
         all its batches after the update, in eval mode.  Losses after the first are smoothed,
         ``s_i = smooth_f * loss_i + (1 - smooth_f) * s_{i-1}``, unless ``smooth_f`` is 0 (as in
         torch-lr-finder, 0 turns smoothing off; a small ``smooth_f`` smooths more).  The test
@@ -208,6 +211,7 @@ class LRFinder:
         groups = self.optimizer.param_groups
         starts = self._check_range_args(start_lr, end_lr, num_iter, step_mode, smooth_f,
                                         diverge_th)
+        _check_int("accumulation_steps", accumulation_steps, 1)
         if not isinstance(train_loader, Iterable):
             raise TypeError(f"train_loader must be an iterable of (inputs, targets) batches, "
                             f"got {type(train_loader).__name__}")
@@ -226,7 +230,7 @@ class LRFinder:
             for i in bar:
                 for group, ramp in zip(groups, ramps):
                     group["lr"] = float(ramp[i])
-                loss = self._train_step(next(batches))
+                loss = self._train_step(batches, accumulation_steps)
                 if val_loader is not None:
                     loss = self._validate(val_loader)
                 if not math.isfinite(loss):
@@ -288,17 +292,19 @@ class LRFinder:
                                  f"<= {start!r}")
         return [float(start) for start in starts]
 
-    def _train_step(self, batch: tuple[Any, Any]) -> float:
-        """One optimizer step on ``batch``; returns the batch's loss before the update."""
-        inputs, targets = batch
+    def _train_step(self, batches: Iterator[tuple[Any, Any]], accumulation_steps: int) -> float:
+        """One optimizer step on the next ``accumulation_steps`` batches; their mean loss."""
         self.model.train()
         self.optimizer.zero_grad()
-        with enable_grad():
-            loss = self.criterion(self.model(inputs), targets)
-            value = _scalar_loss(loss)
-            loss.backward()
+        total = 0.0
+        for _ in range(accumulation_steps):
+            inputs, targets = next(batches)
+            with enable_grad():
+                loss = self.criterion(self.model(inputs), targets)
+                total += _scalar_loss(loss)
+                (loss / accumulation_steps).backward()
         self.optimizer.step()
-        return value
+        return total / accumulation_steps
 
     def _validate(self, val_loader: Iterable) -> float:
         """The mean loss over ``val_loader`` (batches weighted by size), in eval mode."""

@@ -288,6 +288,36 @@ def test_the_train_loader_restarts_when_it_runs_out():
     assert criterion.inputs == [0, 1, 2, 0, 1, 2, 0]
 
 
+def test_accumulating_two_half_batches_equals_one_full_batch():
+    genesis.manual_seed(4)
+    x = genesis.randn(32, 5)
+    y = x @ genesis.randn(5, 1)
+    halves, whole = [(x[:16], y[:16]), (x[16:], y[16:])], [(x, y)]
+    histories = []
+    for loader, steps in ((halves, 2), (whole, 1)):
+        genesis.manual_seed(5)
+        model = nn.Linear(5, 1)
+        finder = LRFinder(model, optim.SGD(model.parameters(), lr=1e-3), nn.MSELoss())
+        finder.range_test(loader, end_lr=1, num_iter=30, accumulation_steps=steps,
+                          smooth_f=0, progress=False)
+        histories.append(finder.history)
+    assert histories[0]["lr"] == histories[1]["lr"]
+    # the mean of two half-batch means is the full-batch mean (and so are the gradients, SGD
+    # being sensitive to their scale); only float32 rounding differs
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-5)
+    assert histories[0]["loss"][-1] < 0.5 * histories[0]["loss"][0]  # it did train
+
+
+def test_accumulation_takes_the_next_batches_in_turn():
+    finder, criterion = probe_finder(CONSTANT)
+    finder.range_test(batches(0, 1, 2), end_lr=1, num_iter=4, accumulation_steps=2,
+                      progress=False)
+    assert criterion.inputs == [0, 1, 2, 0, 1, 2, 0, 1]
+    assert [rates[0] for rates in criterion.rates[::2]] == finder.history["lr"]
+    with pytest.raises(ValueError, match="accumulation_steps must be an int >= 1, got 0"):
+        finder.range_test(ONE_BATCH, accumulation_steps=0, progress=False)
+
+
 def test_loader_errors():
     finder, criterion = probe_finder(CONSTANT)
     with pytest.raises(ValueError, match="ran out .*not an iterator"):
