@@ -1,0 +1,67 @@
+"""The machine and software a run measured: CPU, cores, versions, git revision, thread counts."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux, else ``platform.processor()``)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_revision() -> str:
+    """The repository's short commit, with "+changes" when the work tree differs from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    try:
+        rev = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "genesis", "bench")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + ("+changes" if dirty else "")
+
+
+def blas_threads() -> str:
+    """NumPy's BLAS library and thread count as threadpoolctl reports them, else the env var."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    pools = [f"{p.get('internal_api')} {p.get('version')}: {p.get('num_threads')} threads"
+             for p in threadpool_info() if "numpy" in p.get("filepath", "") or
+             "openblas" in p.get("filepath", "")]
+    return "; ".join(pools) or "no BLAS pool found"
+
+
+def describe(threads: int) -> dict[str, str]:
+    """Everything the report prints about where and with what it ran."""
+    import numpy
+    import torch
+
+    import genesis
+
+    return {
+        "CPU": cpu_model(),
+        "cores": str(os.cpu_count()),
+        "OS": platform.platform(),
+        "Python": sys.version.split()[0],
+        "NumPy": numpy.__version__,
+        "PyTorch": torch.__version__,
+        "Genesis": f"{genesis.__version__} (git {git_revision()})",
+        "threads": (f"requested {threads}; torch.get_num_threads()={torch.get_num_threads()}; "
+                    f"NumPy BLAS: {blas_threads()}"),
+    }

@@ -1,0 +1,34 @@
+"""One epoch of MLP training on the digits (64-128-10, AdamW, batch 64)."""
+from __future__ import annotations
+
+from bench import mlp
+from bench.measure import GENESIS, NUMPY, PYTORCH, Result, Row, Settings, ratio_check, sample
+from bench.numpy_mlp import numpy_epoch
+
+NAME = "train_digits"
+TITLE = "One epoch of MLP training: digits 64-128-10, AdamW, batch 64"
+TARGET = "Genesis <= 1.0x PyTorch and <= 1.2x the NumPy floor"
+HIDDEN = 128
+
+EPOCH_BUILDERS = {GENESIS: mlp.genesis_epoch, PYTORCH: mlp.torch_epoch, NUMPY: numpy_epoch}
+
+
+def time_epochs(case: str, inputs, labels, hidden: int, settings: Settings, progress) -> Row:
+    """Median seconds of one training epoch for each implementation (fresh model per repeat)."""
+    stats = {}
+    for name, build in EPOCH_BUILDERS.items():
+        progress(f"{case}: {name}")
+        stats[name] = sample(lambda: build(inputs, labels, hidden)(), settings)
+    return Row(case, stats)
+
+
+def run(settings: Settings, progress) -> Result:
+    """Time the epoch; the tiny size trains on the first 200 digits."""
+    inputs, labels = mlp.digits()
+    count = settings.pick(len(inputs), len(inputs), 200)
+    row = time_epochs(f"{count} samples, {-(-count // mlp.BATCH)} batches",
+                      inputs[:count], labels[:count], HIDDEN, settings, progress)
+    return Result(NAME, TITLE, TARGET, [row],
+                  [ratio_check(row, PYTORCH, 1.0), ratio_check(row, NUMPY, 1.2)],
+                  notes=["Each framework iterates its own DataLoader(TensorDataset, shuffle=True); "
+                         "PyTorch's collates sample by sample, Genesis's gathers whole batches."])
