@@ -463,6 +463,27 @@ def test_training_after_the_test_is_identical_to_training_without_it(name):
     assert_bit_identical(*runs)
 
 
+def test_a_scheduler_attached_before_the_test_keeps_its_schedule():
+    rates = {False: [], True: []}
+    for run_finder in (False, True):
+        loader = classification_loader(seed=1)
+        model = mlp()
+        optimizer = make_optimizer("SGD", model.parameters())
+        scheduler = optim.CosineAnnealingLR(optimizer, T_max=10, eta_min=1e-5)
+        train(model, optimizer, loader, 1)
+        scheduler.step()
+        if run_finder:
+            LRFinder(model, optimizer, nn.CrossEntropyLoss()).range_test(
+                loader, end_lr=10, num_iter=20, progress=False)
+        for _ in range(4):
+            train(model, optimizer, loader, 1)
+            scheduler.step()
+            rates[run_finder].append(optimizer.param_groups[0]["lr"])
+    assert rates[True] == rates[False]
+    # CosineAnnealingLR's closed form at epoch 5 of 10
+    assert rates[False][-1] == pytest.approx(1e-5 + (1e-3 - 1e-5) * (1 + math.cos(math.pi / 2)) / 2)
+
+
 def test_a_failing_test_restores_everything_and_keeps_the_history():
     loader = classification_loader()
     model = mlp()
