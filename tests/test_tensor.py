@@ -121,6 +121,18 @@ def test_tolist_len_iteration_shape():
         iter(genesis.tensor(1.0))
 
 
+def test_iteration_yields_differentiable_rows_like_torch():
+    data = np.arange(6.0).reshape(3, 2)
+    grads = []
+    for m in (genesis, torch):
+        x = m.tensor(data, requires_grad=True)
+        total = sum((row * (i + 1)).exp().sum() for i, row in enumerate(x))
+        total.backward()
+        assert [float(v) for v in x[0]] == [0.0, 1.0]  # float() works on grad-requiring tensors
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
 def test_hash_is_identity_so_tensors_work_as_dict_keys():
     a, b = genesis.ones(2), genesis.ones(2)
     assert len({a: 1, b: 2}) == 2 and hash(a) == id(a)
