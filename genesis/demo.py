@@ -216,7 +216,7 @@ class Trainer:
             history["epoch_loss"].append(total_loss / len(self.loader))
             history["test_accuracy"].append(self.correct() / len(self.y_test))
             bar.set_postfix(loss=f"{history['epoch_loss'][-1]:.4f}", lr=f"{rate:.2e}",
-                            test_acc=f"{history['test_accuracy'][-1]:.1%}")
+                            test_acc=f"{history['test_accuracy'][-1]:.1%}", refresh=False)
         self.loss = loss.detach()
         self.epochs_done += 1
 
