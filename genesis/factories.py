@@ -135,6 +135,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     """
     if isinstance(size, numbers.Integral):
         size = (size,)
+    if not isinstance(fill_value, (numbers.Real, xp.bool_)):
+        raise TypeError(f"full: fill_value must be a real number or a bool, got {fill_value!r}")
     default = (xp.dtype(xp.bool_) if isinstance(fill_value, bool) else
                xp.dtype(xp.int64) if isinstance(fill_value, numbers.Integral) else _f32)
     return _filled(fill_value, tuple(size), dtype, requires_grad, device, default)
@@ -175,6 +177,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
     _check_device(device)
     if end is None:
         start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"arange: {name} must be a real number, got {value!r}")
     if step == 0:
         raise ValueError("arange: step must be nonzero, got 0")
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))

@@ -12,6 +12,7 @@ from . import tensor as _tensor
 from .autograd import grad_mode
 from .backend import xp
 from .random import generator_for
+from .tensor_math import _check_bool_mask
 
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -173,6 +174,7 @@ class TensorInplace:
 
     def masked_fill_(self, mask, value):
         """Write ``value`` where ``mask`` is True, in place."""
+        _check_bool_mask(mask)
         if self._record(value):
             return self._rebind(self.masked_fill(mask, value))
         xp.copyto(self.data, _arr(value), where=_arr(mask).astype(bool, copy=False),

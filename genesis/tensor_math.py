@@ -54,6 +54,13 @@ def _reduce_axis(dim, ndim):
     return _tensor._axis(None if dim in ((), []) else dim, ndim)
 
 
+def _check_bool_mask(mask) -> None:
+    dtype = getattr(_array_of(mask), "dtype", None)
+    if dtype is None or dtype.kind != "b":
+        raise TypeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                        f"{dtype if dtype is not None else type(mask).__name__}")
+
+
 def _array_of(value):
     return value.data if isinstance(value, _tensor.Tensor) else value
 
@@ -374,6 +381,7 @@ class TensorMath:
 
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True, else ``self``."""
+        _check_bool_mask(mask)
         a, b = _operands(self, value)
         if b.data.dtype != self.data.dtype:
             b = ops.cast(b, self.data.dtype)

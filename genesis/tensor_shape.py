@@ -129,6 +129,9 @@ class TensorShape:
         """Tile the tensor ``sizes[i]`` times along each dimension."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
+        if len(sizes) < self.data.ndim:
+            raise ValueError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
+                             f"than the number of dimensions of the tensor ({self.data.ndim})")
         shape = (1,) * (len(sizes) - self.data.ndim) + self.data.shape
         grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
         tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
@@ -138,6 +141,8 @@ class TensorShape:
         """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
         axis = _tensor._axis(dim, self.data.ndim)
         total = self.data.shape[axis]
+        if isinstance(split_size, int) and split_size <= 0:
+            raise ValueError(f"split: split_size must be a positive int, got {split_size}")
         sizes = ([split_size] * -(-total // split_size) if isinstance(split_size, int)
                  else list(split_size))
         pieces, start = [], 0
@@ -149,6 +154,8 @@ class TensorShape:
 
     def chunk(self, chunks: int, dim: int = 0):
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
+        if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         total = self.data.shape[_tensor._axis(dim, self.data.ndim)]
         return self.split(max(1, -(-total // chunks)), dim)
 

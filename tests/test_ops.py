@@ -365,6 +365,18 @@ def test_bad_shapes_give_clear_errors():
         genesis.stack([genesis.ones(2), genesis.ones(3)])
     with pytest.raises(RuntimeError, match="mean"):
         genesis.tensor([1, 2]).mean()
+    with pytest.raises(ValueError, match=r"split_size must be a positive int, got 0"):
+        genesis.ones(2, 3).split(0)
+    with pytest.raises(ValueError, match=r"chunks must be a positive int, got 0"):
+        genesis.ones(2, 3).chunk(0)
+    with pytest.raises(ValueError, match=r"number of repeats \(1\) can not be smaller than the "
+                                         r"number of dimensions of the tensor \(2\)"):
+        genesis.ones(2, 3).repeat(2)
+    for m in (genesis, torch):  # a float mask is refused by both, in place or not
+        with pytest.raises((TypeError, RuntimeError), match="only supports boolean masks"):
+            m.ones(2).masked_fill(m.ones(2), 0.0)
+        with pytest.raises((TypeError, RuntimeError), match="only supports boolean masks"):
+            m.ones(2).masked_fill_(m.ones(2), 0.0)
     with pytest.raises(TypeError, match="bool tensor is not supported.*`~`"):
         -genesis.tensor([True, False])
     with pytest.raises(RuntimeError, match="bool tensor is not supported"):

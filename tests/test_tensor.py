@@ -236,6 +236,10 @@ def test_factory_argument_errors():
         genesis.randint(0.5, 4, (2,))
     with pytest.raises(ValueError, match=r"zero-dimensional tensor \(at position 1\)"):
         genesis.cat([genesis.ones(1), genesis.tensor(2.0)])
+    with pytest.raises(TypeError, match="full: fill_value must be a real number or a bool, got 'a'"):
+        genesis.full((2,), "a")
+    with pytest.raises(TypeError, match="arange: end must be a real number, got 'a'"):
+        genesis.arange("a")
 
 
 def test_random_factories_shapes_dtypes_and_ranges():

@@ -47,8 +47,12 @@ def clip_grad_norm_(
         tensor([0.6000, 0.8000])
     """
     grads = _grads(parameters)
-    norm_type = float(norm_type)
-    max_norm = float(max_norm)
+    try:
+        norm_type = float(norm_type)  # as in PyTorch, also "inf"
+        max_norm = float(max_norm)
+    except (TypeError, ValueError):
+        raise TypeError(f"clip_grad_norm_: max_norm and norm_type must be real numbers, got "
+                        f"max_norm={max_norm!r}, norm_type={norm_type!r}") from None
     if not grads:
         return Tensor._wrap(xp.zeros((), dtype=xp.float32))
     dtype = grads[0].data.dtype

@@ -49,6 +49,15 @@ def test_clip_grad_norm_closed_form_and_edge_cases():
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
 
 
+def test_clip_grad_norm_takes_numbers_tensors_and_inf_and_names_bad_arguments():
+    layer = nn.Linear(2, 2)
+    layer(genesis.ones(1, 2)).sum().backward()
+    assert np.isfinite(nn.utils.clip_grad_norm_(layer.parameters(), genesis.tensor(5.0)).item())
+    assert np.isfinite(nn.utils.clip_grad_norm_(layer.parameters(), 5, norm_type="inf").item())
+    with pytest.raises(TypeError, match="max_norm and norm_type must be real numbers, got max_norm='a'"):
+        nn.utils.clip_grad_norm_(layer.parameters(), "a")
+
+
 def test_clip_grad_value_matches_torch():
     rng = np.random.default_rng(1)
     ours, ref = _grads_pair(rng, [(4, 3), (6,)], np.float64, 2.0)
