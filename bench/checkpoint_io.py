@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from bench.measure import (GENESIS, NUMPY, PYTORCH, Result, Row, Settings, Stats, ratio_check,
-                           stopwatch)
+                           sample_all, stopwatch)
 
 NAME = "checkpoint"
 TITLE = "Checkpoint save + load of ~200 MB float32"
@@ -55,25 +56,32 @@ def numpy_io(state: dict, folder: Path) -> tuple[float, float]:
 IMPLEMENTATIONS = {GENESIS: genesis_io, PYTORCH: torch_io, NUMPY: numpy_io}
 
 
+def _timed_in_fresh_folder(io, state: dict, record: list) -> Callable[[], float]:
+    """A run that calls ``io`` in a new temporary directory (then removed), records (save, load)
+    in ``record`` and returns save + load seconds."""
+    def run_once() -> float:
+        folder = Path(tempfile.mkdtemp(prefix="genesis-bench-"))
+        try:
+            save, load = io(state, folder)
+        finally:
+            shutil.rmtree(folder)
+        record.append((save, load))
+        return save + load
+
+    return run_once
+
+
 def run(settings: Settings, progress) -> Result:
-    """Each repeat writes into a fresh temporary directory, removed afterwards."""
-    total_mb = settings.pick(200, 50, 1)
-    state = arrays(total_mb)
+    """Save + load per implementation, interleaved, each time into a fresh temporary directory."""
+    state = arrays(settings.pick(200, 50, 1))
     size = sum(v.nbytes for v in state.values()) / 1e6
-    saves, loads, totals = {}, {}, {}
-    for name, io in IMPLEMENTATIONS.items():
-        progress(f"{name} save + load")
-        times = []
-        for _ in range(settings.warmup + settings.repeats):
-            folder = Path(tempfile.mkdtemp(prefix="genesis-bench-"))
-            try:
-                times.append(io(state, folder))
-            finally:
-                shutil.rmtree(folder)
-        times = times[settings.warmup:]
-        saves[name] = Stats(tuple(save for save, _ in times))
-        loads[name] = Stats(tuple(load for _, load in times))
-        totals[name] = Stats(tuple(save + load for save, load in times))
+    progress(f"save + load {size:.0f} MB: {', '.join(IMPLEMENTATIONS)}, interleaved")
+    records: dict[str, list] = {name: [] for name in IMPLEMENTATIONS}
+    totals = sample_all({name: _timed_in_fresh_folder(io, state, records[name])
+                         for name, io in IMPLEMENTATIONS.items()}, settings)
+    timed = {name: record[settings.warmup:] for name, record in records.items()}
+    saves = {name: Stats(tuple(save for save, _ in record)) for name, record in timed.items()}
+    loads = {name: Stats(tuple(load for _, load in record)) for name, record in timed.items()}
     total = Row(f"save + load, {size:.0f} MB", totals)
     return Result(NAME, TITLE, TARGET,
                   [total, Row("save", saves), Row("load", loads)],

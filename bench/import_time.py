@@ -1,11 +1,12 @@
 """``import genesis`` in a fresh interpreter, against ``import torch`` (and ``import numpy``)."""
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 
 from bench.machine import REPO_ROOT
-from bench.measure import GENESIS, NUMPY, PYTORCH, Check, Result, Row, Settings, sample
+from bench.measure import GENESIS, NUMPY, PYTORCH, Check, Result, Row, Settings, sample_all
 
 NAME = "import_time"
 TITLE = "Import in a fresh process"
@@ -25,10 +26,9 @@ def import_seconds(module: str) -> float:
 
 def run(settings: Settings, progress) -> Result:
     """One fresh process per repeat and module; NumPy is the floor (Genesis imports it)."""
-    stats = {}
-    for name, module in MODULES.items():
-        progress(f"import {module}")
-        stats[name] = sample(lambda: import_seconds(module), settings)
+    progress(f"import {', '.join(MODULES.values())}, interleaved")
+    stats = sample_all({name: functools.partial(import_seconds, module)
+                        for name, module in MODULES.items()}, settings)
     row = Row("import", stats)
     return Result(NAME, TITLE, TARGET, [row], [
         Check("import genesis", stats[GENESIS].median, 0.25, unit="s"),

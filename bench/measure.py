@@ -63,6 +63,22 @@ def sample(run_once: Callable[[], float], settings: Settings) -> Stats:
     return Stats(tuple(float(run_once()) for _ in range(settings.repeats)))
 
 
+def sample_all(runs: dict[str, Callable[[], float]], settings: Settings) -> dict[str, Stats]:
+    """:func:`sample` for several implementations, interleaved: one of each per round.
+
+    Interleaving spreads a passing burst of load over all of them instead of one, which keeps
+    their ratio fair on a shared machine.
+    """
+    for _ in range(settings.warmup):
+        for run_once in runs.values():
+            run_once()
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(settings.repeats):
+        for name, run_once in runs.items():
+            samples[name].append(float(run_once()))
+    return {name: Stats(tuple(values)) for name, values in samples.items()}
+
+
 def stopwatch(fn: Callable[[], object]) -> float:
     """Seconds one call of ``fn`` takes (``time.perf_counter``)."""
     start = time.perf_counter()

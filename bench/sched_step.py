@@ -1,10 +1,12 @@
 """Scheduler overhead: ``step()`` + ``get_last_lr()`` per training step, 1 and 16 param groups."""
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
-from bench.measure import GENESIS, PYTORCH, Result, Row, Settings, ratio_check, sample, stopwatch
+from bench.measure import (GENESIS, PYTORCH, Result, Row, Settings, ratio_check, sample_all,
+                           stopwatch)
 
 NAME = "sched_step"
 TITLE = "Scheduler step() + get_last_lr()"
@@ -81,10 +83,9 @@ def run(settings: Settings, progress) -> Result:
         for groups in (1, 16):
             case = f"{scheduler}, {groups} group{'s' if groups > 1 else ''}"
             progress(case)
-            rows.append(Row(case, {
-                framework: sample(lambda: per_step_seconds(framework, scheduler, groups, steps),
-                                  settings)
-                for framework in (GENESIS, PYTORCH)}))
+            rows.append(Row(case, sample_all({
+                framework: functools.partial(per_step_seconds, framework, scheduler, groups, steps)
+                for framework in (GENESIS, PYTORCH)}, settings)))
     return Result(NAME, TITLE, TARGET, rows, [ratio_check(row, PYTORCH, 0.5) for row in rows],
                   notes=[f"Time per step, averaged over {steps} steps of a fresh scheduler on SGD "
                          "(momentum 0.9); construction is not timed."])

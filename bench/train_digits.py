@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from bench import mlp
-from bench.measure import GENESIS, NUMPY, PYTORCH, Result, Row, Settings, ratio_check, sample
+from bench.measure import (GENESIS, NUMPY, PYTORCH, Result, Row, Settings, ratio_check,
+                           sample_all)
 from bench.numpy_mlp import numpy_epoch
 
 NAME = "train_digits"
@@ -14,12 +15,10 @@ EPOCH_BUILDERS = {GENESIS: mlp.genesis_epoch, PYTORCH: mlp.torch_epoch, NUMPY: n
 
 
 def time_epochs(case: str, inputs, labels, hidden: int, settings: Settings, progress) -> Row:
-    """Median seconds of one training epoch for each implementation (fresh model per repeat)."""
-    stats = {}
-    for name, build in EPOCH_BUILDERS.items():
-        progress(f"{case}: {name}")
-        stats[name] = sample(lambda: build(inputs, labels, hidden)(), settings)
-    return Row(case, stats)
+    """Seconds of one training epoch for each implementation (a fresh model every time)."""
+    progress(f"{case}: {', '.join(EPOCH_BUILDERS)}, interleaved")
+    return Row(case, sample_all({name: (lambda build=build: build(inputs, labels, hidden)())
+                                 for name, build in EPOCH_BUILDERS.items()}, settings))
 
 
 def run(settings: Settings, progress) -> Result:
