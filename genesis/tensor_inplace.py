@@ -17,6 +17,12 @@ from .tensor_math import _check_bool_mask
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
+def _check_floating(name: str, tensor) -> None:
+    if tensor.data.dtype.kind != "f":
+        raise TypeError(f"{name} fills floating point tensors with random samples; got a tensor "
+                        f"of dtype {tensor.dtype} (use genesis.randint for integers)")
+
+
 def _arr(value):
     return value.data if isinstance(value, TensorInplace) else value
 
@@ -183,6 +189,7 @@ class TensorInplace:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
         """Fill with samples from U(a, b) in place."""
+        _check_floating("uniform_", self)
         if self._record():
             raise RuntimeError(_LEAF_ERROR)
         self.data[...] = generator_for(generator).uniform(a, b, self.data.shape)
@@ -190,6 +197,7 @@ class TensorInplace:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         """Fill with samples from N(mean, std**2) in place."""
+        _check_floating("normal_", self)
         if self._record():
             raise RuntimeError(_LEAF_ERROR)
         self.data[...] = generator_for(generator).normal(mean, std, self.data.shape)

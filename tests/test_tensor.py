@@ -236,6 +236,11 @@ def test_factory_argument_errors():
         genesis.randint(0.5, 4, (2,))
     with pytest.raises(ValueError, match=r"zero-dimensional tensor \(at position 1\)"):
         genesis.cat([genesis.ones(1), genesis.tensor(2.0)])
+    for fill in (lambda t: t.uniform_(), lambda t: t.normal_()):  # torch refuses these too
+        with pytest.raises(TypeError, match="fills floating point tensors .* dtype genesis.int64"):
+            fill(genesis.zeros(2, dtype=genesis.int64))
+        with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+            fill(torch.zeros(2, dtype=torch.int64))
     with pytest.raises(TypeError, match="full: fill_value must be a real number or a bool, got 'a'"):
         genesis.full((2,), "a")
     with pytest.raises(TypeError, match="arange: end must be a real number, got 'a'"):

@@ -267,6 +267,8 @@ def test_param_list_errors():
     w = Parameter(genesis.zeros(2))
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts, but got NoneType"):
+        optim.SGD(None, lr=0.1)
     with pytest.raises(TypeError, match="iterable of Tensors"):
         optim.SGD(w, lr=0.1)
     with pytest.raises(ValueError, match="more than one parameter group"):
