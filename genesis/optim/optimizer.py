@@ -245,9 +245,25 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            self._update_group(group)
+        try:
+            for group in self.param_groups:
+                self._update_group(group)
+        except ValueError:
+            self._check_grad_shapes()  # a hand-assigned grad of the wrong shape, named
+            raise
         return loss
+
+    def _check_grad_shapes(self) -> None:
+        index = 0
+        for group_index, group in enumerate(self.param_groups):
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None and tuple(grad.data.shape) != tuple(p.data.shape):
+                    raise ValueError(
+                        f"param_groups[{group_index}] parameter {index} has shape "
+                        f"{tuple(p.data.shape)} but its grad has shape {tuple(grad.data.shape)}; "
+                        f"a gradient must have its parameter's shape") from None
+                index += 1
 
     def state_dict(self) -> dict[str, Any]:
         """Return ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.

@@ -370,3 +370,12 @@ def test_adagrad_state_is_created_at_construction():
     state = opt.state_dict()["state"][0]
     assert state["step"].item() == 0.0
     np.testing.assert_array_equal(state["sum"].numpy(), np.full(3, 0.5, dtype=np.float32))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_a_grad_of_the_wrong_shape_is_named(name):
+    a, b = Parameter(genesis.ones(3)), Parameter(genesis.ones(2))
+    a.grad, b.grad = genesis.ones(3), genesis.ones(5)
+    with pytest.raises(ValueError, match=r"param_groups\[0\] parameter 1 has shape \(2,\) but its "
+                                         r"grad has shape \(5,\)"):
+        getattr(optim, name)([a, b], lr=0.1).step()
