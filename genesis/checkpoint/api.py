@@ -4,7 +4,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 from typing import Any
 
@@ -59,7 +58,7 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
         raise FileNotFoundError(2, f"cannot save checkpoint: directory {directory!r} does not exist", target)
     if os.path.isdir(target):
         raise IsADirectoryError(21, "cannot save checkpoint: the path is a directory", target)
-    temp = os.path.join(directory, f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    temp = os.path.join(directory, f".{name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(temp, flags, 0o666)
     try:

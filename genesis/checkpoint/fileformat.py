@@ -28,10 +28,12 @@ import hashlib
 import json
 import os
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported when a pool is made: concurrent.futures costs `import genesis` ~20 ms
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 FORMAT_NAME = "genesis.checkpoint"
 FORMAT_VERSION = 1
@@ -105,6 +107,8 @@ def hash_pool(data_bytes: int) -> ThreadPoolExecutor | None:
     """A thread pool for hashing, or None when the data is too small to be worth threads."""
     if data_bytes < 4 * CHUNK_BYTES:
         return None
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
 
 
