@@ -465,3 +465,30 @@ def test_result_dtypes_follow_torch_for_every_pair_and_0d_operand(da):
             got = fn(genesis.ones(2, dtype=getattr(genesis, da)), scalar)
             want = fn(torch.ones(2, dtype=getattr(torch, da)), scalar)
             assert _dtype_name(got) == _dtype_name(want), (da, repr(scalar), name)
+
+
+F32_CASES = ([("binary", n) for n in sorted(BINARY)] + [("unary", n) for n in sorted(SCALAR) + sorted(UNARY)]
+             + [("reduction", n) for n in sorted(REDUCTIONS)] + [("shape", n) for n in sorted(SHAPE_OPS)])
+
+
+def test_every_op_in_float32_keeps_float32_and_matches_torch():
+    """float32 in, float32 out (values and gradients), close to PyTorch's float32 results."""
+    tables = {"binary": (BINARY, [(3, 4), (4,)]), "unary": ({**SCALAR, **UNARY}, [(3, 4)]),
+              "reduction": (REDUCTIONS, [(3, 4, 5)]), "shape": (SHAPE_OPS, [(3, 4, 5)])}
+    for kind, name in F32_CASES:
+        table, shapes = tables[kind]
+        arrays = [a.astype(np.float32) for a in _inputs(shapes, seed=3)]
+        g_in = [genesis.tensor(a, requires_grad=True) for a in arrays]
+        t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+        g_out, t_out = table[name](genesis, *g_in), table[name](torch, *t_in)
+        assert g_out.dtype.name == str(t_out.dtype).split(".")[1], name
+        np.testing.assert_allclose(g_out.detach().numpy(), t_out.detach().numpy(), rtol=2e-5,
+                                   atol=1e-6, err_msg=name)
+        upstream = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(np.float32)
+        g_out.backward(genesis.tensor(upstream))
+        t_out.backward(torch.tensor(upstream))
+        for g, t in zip(g_in, t_in):
+            if t.grad is not None:
+                assert g.grad.dtype == genesis.float32, name
+                np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=2e-5, atol=1e-5,
+                                           err_msg=name)
