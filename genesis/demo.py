@@ -13,8 +13,8 @@ module is the training, importable and tested on its own::
 
 The data split is fixed (450 of the 1797 digits held out for the test, chosen by a fixed
 NumPy seed), so ``seed`` changes only the initial weights, the dropout masks and the batch
-order.  scikit-learn (the data) and matplotlib (the PNG) are the ``demo`` extra and are
-imported only here, when needed; tqdm draws the bars.
+order; each epoch drops its final short batch.  scikit-learn (the data) and matplotlib (the
+PNG) are the ``demo`` extra and are imported only here, when needed; tqdm draws the bars.
 """
 from __future__ import annotations
 
@@ -177,6 +177,10 @@ class Trainer:
                                    nn.Dropout(DROPOUT), nn.Linear(HIDDEN, 10))
         self.optimizer = optim.AdamW(self.model.parameters(), lr=config.lr,
                                      weight_decay=WEIGHT_DECAY)
+        if config.batch_size > len(X_train):
+            raise ValueError(f"batch_size must be at most the {len(X_train)} training digits, "
+                             f"got {config.batch_size}")
+        # drop_last: every step sees batch_size digits, no noisy 3-digit step per epoch
         self.loader = DataLoader(TensorDataset(genesis.tensor(X_train), genesis.tensor(y_train)),
                                  batch_size=config.batch_size, shuffle=True, drop_last=True)
         self.warmup_steps = config.warmup_steps(len(self.loader))
@@ -326,9 +330,10 @@ def run(
         if os.path.exists(os.path.join(out_dir, PLOT_NAME)):
             os.remove(os.path.join(out_dir, PLOT_NAME))
         echo(f"Training a 64-{HIDDEN}-10 MLP on {len(trainer.loader.dataset)} handwritten "
-             f"digits ({len(trainer.y_test)} held out) for {config.epochs} epochs of "
-             f"{len(trainer.loader)} batches: AdamW lr {config.lr:g}, cosine schedule with "
-             f"{trainer.warmup_steps} of {trainer.total_steps} steps warmup, seed {config.seed}.")
+             f"digits ({len(trainer.y_test)} held out) for {_count(config.epochs, 'epoch')} of "
+             f"{_count(len(trainer.loader), 'batch')}: AdamW lr {config.lr:g}, cosine schedule "
+             f"with {trainer.warmup_steps} of {trainer.total_steps} steps warmup, "
+             f"seed {config.seed}.")
 
     with _one_blas_thread():
         while trainer.epochs_done < config.epochs:
@@ -345,6 +350,10 @@ def run(
         echo(f"Curves: {png}" if png else
              f"Curves: skipped, matplotlib is not installed ({INSTALL_HINT})")
     return DemoResult(correct / total, correct, total, trainer.history, path, png)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'es' if noun.endswith('ch') else 's'}" if number != 1 else f"1 {noun}"
 
 
 def _one_blas_thread():
@@ -392,8 +401,8 @@ def plot_curves(history: dict, config: DemoConfig, accuracy: float, path: str) -
     loss_axes.set_yscale("log")
     loss_axes.set_ylabel("training loss (cross-entropy)")
     loss_axes.set_xlabel("step (batch)")
-    loss_axes.set_title(f"{len(epoch_middles)} epochs of {steps_per_epoch} batches of "
-                        f"{config.batch_size}", fontsize=10)
+    loss_axes.set_title(f"{_count(len(epoch_middles), 'epoch')} of "
+                        f"{_count(steps_per_epoch, 'batch')} of {config.batch_size}", fontsize=10)
     loss_axes.legend(frameon=False)
     for axes in (rate_axes, loss_axes):
         axes.grid(alpha=0.3)

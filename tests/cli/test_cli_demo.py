@@ -199,6 +199,7 @@ def test_a_fresh_run_replaces_an_old_checkpoint(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--epochs", "0"], "epochs must be a positive int, got 0"),
     (["--batch-size", "-3"], "batch_size must be a positive int, got -3"),
+    (["--batch-size", "1348"], "batch_size must be at most the 1347 training digits, got 1348"),
     (["--lr", "0"], "lr must be a positive finite number, got 0.0"),
     (["--lr", "nan"], "lr must be a positive finite number, got nan"),
     (["--epochs", "1", "--warmup", "500"],
