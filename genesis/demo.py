@@ -353,7 +353,8 @@ def run(
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'es' if noun.endswith('ch') else 's'}" if number != 1 else f"1 {noun}"
+    plural = {"epoch": "epochs", "batch": "batches"}[noun]
+    return f"{number} {noun if number == 1 else plural}"
 
 
 def _one_blas_thread():

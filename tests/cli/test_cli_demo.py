@@ -104,6 +104,7 @@ def test_defaults_reach_95_percent_checked_by_torch_and_write_the_png(tmp_path, 
     checkpoint = genesis.load_checkpoint(out / "checkpoint.pth")
     accuracy = torch_accuracy(checkpoint["model_state_dict"])
     assert accuracy >= 0.95
+    assert "for 20 epochs of 21 batches: AdamW lr 0.003, cosine schedule with 42 of 420" in stdout
     assert f"Test accuracy: {accuracy:.2%} ({round(accuracy * 450)} of 450 digits)" in stdout
     assert checkpoint["epoch"] == 19 and checkpoint["config"] == {
         "epochs": 20, "lr": 3e-3, "warmup": 0.1, "batch_size": 64, "seed": 0}
