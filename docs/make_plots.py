@@ -6,7 +6,9 @@
 Each plot is a real scheduler drawn by ``genesis.optim.lr_scheduler.plot_schedule`` (which
 calls ``preview``), built with the same arguments as the example beside it in the docs.  The
 title of each plot is the constructor call.  ``ReduceLROnPlateau`` depends on metrics, so its
-plot steps it on a made-up validation loss instead.  Needs matplotlib (``pip install -e .[plot]``).
+plot steps it on a made-up validation loss instead; ``lr-finder`` runs ``LRFinder`` and
+``demo-curves`` runs ``genesis demo``, as the docs do.  Needs matplotlib (``pip install -e .[plot]``),
+and scikit-learn for the last two (``pip install -e .[demo]``).
 """
 from __future__ import annotations
 
@@ -112,6 +114,9 @@ PLOTS: dict[str, tuple[str, Build, int]] = {
                                lambda o: optim.get_scheduler("warmup_stable_decay", o, 10, 100,
                                                              num_decay_steps=30), 100),
     "ReduceLROnPlateau": ("ReduceLROnPlateau(opt, factor=0.5, patience=5)", None, 100),
+    "lr-finder": ("LRFinder(model, AdamW(lr=1e-7), CrossEntropyLoss()).range_test(end_lr=10)",
+                  None, 100),
+    "demo-curves": ("genesis demo", None, 0),
 }
 
 
@@ -139,6 +144,43 @@ def _plot_plateau(ax: Any, steps: int) -> None:
     ax.legend(handles=ax.get_lines() + loss_axis.get_lines(), loc="upper right")
 
 
+def _plot_range_test(ax: Any, steps: int) -> None:
+    """The range test of docs/en/lr-finder.md: an MLP on scikit-learn's digits with AdamW."""
+    import genesis
+    from genesis.utils.data import DataLoader, TensorDataset
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = genesis.tensor(digits.data / 16.0, dtype=genesis.float32)
+    loader = DataLoader(TensorDataset(images, genesis.tensor(digits.target)), batch_size=64,
+                        shuffle=True)
+    genesis.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    finder = optim.LRFinder(model, optim.AdamW(model.parameters(), lr=1e-7), nn.CrossEntropyLoss())
+    finder.range_test(loader, end_lr=10, num_iter=steps, progress=False)
+    finder.plot(ax=ax)
+
+
+def _demo_curves(path: str) -> None:
+    """The PNG that ``genesis demo`` (default settings) draws, shrunk to a palette image."""
+    import contextlib
+    import io
+    import tempfile
+
+    from genesis.cli import main
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+        main(["demo", "--out", out, "--quiet"])
+        image = Image.open(os.path.join(out, "curves.png")).convert("RGB")
+    image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.LANCZOS)
+    image.quantize(colors=64).save(path, optimize=True)
+
+
+# plots drawn by a function of (axes, steps), not by plot_schedule
+CUSTOM = {"ReduceLROnPlateau": _plot_plateau, "lr-finder": _plot_range_test}
+
+
 def draw(name: str, path: str) -> None:
     """Draw plot ``name`` of ``PLOTS`` into the PNG file ``path``."""
     import matplotlib
@@ -146,10 +188,13 @@ def draw(name: str, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if name == "demo-curves":
+        _demo_curves(path)
+        return
     title, build, steps = PLOTS[name]
     fig, ax = plt.subplots(figsize=SIZE)
     if build is None:
-        _plot_plateau(ax, steps)
+        CUSTOM[name](ax, steps)
     else:
         plot_schedule(build(make_optimizer()), steps, ax=ax)
     ax.set_title(title, fontsize=10 if len(title) <= 60 else 9 if len(title) <= 80 else 8)
