@@ -204,17 +204,25 @@ class TensorInplace:
         return self
 
     def __setitem__(self, index, value):
-        from .tensor_shape import _convert_index
+        from .tensor_shape import _convert_index, _split_integers
+        split = None
         if type(index) is int or type(index) is slice:
             advanced = False
         else:
             index, advanced = _convert_index(index)
+            split = _split_integers(index) if advanced else None
         if self._record(value):
             if not isinstance(value, TensorInplace):
                 value = _tensor._wrap(xp.asarray(value, dtype=self.data.dtype))
             if value.data.dtype != self.data.dtype:
                 value = ops.cast(value, self.data.dtype)
+            if split is not None:  # PyTorch's order: integers first, then the arrays
+                part = ops.setitem(ops.getitem(self, split[0], False), split[1], value, True)
+                return self._rebind(ops.setitem(self, split[0], part, False))
             return self._rebind(ops.setitem(self, index, value, advanced))
+        if split is not None:
+            self.data[split[0]][split[1]] = _arr(value)  # the selection is a view
+            return
         self.data[index] = _arr(value)
 
     def __iadd__(self, other):

@@ -164,6 +164,10 @@ class TensorShape:
         if type(index) is int or type(index) is slice:
             return ops.getitem(self, index, False)
         index, advanced = _convert_index(index)
+        if advanced:
+            split = _split_integers(index)
+            if split is not None:  # PyTorch selects integer positions before advanced indexing
+                return ops.getitem(ops.getitem(self, split[0], False), split[1], True)
         return ops.getitem(self, index, advanced)
 
     def gather(self, dim: int, index):
@@ -181,6 +185,33 @@ class TensorShape:
         if dim is None:
             return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
         return ops.gather(self, _tensor._axis(dim, self.data.ndim), _array_of(indices))
+
+
+def _split_integers(index):
+    """``(selection, rest)`` with ``x[index] == x[selection][rest]`` in PyTorch's semantics, or
+    None when ``index`` mixes no plain integers with its arrays.
+
+    NumPy counts an integer next to an array as one more advanced index, so ``x[0, :, [1, 2]]``
+    puts the array's dimension first; PyTorch selects the integer positions first (basic
+    indexing) and only then applies the arrays, keeping the slice's dimension first. Applying
+    the integers alone (a view), then the rest, gives PyTorch's result with NumPy.
+    """
+    if not any(type(item) is int or isinstance(item, xp.integer) for item in index):
+        return None
+    selection, rest = [], []
+    for item in index:
+        if type(item) is int or isinstance(item, xp.integer):
+            selection.append(item)
+        elif item is None:
+            rest.append(item)
+        elif item is Ellipsis:
+            selection.append(item)
+            rest.append(item)
+        else:
+            consumed = item.ndim if isinstance(item, _ndarray) and item.dtype == bool else 1
+            selection.extend([slice(None)] * consumed)
+            rest.append(item)
+    return tuple(selection), tuple(rest)
 
 
 def _convert_index(index):

@@ -492,3 +492,78 @@ def test_every_op_in_float32_keeps_float32_and_matches_torch():
                 assert g.grad.dtype == genesis.float32, name
                 np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=2e-5, atol=1e-5,
                                            err_msg=name)
+
+
+def _random_index(rng, shape, m):
+    """A random mix of ints, slices, integer arrays (one length), a boolean mask, None and
+    Ellipsis for a tensor of ``shape``, built with module ``m`` (the same for both seeds)."""
+    parts, length, used_mask, used_array = [], None, False, False
+    for n in shape:
+        k = rng.random()
+        if k < 0.2:
+            parts.append(rng.randrange(-n, n))
+        elif k < 0.45:
+            parts.append(slice(rng.choice([None, rng.randrange(-n, n)]),
+                               rng.choice([None, rng.randrange(-n, n + 2)]),
+                               rng.choice([None, 1, 2, 3])))
+        elif k < 0.7 and not used_mask:
+            length = length or rng.randint(1, 5)
+            parts.append(m.tensor([rng.randrange(-n, n) for _ in range(length)]))
+            used_array = True
+        elif k < 0.8 and not (used_array or used_mask):
+            parts.append(m.tensor([rng.random() < 0.5 for _ in range(n)]))
+            used_mask = True
+        elif k < 0.9:
+            parts += [None, slice(None)]
+        else:
+            parts.append(slice(None))
+    if rng.random() < 0.3:
+        parts = parts[:rng.randrange(0, len(parts) + 1)] + [Ellipsis]
+    return tuple(parts)
+
+
+def test_random_indexing_matches_torch_forward_and_backward():
+    """Integers mixed with arrays follow PyTorch (integers select first), not NumPy (which moves
+    the array dimensions to the front): ``x[0, :, [1, 2]]`` has shape (5, 2) for x (4, 5, 3)."""
+    import random
+    checked = 0
+    for seed in range(200):
+        a = np.random.default_rng(seed).standard_normal((4, 5, 3))
+        t_index = _random_index(random.Random(seed), a.shape, torch)
+        try:
+            torch.tensor(a)[t_index]
+        except (IndexError, RuntimeError):
+            continue  # out of range for torch too
+        g_index = _random_index(random.Random(seed), a.shape, genesis)
+        run_both(lambda m, x: x[g_index if m is genesis else t_index], [a], seed=seed)
+        checked += 1
+    assert checked > 130
+
+
+def test_random_index_assignment_matches_torch_with_and_without_grad():
+    import random
+    checked = 0
+    for seed in range(300):
+        rng = random.Random(seed)
+        a = np.random.default_rng(seed).standard_normal((4, 5, 3))
+        t_index = _random_index(rng, a.shape, torch)
+        arrays = [t for t in t_index if isinstance(t, torch.Tensor) and t.dtype != torch.bool]
+        if any(len(set((t % 5).tolist())) != len(t) for t in arrays):
+            continue  # torch leaves the winner of repeated writes unspecified
+        try:
+            shape = tuple(torch.tensor(a)[t_index].shape)
+        except (IndexError, RuntimeError):
+            continue
+        g_index = _random_index(random.Random(seed), a.shape, genesis)
+        value = np.random.default_rng(seed + 1).standard_normal(shape)
+        plain_g, plain_t = genesis.tensor(a), torch.tensor(a)
+        plain_g[g_index], plain_t[t_index] = genesis.tensor(value), torch.tensor(value)
+        np.testing.assert_array_equal(plain_g.numpy(), plain_t.numpy())
+
+        def assign(m, x, v):
+            y = x * 1
+            y[g_index if m is genesis else t_index] = v
+            return y
+        run_both(assign, [a, value], seed=seed)
+        checked += 1
+    assert checked > 100
