@@ -6,8 +6,8 @@
 Each plot is a real scheduler drawn by ``genesis.optim.lr_scheduler.plot_schedule`` (which
 calls ``preview``), built with the same arguments as the example beside it in the docs.  The
 title of each plot is the constructor call.  ``ReduceLROnPlateau`` depends on metrics, so its
-plot steps it on a made-up validation loss instead; ``lr-finder`` runs ``LRFinder`` and
-``demo-curves`` runs ``genesis demo``, as the docs do.  Needs matplotlib (``pip install -e .[plot]``),
+plot steps it on a made-up validation loss instead; ``lr-finder`` runs ``LRFinder``,
+``demo-curves`` runs ``genesis demo`` and ``cli-lr`` runs ``genesis lr``, as the docs do.  Needs matplotlib (``pip install -e .[plot]``),
 and scikit-learn for the last two (``pip install -e .[demo]``).
 """
 from __future__ import annotations
@@ -117,6 +117,7 @@ PLOTS: dict[str, tuple[str, Build, int]] = {
     "lr-finder": ("LRFinder(model, AdamW(lr=1e-7), CrossEntropyLoss()).range_test(end_lr=10)",
                   None, 100),
     "demo-curves": ("genesis demo", None, 0),
+    "cli-lr": ("genesis lr cosine --warmup 500 --steps 10000 --png FILE", None, 10000),
 }
 
 
@@ -177,8 +178,21 @@ def _demo_curves(path: str) -> None:
     image.quantize(colors=64).save(path, optimize=True)
 
 
+def _cli_png(path: str) -> None:
+    """The PNG of ``genesis lr cosine --warmup 500 --steps 10000 --png FILE`` (docs/en/cli.md)."""
+    import contextlib
+    import io
+
+    from genesis.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["lr", "cosine", "--warmup", "500", "--steps", "10000", "--png", path])
+
+
 # plots drawn by a function of (axes, steps), not by plot_schedule
 CUSTOM = {"ReduceLROnPlateau": _plot_plateau, "lr-finder": _plot_range_test}
+# PNG files written whole by a command
+WHOLE_FILE = {"demo-curves": _demo_curves, "cli-lr": _cli_png}
 
 
 def draw(name: str, path: str) -> None:
@@ -188,8 +202,8 @@ def draw(name: str, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if name == "demo-curves":
-        _demo_curves(path)
+    if name in WHOLE_FILE:
+        WHOLE_FILE[name](path)
         return
     title, build, steps = PLOTS[name]
     fig, ax = plt.subplots(figsize=SIZE)
