@@ -341,6 +341,9 @@ class DataLoader:
             return
         if isinstance(self.sampler, SequentialSampler):
             order = np.arange(len(self.dataset))
+        elif type(self.sampler) is RandomSampler:
+            # the permutation RandomSampler would yield, without the round trip through a list
+            order = _permutation(len(self.sampler.data_source), self.sampler.generator)
         else:
             order = np.fromiter(self.sampler, dtype=np.int64)
         stop = len(self) * self.batch_size
