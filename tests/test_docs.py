@@ -36,6 +36,7 @@ DOCS = ROOT / "docs"
 PAGES = sorted((DOCS / "en").glob("*.md")) + sorted((DOCS / "zh").glob("*.md"))
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def _lines(text: str) -> list[str]:
@@ -119,6 +120,25 @@ def test_referenced_images_exist(page):
         if "://" in target:
             continue
         assert (page.parent / target).resolve().is_file(), f"{page.name}: missing image {target}"
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors for the headings of ``page``: lower case, punctuation dropped, spaces to -."""
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    headings = re.findall(r"^#+ (.+)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_links_between_pages_reach_a_file_and_heading(page):
+    for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8"))):
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.is_file(), f"{page.name}: link to missing file {target}"
+        if anchor and linked.suffix == ".md":
+            assert anchor in _anchors(linked), f"{page.name}: no heading for {target}"
 
 
 def test_every_page_has_code_or_is_the_index():
