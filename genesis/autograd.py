@@ -162,7 +162,9 @@ def _accumulate_leaf(leaf, g) -> None:
         # optimizers and clip_grad_norm_ update .grad in place.
         leaf.grad = Tensor._wrap(xp.array(g, copy=True))
     else:
-        leaf.grad.data = leaf.grad.data + g
+        total = leaf.grad.data + g
+        # 0-d + 0-d is a NumPy scalar: keep .data an array, so in-place updates keep working.
+        leaf.grad.data = total if type(total) is xp.ndarray else xp.asarray(total)
 
 
 def run_backward(root, grad, retain_graph: bool) -> None:

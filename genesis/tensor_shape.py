@@ -191,17 +191,18 @@ def _split_integers(index):
     """``(selection, rest)`` with ``x[index] == x[selection][rest]`` in PyTorch's semantics, or
     None when ``index`` mixes no plain integers with its arrays.
 
-    NumPy counts an integer next to an array as one more advanced index, so ``x[0, :, [1, 2]]``
-    puts the array's dimension first; PyTorch selects the integer positions first (basic
-    indexing) and only then applies the arrays, keeping the slice's dimension first. Applying
-    the integers alone (a view), then the rest, gives PyTorch's result with NumPy.
+    NumPy counts an integer (or a 0-d integer tensor) next to an array as one more advanced
+    index, so ``x[0, :, [1, 2]]`` puts the array's dimension first; PyTorch selects the integer
+    positions first (basic indexing) and only then applies the arrays, keeping the slice's
+    dimension first. Applying the integers alone (a view), then the rest, gives PyTorch's
+    result with NumPy.
     """
-    if not any(type(item) is int or isinstance(item, xp.integer) for item in index):
+    if not any(_is_integer(item) for item in index):
         return None
     selection, rest = [], []
     for item in index:
-        if type(item) is int or isinstance(item, xp.integer):
-            selection.append(item)
+        if _is_integer(item):
+            selection.append(int(item))
         elif item is None:
             rest.append(item)
         elif item is Ellipsis:
@@ -211,7 +212,16 @@ def _split_integers(index):
             consumed = item.ndim if isinstance(item, _ndarray) and item.dtype == bool else 1
             selection.extend([slice(None)] * consumed)
             rest.append(item)
+    if not any(item is Ellipsis for item in index):
+        selection.append(Ellipsis)  # so that selecting every dimension still gives a 0-d view
     return tuple(selection), tuple(rest)
+
+
+def _is_integer(item) -> bool:
+    """A plain integer index: an int, a NumPy integer or a 0-d integer tensor (as in PyTorch)."""
+    if type(item) is int or isinstance(item, xp.integer):
+        return True
+    return isinstance(item, _ndarray) and item.ndim == 0 and item.dtype.kind in "iu"
 
 
 def _convert_index(index):

@@ -495,13 +495,14 @@ def test_every_op_in_float32_keeps_float32_and_matches_torch():
 
 
 def _random_index(rng, shape, m):
-    """A random mix of ints, slices, integer arrays (one length), a boolean mask, None and
-    Ellipsis for a tensor of ``shape``, built with module ``m`` (the same for both seeds)."""
+    """A random mix of ints (some 0-d tensors), slices, integer arrays (one length), a boolean mask,
+    None and Ellipsis for a tensor of ``shape``, built with module ``m``."""
     parts, length, used_mask, used_array = [], None, False, False
     for n in shape:
         k = rng.random()
         if k < 0.2:
-            parts.append(rng.randrange(-n, n))
+            position = rng.randrange(-n, n)
+            parts.append(m.tensor(position) if rng.random() < 0.25 else position)
         elif k < 0.45:
             parts.append(slice(rng.choice([None, rng.randrange(-n, n)]),
                                rng.choice([None, rng.randrange(-n, n + 2)]),
@@ -547,7 +548,8 @@ def test_random_index_assignment_matches_torch_with_and_without_grad():
         rng = random.Random(seed)
         a = np.random.default_rng(seed).standard_normal((4, 5, 3))
         t_index = _random_index(rng, a.shape, torch)
-        arrays = [t for t in t_index if isinstance(t, torch.Tensor) and t.dtype != torch.bool]
+        arrays = [t for t in t_index if isinstance(t, torch.Tensor) and t.dtype != torch.bool
+                  and t.dim() == 1]
         if any(len(set((t % 5).tolist())) != len(t) for t in arrays):
             continue  # torch leaves the winner of repeated writes unspecified
         try:

@@ -111,7 +111,9 @@ class RMSprop(Optimizer):
             if centered:
                 grad_avg = state["grad_avg"].data
                 _lerp_(grad_avg, grad, 1 - alpha)
-                avg = square_avg - grad_avg * grad_avg
+                # out= throughout: for a 0-d parameter a plain ``a - b`` is a NumPy scalar
+                avg = xp.multiply(grad_avg, grad_avg, out=xp.empty_like(square_avg))
+                xp.subtract(square_avg, avg, out=avg)
                 xp.sqrt(avg, out=avg)
             else:
                 avg = xp.sqrt(square_avg)

@@ -15,7 +15,7 @@ import genesis
 import genesis.optim as optim
 from genesis.nn import Parameter
 
-SHAPES = [(3, 4), (4,), (2, 3, 2)]
+SHAPES = [(3, 4), (4,), (2, 3, 2), ()]  # () : a 0-d parameter (a learnable scalar)
 STEPS = 50
 RTOL = {np.float32: 1e-5, np.float64: 1e-10}
 
@@ -379,3 +379,25 @@ def test_a_grad_of_the_wrong_shape_is_named(name):
     with pytest.raises(ValueError, match=r"param_groups\[0\] parameter 1 has shape \(2,\) but its "
                                          r"grad has shape \(5,\)"):
         getattr(optim, name)([a, b], lr=0.1).step()
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+                                         ("Adam", {"lr": 0.1, "amsgrad": True}),
+                                         ("AdamW", {"lr": 0.1}),
+                                         ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+                                         ("Adagrad", {"lr": 0.1, "lr_decay": 0.1})])
+def test_a_learnable_scalar_trains_like_torch_through_backward(name, kwargs):
+    """A 0-d parameter used twice in the graph (its gradient accumulates) and zero_grad both ways."""
+    results = []
+    for lib, module in ((genesis, optim), (torch, torch.optim)):
+        scale = lib.nn.Parameter(lib.tensor(2.0, dtype=lib.float64))
+        vector = lib.nn.Parameter(lib.tensor([1.0, -1.0], dtype=lib.float64))
+        extra = {"foreach": False} if lib is torch else {}
+        opt = getattr(module, name)([scale, vector], **kwargs, **extra)
+        for step in range(6):
+            opt.zero_grad(set_to_none=step % 2 == 0)
+            (scale * scale * 3 + (vector * scale).sum()).backward()
+            opt.step()
+        results.append([scale.detach().numpy().copy(), vector.detach().numpy().copy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
