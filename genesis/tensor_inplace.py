@@ -129,8 +129,7 @@ class TensorInplace:
             return self._rebind(self.clamp(min, max))
         if min is None and max is None:
             raise ValueError("clamp_: at least one of 'min' or 'max' must not be None")
-        xp.clip(self.data, _arr(min), _arr(max), out=self.data)
-        return self
+        return self._ufunc_(xp.clip, _arr(min), _arr(max))
 
     clip_ = clamp_
 

@@ -143,6 +143,11 @@ def test_inplace_on_leaf_requiring_grad_raises_like_torch():
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
                                                "used in an in-place operation."):
             op()
+    for m in (genesis, torch):  # an int tensor cannot hold a float result in place
+        with pytest.raises(RuntimeError, match="(?i)cast"):
+            m.ones(2, dtype=m.int64).clamp_(0.5, 2)
+        with pytest.raises(RuntimeError, match="(?i)cast"):
+            m.ones(2, dtype=m.int64).add_(1.5)
     with genesis.no_grad():
         w.mul_(3).add_(genesis.ones(2), alpha=0.5).sub_(1).div_(2)
     assert w.tolist() == [1.25, 1.25]
