@@ -7,8 +7,9 @@ Each plot is a real scheduler drawn by ``genesis.optim.lr_scheduler.plot_schedul
 calls ``preview``), built with the same arguments as the example beside it in the docs.  The
 title of each plot is the constructor call.  ``ReduceLROnPlateau`` depends on metrics, so its
 plot steps it on a made-up validation loss instead; ``lr-finder`` runs ``LRFinder``,
-``demo-curves`` runs ``genesis demo`` and ``cli-lr`` runs ``genesis lr``, as the docs do.  Needs matplotlib (``pip install -e .[plot]``),
-and scikit-learn for the last two (``pip install -e .[demo]``).
+``demo-curves`` runs ``genesis demo`` and ``cli-lr`` runs ``genesis lr``, as the docs do.
+Needs matplotlib (``pip install -e .[plot]``), and scikit-learn for ``lr-finder`` and
+``demo-curves`` (``pip install -e .[demo]``).
 """
 from __future__ import annotations
 

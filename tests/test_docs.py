@@ -123,7 +123,7 @@ def test_referenced_images_exist(page):
 
 
 def _anchors(page: Path) -> set[str]:
-    """GitHub's anchors for the headings of ``page``: lower case, punctuation dropped, spaces to -."""
+    """GitHub's anchors of the headings of ``page``: lower case, no punctuation, spaces as -."""
     text = FENCE.sub("", page.read_text(encoding="utf-8"))
     headings = re.findall(r"^#+ (.+)$", text, re.M)
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
@@ -155,7 +155,8 @@ def test_the_chinese_chapter_runs_the_same_code_as_the_english_one():
 
 
 def test_make_plots_script_writes_a_png(tmp_path, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["make_plots.py", "--out", str(tmp_path), "--only", "CosineAnnealingLR"])
+    argv = ["make_plots.py", "--out", str(tmp_path), "--only", "CosineAnnealingLR"]
+    monkeypatch.setattr(sys, "argv", argv)
     runpy.run_path(str(DOCS / "make_plots.py"), run_name="__main__")
     written = sorted(os.listdir(tmp_path))
     assert written == ["CosineAnnealingLR.png"]
