@@ -14,8 +14,11 @@ Needs matplotlib (``pip install -e .[plot]``), and scikit-learn for ``lr-finder`
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -165,10 +168,6 @@ def _plot_range_test(ax: Any, steps: int) -> None:
 
 def _demo_curves(path: str) -> None:
     """The PNG that ``genesis demo`` (default settings) draws, shrunk to a palette image."""
-    import contextlib
-    import io
-    import tempfile
-
     from genesis.cli import main
     from PIL import Image
 
@@ -181,9 +180,6 @@ def _demo_curves(path: str) -> None:
 
 def _cli_png(path: str) -> None:
     """The PNG of ``genesis lr cosine --warmup 500 --steps 10000 --png FILE`` (docs/en/cli.md)."""
-    import contextlib
-    import io
-
     from genesis.cli import main
 
     with contextlib.redirect_stdout(io.StringIO()):
