@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 
 GENESIS, PYTORCH, NUMPY = "Genesis", "PyTorch", "NumPy"
@@ -63,20 +64,26 @@ def sample(run_once: Callable[[], float], settings: Settings) -> Stats:
     return Stats(tuple(float(run_once()) for _ in range(settings.repeats)))
 
 
-def sample_all(runs: dict[str, Callable[[], float]], settings: Settings) -> dict[str, Stats]:
-    """:func:`sample` for several implementations, interleaved: one of each per round.
+def collect(runs: dict[str, Callable[[], Any]], settings: Settings) -> dict[str, list[Any]]:
+    """What each run returns over ``settings.repeats`` rounds (after the warm-up rounds).
 
-    Interleaving spreads a passing burst of load over all of them instead of one, which keeps
-    their ratio fair on a shared machine.
+    Interleaved, one run of each implementation per round: a passing burst of load then slows
+    all of them instead of one, which keeps their ratio fair on a shared machine.
     """
     for _ in range(settings.warmup):
         for run_once in runs.values():
             run_once()
-    samples: dict[str, list[float]] = {name: [] for name in runs}
+    results: dict[str, list[Any]] = {name: [] for name in runs}
     for _ in range(settings.repeats):
         for name, run_once in runs.items():
-            samples[name].append(float(run_once()))
-    return {name: Stats(tuple(values)) for name, values in samples.items()}
+            results[name].append(run_once())
+    return results
+
+
+def sample_all(runs: dict[str, Callable[[], float]], settings: Settings) -> dict[str, Stats]:
+    """:func:`sample` for several implementations, interleaved (see :func:`collect`)."""
+    return {name: Stats(tuple(float(v) for v in values))
+            for name, values in collect(runs, settings).items()}
 
 
 def stopwatch(fn: Callable[[], object]) -> float:

@@ -34,21 +34,26 @@ def synthetic(samples: int, features: int = 784, classes: int = 10,
     return inputs, np.argmax(inputs @ teacher, axis=1).astype(np.int64)
 
 
-def genesis_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
-                  seed: int = 0) -> Callable[[], float]:
-    """A fresh Genesis model, optimizer and loader; the returned call trains one epoch (seconds)."""
+def genesis_setup(inputs: np.ndarray, labels: np.ndarray, hidden: int, seed: int = 0) -> tuple:
+    """A fresh Genesis ``(model, optimizer, criterion, loader)`` for the workload."""
     import genesis
-    import genesis.optim
     import genesis.nn as nn
+    import genesis.optim
     from genesis.utils.data import DataLoader, TensorDataset
 
     genesis.manual_seed(seed)
     classes = int(labels.max()) + 1
     model = nn.Sequential(nn.Linear(inputs.shape[1], hidden), nn.ReLU(), nn.Linear(hidden, classes))
     optimizer = genesis.optim.AdamW(model.parameters(), lr=LR)
-    criterion = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(genesis.tensor(inputs), genesis.tensor(labels)),
                         batch_size=BATCH, shuffle=True)
+    return model, optimizer, nn.CrossEntropyLoss(), loader
+
+
+def genesis_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
+                  seed: int = 0) -> Callable[[], float]:
+    """A fresh Genesis model, optimizer and loader; the returned call trains one epoch (seconds)."""
+    model, optimizer, criterion, loader = genesis_setup(inputs, labels, hidden, seed)
 
     def epoch() -> None:
         for data, targets in loader:

@@ -67,8 +67,8 @@ class MLP:
         self.params = _linear_init(rng, features, hidden) + _linear_init(rng, hidden, classes)
         self.optimizer = AdamW(self.params)
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward, backward and one AdamW update on a batch; returns the mean loss."""
+    def forward_loss(self, x: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+        """Mean cross-entropy of the batch and what the backward pass needs."""
         w1, b1, w2, b2 = self.params
         pre = x @ w1.T
         pre += b1
@@ -80,13 +80,22 @@ class MLP:
         total = probs.sum(axis=1, keepdims=True)
         rows = np.arange(len(y))
         loss = float(np.mean(np.log(total[:, 0]) - logits[rows, y]))
+        return loss, (x, y, rows, pre, act, probs, total)
+
+    def backward(self, cache: tuple) -> list[np.ndarray]:
+        """Gradients of the mean loss for ``params`` (same order)."""
+        x, y, rows, pre, act, probs, total = cache
         probs /= total
         probs[rows, y] -= 1
         probs /= len(y)  # now d loss / d logits
-        grad_act = probs @ w2
+        grad_act = probs @ self.params[2]
         grad_act[pre <= 0] = 0
-        self.optimizer.step([grad_act.T @ x, grad_act.sum(axis=0), probs.T @ act,
-                             probs.sum(axis=0)])
+        return [grad_act.T @ x, grad_act.sum(axis=0), probs.T @ act, probs.sum(axis=0)]
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Forward, backward and one AdamW update on a batch; returns the mean loss."""
+        loss, cache = self.forward_loss(x, y)
+        self.optimizer.step(self.backward(cache))
         return loss
 
 

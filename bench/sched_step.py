@@ -5,8 +5,8 @@ import functools
 import math
 import warnings
 
-from bench.measure import (GENESIS, PYTORCH, Result, Row, Settings, ratio_check, sample_all,
-                           stopwatch)
+from bench.measure import (GENESIS, PYTORCH, Result, Row, Settings, ratio_check, sample,
+                           sample_all, stopwatch)
 
 NAME = "sched_step"
 TITLE = "Scheduler step() + get_last_lr()"
@@ -29,7 +29,7 @@ def build(lib, optimizer, scheduler: str, total: int):
     """``scheduler`` (a name in SCHEDULERS) from ``lib`` (genesis.optim or torch.optim)."""
     sched = lib.lr_scheduler
     warmup = max(1, int(total * WARMUP_FRACTION))
-    if scheduler == "LambdaLR (cosine warmup)":
+    if scheduler == LAMBDA:
         return sched.LambdaLR(optimizer, cosine_warmup(warmup, total))
     if scheduler == "CosineAnnealingLR":
         return sched.CosineAnnealingLR(optimizer, T_max=total)
@@ -42,7 +42,8 @@ def build(lib, optimizer, scheduler: str, total: int):
     raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {scheduler!r}")
 
 
-SCHEDULERS = ("LambdaLR (cosine warmup)", "CosineAnnealingLR", "OneCycleLR",
+LAMBDA = "LambdaLR (cosine warmup)"
+SCHEDULERS = (LAMBDA, "CosineAnnealingLR", "OneCycleLR",
               "SequentialLR (LinearLR, cosine)")
 
 
@@ -75,17 +76,40 @@ def per_step_seconds(framework: str, scheduler: str, groups: int, steps: int) ->
         return stopwatch(loop) / steps
 
 
+def lambda_seconds(groups: int, steps: int) -> float:
+    """Per step, the cost of the cosine-warmup lambda alone, called once per group (as both
+    frameworks' LambdaLR do): the part of the step no scheduler implementation can save."""
+    factor = cosine_warmup(max(1, int(steps * WARMUP_FRACTION)), steps)
+    group_range = range(groups)
+
+    def loop() -> None:
+        for step in range(steps):
+            for _ in group_range:
+                factor(step)
+
+    return stopwatch(loop) / steps
+
+
 def run(settings: Settings, progress) -> Result:
-    """Every scheduler with 1 and 16 groups, both frameworks."""
+    """Every scheduler with 1 and 16 groups, both frameworks; the lambda's own cost for LambdaLR."""
     steps = settings.pick(2000, 500, 20)
     rows = []
+    notes = [f"Time per step, averaged over {steps} steps of a fresh scheduler on SGD "
+             "(momentum 0.9); construction is not timed."]
     for scheduler in SCHEDULERS:
         for groups in (1, 16):
             case = f"{scheduler}, {groups} group{'s' if groups > 1 else ''}"
             progress(case)
-            rows.append(Row(case, sample_all({
+            row = Row(case, sample_all({
                 framework: functools.partial(per_step_seconds, framework, scheduler, groups, steps)
-                for framework in (GENESIS, PYTORCH)}, settings)))
+                for framework in (GENESIS, PYTORCH)}, settings))
+            rows.append(row)
+            if scheduler == LAMBDA:
+                alone = sample(functools.partial(lambda_seconds, groups, steps), settings).median
+                notes.append(
+                    f"{case}: the lambda alone takes {alone * 1e6:.3g} µs per step ({groups} "
+                    f"call{'s' if groups > 1 else ''}) in both frameworks, so a scheduler with no "
+                    f"overhead at all would measure {alone / row.stats[PYTORCH].median:.2f}x "
+                    "PyTorch here.")
     return Result(NAME, TITLE, TARGET, rows, [ratio_check(row, PYTORCH, 0.5) for row in rows],
-                  notes=[f"Time per step, averaged over {steps} steps of a fresh scheduler on SGD "
-                         "(momentum 0.9); construction is not timed."])
+                  notes=notes)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from bench import mlp
 from bench.measure import NUMPY, PYTORCH, Result, Settings, ratio_check
-from bench.train_digits import time_epochs
+from bench.breakdown import phase_rows
+from bench.train_digits import PHASES_NOTE, time_epochs
 
 NAME = "train_synthetic"
 TITLE = "One epoch of MLP training: synthetic 784-256-10, 10k samples, AdamW, batch 64"
@@ -17,5 +18,8 @@ def run(settings: Settings, progress) -> Result:
     inputs, labels = mlp.synthetic(count)
     row = time_epochs(f"{count} samples, {-(-count // mlp.BATCH)} batches",
                       inputs, labels, HIDDEN, settings, progress)
-    return Result(NAME, TITLE, TARGET, [row],
-                  [ratio_check(row, PYTORCH, 1.25), ratio_check(row, NUMPY, 1.1)])
+    progress("per-phase breakdown, Genesis and NumPy")
+    phases = phase_rows(inputs, labels, HIDDEN, settings)
+    return Result(NAME, TITLE, TARGET, [row, *phases],
+                  [ratio_check(row, PYTORCH, 1.25), ratio_check(row, NUMPY, 1.1)],
+                  notes=[PHASES_NOTE])
