@@ -252,9 +252,15 @@ def nll_loss(
     return _NLL.apply(input, a, denom, reduction, shape)
 
 
-def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str) -> Tensor:
+def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str,
+                      weight: Tensor | None = None) -> Tensor:
     _check_tensor("input", input)
     _check_tensor("target", target)
+    if weight is not None:
+        _check_tensor("weight", weight)
+        if weight.data.shape != input.data.shape:
+            raise ValueError(f"Weights and input must have the same size: weight has shape "
+                             f"{tuple(weight.data.shape)}, input {tuple(input.data.shape)}")
     if input.data.shape != target.data.shape:
         # PyTorch's warning: a (N, 1) prediction against an (N,) target silently becomes N x N.
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
@@ -262,33 +268,38 @@ def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str) 
                       f"broadcasting. Please ensure they have the same size.", stacklevel=3)
     diff = input - target
     loss = diff * diff if name == "mse_loss" else diff.abs()
+    if weight is not None:
+        loss = loss * weight  # PyTorch 2.13: 'mean' is then the weighted mean
+        if reduction == "mean":
+            return loss.sum() / weight.sum()
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
-    """Mean squared error mean((x - y)^2) (or 'sum'/'none').
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error mean((x - y)^2) (or 'sum'/'none'); with ``weight`` (input's shape)
+    each term is weighted and 'mean' divides by the sum of the weights, as in PyTorch.
 
     Example:
         >>> F.mse_loss(genesis.tensor([1.0, 3.0]), genesis.tensor([0.0, 0.0]))
         tensor(5.)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
-    return _elementwise_loss("mse_loss", input, target, reduction)
+    return _elementwise_loss("mse_loss", input, target, reduction, weight)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
-    """Mean absolute error mean(|x - y|) (or 'sum'/'none').
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error mean(|x - y|) (or 'sum'/'none'); ``weight`` as in ``mse_loss``.
 
     Example:
         >>> F.l1_loss(genesis.tensor([1.0, -3.0]), genesis.tensor([0.0, 0.0]))
         tensor(2.)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
-    return _elementwise_loss("l1_loss", input, target, reduction)
+    return _elementwise_loss("l1_loss", input, target, reduction, weight)
 
 
 class _BCEWithLogits(Function):

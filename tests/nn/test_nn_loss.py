@@ -174,6 +174,24 @@ def test_bce_with_logits_matches_torch(weighted, pos_weighted, reduction, dtype)
     assert_close(gy.grad, ty.grad, rtol, "target grad")
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+def test_weighted_regression_losses_match_torch(name, reduction):
+    rng = np.random.default_rng(5)
+    gx, tx = pair(rng.standard_normal((4, 3)))
+    gy, ty = pair(rng.standard_normal((4, 3)))
+    gw, tw = pair(rng.uniform(0.1, 2.0, (4, 3)))
+    gl = getattr(F, name)(gx, gy, reduction=reduction, weight=gw)
+    tl = getattr(torch.nn.functional, name)(tx, ty, reduction=reduction, weight=tw)
+    assert_close(gl, tl, 1e-12)
+    gl.sum().backward()
+    tl.sum().backward()
+    for ours, theirs in ((gx, tx), (gy, ty), (gw, tw)):
+        assert_close(ours.grad, theirs.grad, 1e-12)
+    with pytest.raises(ValueError, match="Weights and input must have the same size"):
+        getattr(F, name)(gx, gy, weight=genesis.ones(3))
+
+
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
 def test_regression_losses_warn_on_broadcasting_targets_like_torch(name):
     # (N, 1) predictions against (N,) targets broadcast to N x N: PyTorch warns, so do we,
