@@ -146,9 +146,9 @@ def test_groups_schedules_and_missing_grads(name, dtype):
     _assert_close(ours.weights(), theirs.weights(), dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", [c for c in CASES if c[1]])
-def test_state_dict_round_trip_continues_trajectory(name, kwargs):
-    dtype = np.float64
+def test_state_dict_round_trip_continues_trajectory(name, kwargs, dtype):
     problem = _problem(dtype, seed=2)
     ours = Runner(genesis, name, kwargs, problem[0])
     theirs = Runner(torch, name, kwargs, problem[0])
