@@ -75,7 +75,7 @@ def _scheduler_classes() -> dict[str, type]:
 def _hf_factories() -> dict[str, Callable]:
     from genesis.optim import hf
 
-    return dict(hf._FACTORIES)  # the table get_scheduler reads
+    return dict(hf.SCHEDULER_FACTORIES)  # the table get_scheduler reads
 
 
 class Spec:

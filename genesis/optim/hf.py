@@ -21,7 +21,8 @@ Where we differ, it is to turn a crash or a silent surprise into a clear error:
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -548,6 +549,8 @@ _FACTORIES = {
 }
 SCHEDULER_NAMES: tuple[str, ...] = tuple(_FACTORIES)
 """The names ``get_scheduler`` accepts (transformers' ``SchedulerType`` values)."""
+SCHEDULER_FACTORIES: Mapping[str, Callable[..., Any]] = MappingProxyType(_FACTORIES)
+"""Read-only map from each ``get_scheduler`` name to the factory (or class) it calls."""
 
 # What each name needs besides the optimizer (as transformers): nothing, only the warmup, or
 # both counts; "warmup_stable_decay" needs the warmup and num_decay_steps.
