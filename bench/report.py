@@ -15,10 +15,11 @@ def format_value(value: float, unit: str) -> str:
     """A quantity with a readable unit: seconds as s/ms/µs, memory as MiB."""
     if unit == "MiB":
         return f"{value:.1f} MiB"
-    if value >= 1.0:
-        return f"{value:.3g} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
+    if value >= 1000:
+        return f"{value:.0f} s"
+    for scale, name in ((1.0, "s"), (1e-3, "ms")):
+        if float(f"{value / scale:.3g}") >= 1.0:  # after rounding: 0.9996 s prints as 1 s
+            return f"{value / scale:.3g} {name}"
     return f"{value * 1e6:.3g} µs"
 
 

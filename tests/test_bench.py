@@ -76,6 +76,8 @@ def test_format_value_units():
     assert report.format_value(2.5, "s") == "2.5 s"
     assert report.format_value(0.0123, "s") == "12.3 ms"
     assert report.format_value(4.2e-6, "s") == "4.2 µs"
+    assert report.format_value(0.9996, "s") == "1 s"  # rounding never gives "1e+03 ms"
+    assert report.format_value(1234.5, "s") == "1234 s"
     assert report.format_value(100.25, "MiB") == "100.2 MiB"
 
 
