@@ -8,6 +8,7 @@ Conventions in ``docs/en/*.md`` and ``docs/zh/*.md`` (also described in ``docs/e
   that block's printed output: the test captures the block's stdout and compares it with the
   text block, line by line, trailing spaces ignored.  A python block with no text block after
   it must print nothing, so output shown in the docs is never stale and nothing is hidden.
+  A warning raised by a block fails the test (a block that shows one catches it itself).
 * A ```` ```console ```` block is a terminal session: each line starting with ``$ genesis`` is
   run in-process through ``genesis.cli.main`` and the lines up to the next ``$`` are its
   expected output (compared like a text block).  Lines starting with ``$`` and another command
@@ -27,6 +28,7 @@ import re
 import runpy
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -105,7 +107,9 @@ def test_code_blocks_run_and_print_what_the_docs_show(page, tmp_path, monkeypatc
                 run_console(code, where)
                 continue
             out = io.StringIO()
-            with contextlib.redirect_stdout(out):
+            # a warning is a flaw in the example (blocks that show one catch it themselves)
+            with contextlib.redirect_stdout(out), warnings.catch_warnings():
+                warnings.simplefilter("error")
                 exec(compile(code, where, "exec"), namespace)
             shown = _lines(expected) if expected is not None else []
             assert _lines(out.getvalue()) == shown, \
