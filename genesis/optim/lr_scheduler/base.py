@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,19 @@ EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` is deprecated (as in PyTorch): call "
     "`scheduler.step()` without it. While it is accepted, a given epoch makes the scheduler "
     "use its closed form instead of the chainable form, where it has one."
+)
+
+STEP_ORDER_WARNING = (
+    "{scheduler}.step() was called before optimizer.step(), so the first rate of the schedule "
+    "was skipped. In a training loop call optimizer.step() first, then scheduler.step() (the "
+    "order since PyTorch 1.1). To look at a schedule without training, use "
+    "genesis.optim.lr_scheduler.preview(scheduler, num_steps)."
+)
+
+STEP_REPLACED_WARNING = (
+    "optimizer.step was replaced after {scheduler} was built, so the scheduler cannot check that "
+    "optimizer.step() runs before scheduler.step(). Replace optimizer.step before building the "
+    "scheduler, and call optimizer.step() before scheduler.step()."
 )
 
 
@@ -143,6 +157,39 @@ def lambda_state(fn: Any) -> dict | None:
     return dict(getattr(fn, "__dict__", {}))
 
 
+class _TrackedStep:
+    """``optimizer.step`` as wrapped at scheduler construction: it notes on the optimizer that it ran.
+
+    PyTorch's mechanism and names (``_wrapped_by_lr_sched`` on the step, ``_opt_called`` on the
+    optimizer), so Genesis and PyTorch schedulers share one wrapper on the same optimizer.  The
+    optimizer is held weakly (its own attribute must not keep it alive); ``__reduce__`` makes a
+    deep copy or a pickle of the optimizer wrap the copy's own step, never the original's.
+    """
+
+    __slots__ = ("_optimizer", "_function")
+    _wrapped_by_lr_sched = True
+
+    def __init__(self, optimizer: Any, function: Callable) -> None:
+        self._optimizer = weakref.ref(optimizer)
+        self._function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        optimizer = self._optimizer()
+        optimizer._opt_called = True
+        return self._function(optimizer, *args, **kwargs)
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self._optimizer(), self._function)
+
+
+def track_optimizer_step(optimizer: Any) -> None:
+    """Wrap ``optimizer.step`` (a method of it) once so that schedulers can see it was called."""
+    step = getattr(optimizer, "step", None)
+    if getattr(step, "_wrapped_by_lr_sched", False) or getattr(step, "__self__", None) is not optimizer:
+        return
+    optimizer.step = _TrackedStep(optimizer, step.__func__)
+
+
 class LRScheduler:
     """Base class of the learning-rate schedulers: the ``initial_lr``/``last_epoch`` protocol.
 
@@ -187,6 +234,7 @@ class LRScheduler:
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch
+        track_optimizer_step(optimizer)
         self._initial_step()
 
     # --- stepping -------------------------------------------------------------------------------
@@ -207,6 +255,8 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
         # The hot path of every training loop: kept flat (no helper calls beyond get_lr).
+        if self._step_count == 1:
+            self._check_step_order()
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
@@ -220,6 +270,20 @@ class LRScheduler:
         for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr = values
+
+    def _check_step_order(self) -> None:
+        """PyTorch's check at the first ``step()`` after construction: has the optimizer stepped?
+
+        Silent for an optimizer without a ``step`` method (nothing to call first).
+        """
+        step = getattr(self.optimizer, "step", None)
+        if step is None:
+            return
+        name = type(self).__name__
+        if not getattr(step, "_wrapped_by_lr_sched", False):
+            warnings.warn(STEP_REPLACED_WARNING.format(scheduler=name), UserWarning, stacklevel=3)
+        elif not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(STEP_ORDER_WARNING.format(scheduler=name), UserWarning, stacklevel=3)
 
     def _rates_at(self, epoch: int) -> list[float]:
         """Jump to ``epoch``: the closed form where the class has one, else ``get_lr``."""
