@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import math
+import os
 import sys
 import textwrap
 from typing import Any, Callable
@@ -270,6 +271,25 @@ def write_csv(path: str, rates: np.ndarray) -> None:
             file.write(f"{step}," + ",".join(repr(value) for value in row) + "\n")
 
 
+def png_path(path: str) -> str:
+    """The file ``--png`` writes: ``path`` when matplotlib knows its suffix, ``path.png`` without one.
+
+    Checked before any work, so that a name like ``plot.txt`` is a usage error (exit 2), not a
+    traceback from matplotlib after the report was printed.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if not suffix:
+        return path + ".png"  # what matplotlib would write; report the real name
+    if suffix not in FigureCanvasBase.get_supported_filetypes():
+        raise UsageError(
+            f"--png {path}: matplotlib cannot write .{suffix} files; use a name ending in .png "
+            "(or .svg, .pdf, .jpg)"
+        )
+    return path
+
+
 def _write_png(path: str, scheduler: Any, steps: int, title: str) -> None:
     from matplotlib.figure import Figure
 
@@ -297,6 +317,7 @@ def run(args: argparse.Namespace) -> int:
         spec = resolve(args.name)
         if common["png"]:
             _require_matplotlib()
+            common["png"] = png_path(common["png"])
         scheduler, shown, steps = build(spec, pairs, common)
         try:
             rates = curve(scheduler, steps)

@@ -1,0 +1,39 @@
+"""What a new user meets on the command line beyond the documented sessions: odd file names."""
+import pathlib
+
+from genesis.cli import main
+
+
+def run(capsys, *argv):
+    """(exit status, stdout, stderr) of ``genesis ARGV`` run in this process."""
+    try:
+        status = main([*map(str, argv)])
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_png_with_a_suffix_matplotlib_cannot_write_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "plot.txt"
+    status, out, err = run(capsys, "lr", "StepLR", "--step_size", 3, "--steps", 10, "--png", target)
+    assert status == 2
+    assert out == ""  # refused before any work, not a traceback after the report
+    assert f"--png {target}: matplotlib cannot write .txt files; use a name ending in .png" in err
+    assert not target.exists()
+
+
+def test_png_without_a_suffix_reports_the_file_it_wrote(tmp_path, capsys):
+    target = tmp_path / "plot"
+    status, out, _ = run(capsys, "lr", "StepLR", "--step_size", 3, "--steps", 10, "--png", target)
+    assert status == 0
+    written = pathlib.Path(f"{target}.png")
+    assert out.splitlines()[-1] == f"wrote {written}"
+    assert written.read_bytes().startswith(b"\x89PNG")
+
+
+def test_png_suffix_is_case_insensitive(tmp_path, capsys):
+    target = tmp_path / "plot.PNG"
+    status, out, _ = run(capsys, "lr", "StepLR", "--step_size", 3, "--steps", 10, "--png", target)
+    assert status == 0 and out.splitlines()[-1] == f"wrote {target}"
+    assert target.read_bytes().startswith(b"\x89PNG")
