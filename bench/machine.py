@@ -47,7 +47,15 @@ def blas_threads() -> str:
     return "; ".join(pools) or "no BLAS pool found"
 
 
-def describe(threads: int) -> dict[str, str]:
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (runnable processes), or "unknown"."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def describe(threads: int, load_at_start: str) -> dict[str, str]:
     """Everything the report prints about where and with what it ran."""
     import numpy
     import torch
@@ -64,4 +72,6 @@ def describe(threads: int) -> dict[str, str]:
         "Genesis": f"{genesis.__version__} (git {git_revision()})",
         "threads": (f"requested {threads}; torch.get_num_threads()={torch.get_num_threads()}; "
                     f"NumPy BLAS: {blas_threads()}"),
+        "load average (1, 5, 15 min)": (f"{load_at_start} at the start, {load_average()} at the "
+                                        f"end (above 0 means other work shared the cores)"),
     }

@@ -4,10 +4,12 @@ from __future__ import annotations
 from bench.measure import GENESIS, IMPLEMENTATIONS, NUMPY, PYTORCH, Check, Result, Row, Stats
 
 NOISE_NOTE = (
-    "Timings are medians of the repeats, with the spread as min-max. Each row measures the "
-    "implementations back to back in one process, so compare the ratios within a run: on a busy "
-    "machine (other jobs sharing the cores) absolute times move between runs, and a ratio near "
-    "its target can flip between PASS and MISS. Rerun before concluding."
+    "Timings are medians of the repeats, with the spread as min-max. Each row interleaves the "
+    "implementations (one run of each per round) in one process, so compare the ratios within "
+    "a run: on a busy machine (other jobs sharing the cores) absolute times move between runs, "
+    "and a ratio near its target can flip between PASS and MISS. Rerun before concluding; on a "
+    "busy machine `--threads 1` gives steadier numbers (a BLAS thread waiting for a core stalls "
+    "the whole multiplication)."
 )
 
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from bench import registry, report
-from bench.machine import REPO_ROOT, describe
+from bench.machine import REPO_ROOT, describe, load_average
 from bench.measure import Result, Settings
 
 DEFAULT_OUT = REPO_ROOT / "bench" / "RESULTS.md"
@@ -56,12 +56,14 @@ def main(args: argparse.Namespace) -> int:
     settings = Settings(repeats=args.repeats or (3 if args.quick else 5),
                         size="quick" if args.quick else "full", threads=args.threads)
     pin_threads(settings.threads)
+    load_at_start = load_average()
     started = time.perf_counter()
     results = run_all(benchmarks, settings)
     seconds = time.perf_counter() - started
     command = "python -m bench " + " ".join(sys.argv[1:]) if sys.argv[1:] else "python -m bench"
     out = Path(args.out) if args.out else DEFAULT_OUT
-    out.write_text(report.render(results, describe(settings.threads), command.strip(), seconds))
+    machine = describe(settings.threads, load_at_start)
+    out.write_text(report.render(results, machine, command.strip(), seconds))
     for result in results:
         for check in result.checks:
             print(" | ".join(report.check_cells(check)).replace("**", ""))
