@@ -86,7 +86,7 @@ class DemoConfig:
         if isinstance(self.warmup, numbers.Integral):
             if self.warmup > total:
                 raise ValueError(f"warmup must be at most the {total} training steps "
-                                 f"({self.epochs} epochs of {steps_per_epoch}), got {self.warmup}")
+                                 f"({_count(self.epochs, 'epoch')} of {steps_per_epoch}), got {self.warmup}")
             return int(self.warmup)
         return round(self.warmup * total)
 

@@ -37,3 +37,9 @@ def test_png_suffix_is_case_insensitive(tmp_path, capsys):
     status, out, _ = run(capsys, "lr", "StepLR", "--step_size", 3, "--steps", 10, "--png", target)
     assert status == 0 and out.splitlines()[-1] == f"wrote {target}"
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_demo_warmup_too_long_for_one_epoch_reads_well(capsys):
+    status, _, err = run(capsys, "demo", "--epochs", 1, "--warmup", 10000, "--quiet")
+    assert status == 2
+    assert "warmup must be at most the 21 training steps (1 epoch of 21), got 10000" in err
