@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -157,8 +159,7 @@ def run_convert(args: argparse.Namespace) -> int:
     try:
         obj = torch.load(args.input, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds; all mean "not a loadable weights file"
-        print(f"error: torch.load({args.input!r}, weights_only=True) refused the file: "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: cannot convert {args.input!r}: {_refusal(exc)}", file=sys.stderr)
         return 1
     try:
         save_checkpoint(_from_torch(torch, obj, ""), args.output)
@@ -167,6 +168,26 @@ def run_convert(args: argparse.Namespace) -> int:
         return 1
     print(f"converted {args.input} -> {args.output}")
     return 0
+
+
+def _refusal(exc: Exception) -> str:
+    """Why ``torch.load(weights_only=True)`` refused a file, in one line that says what to do.
+
+    PyTorch's own message is many lines with terminal escape codes, and it suggests
+    ``weights_only=False``: the unpickling that can run code, which convert exists to avoid.
+    """
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    if found:
+        return (f"it pickles a {found[1]} object, which torch.load(weights_only=True) refuses "
+                "because reading it would run code from the file; in PyTorch, save the state dict "
+                "instead (torch.save(model.state_dict(), PATH): tensors, numbers, strings, lists "
+                "and dicts) and convert that file")
+    # Past PyTorch's advice, the reason is on the line after "WeightsUnpickler error:".
+    reason = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", text)
+    detail = reason[1] if reason else next((line for line in text.splitlines() if line.strip()), "")
+    return (f"torch.load(weights_only=True) cannot read it; is it a file written by torch.save? "
+            f"({type(exc).__name__}: {textwrap.shorten(detail, 160, placeholder=' ...')})")
 
 
 def _from_torch(torch: Any, obj: Any, path: str) -> Any:

@@ -43,3 +43,28 @@ def test_demo_warmup_too_long_for_one_epoch_reads_well(capsys):
     status, _, err = run(capsys, "demo", "--epochs", 1, "--warmup", 10000, "--quiet")
     assert status == 2
     assert "warmup must be at most the 21 training steps (1 epoch of 21), got 10000" in err
+
+
+def test_convert_a_pickled_module_says_to_save_the_state_dict(tmp_path, capsys):
+    import torch
+
+    source = tmp_path / "whole_model.pt"
+    torch.save(torch.nn.Linear(3, 2), source)
+    status, out, err = run(capsys, "checkpoint", "convert", source, tmp_path / "out.pth")
+    assert status == 1 and out == ""
+    assert err == (f"error: cannot convert '{source}': it pickles a torch.nn.modules.linear.Linear "
+                   "object, which torch.load(weights_only=True) refuses because reading it would "
+                   "run code from the file; in PyTorch, save the state dict instead "
+                   "(torch.save(model.state_dict(), PATH): tensors, numbers, strings, lists and "
+                   "dicts) and convert that file\n")
+    assert "weights_only=False" not in err and "\x1b[" not in err  # no advice to unpickle
+
+
+def test_convert_a_file_that_is_no_torch_save_is_one_line(tmp_path, capsys):
+    source = tmp_path / "notes.txt"
+    source.write_text("hello\n")
+    status, _, err = run(capsys, "checkpoint", "convert", source, tmp_path / "out.pth")
+    assert status == 1
+    assert err.startswith(f"error: cannot convert '{source}': torch.load(weights_only=True) cannot "
+                          "read it; is it a file written by torch.save? (")
+    assert err.count("\n") == 1 and not (tmp_path / "out.pth").exists()
