@@ -2,6 +2,9 @@
 
 The thread counts are fixed before NumPy or PyTorch is imported: the BLAS environment variables
 are set here (children inherit them) and the runner sets ``torch.set_num_threads`` to match.
+``OMP_WAIT_POLICY`` defaults to ``PASSIVE``: with the implementations interleaved in one process,
+PyTorch's OpenMP threads would otherwise keep spinning after each PyTorch run and slow down
+whatever runs next on a machine with few cores.
 """
 import argparse
 import os
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(args.threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from bench import runner  # imports NumPy: only after the environment is set
 
     return runner.main(args)

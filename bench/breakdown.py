@@ -63,7 +63,8 @@ def _add(totals: dict[str, float], seconds: tuple[float, ...]) -> None:
         totals[phase] += value
 
 
-def phase_rows(inputs: np.ndarray, labels: np.ndarray, hidden: int, settings: Settings) -> list[Row]:
+def phase_rows(inputs: np.ndarray, labels: np.ndarray, hidden: int,
+               settings: Settings) -> list[Row]:
     """One row per phase (seconds per batch), Genesis and NumPy epochs interleaved."""
     epochs = collect({GENESIS: lambda: genesis_phases(inputs, labels, hidden),
                       NUMPY: lambda: numpy_phases(inputs, labels, hidden)}, settings)

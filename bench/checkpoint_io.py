@@ -105,7 +105,8 @@ def run(settings: Settings, progress) -> Result:
               for name, pairs in timed.items()}
     saves = {name: Stats(tuple(save for save, _ in timed[name])) for name in IMPLEMENTATIONS}
     loads = {name: Stats(tuple(load for _, load in timed[name])) for name in IMPLEMENTATIONS}
-    durable = Row(f"save + load, {size:.0f} MB, against np.save into one file + fsync (same durability)",
+    durable = Row(f"save + load, {size:.0f} MB, against np.save into one file + fsync "
+                  "(same durability)",
                   {GENESIS: totals[GENESIS], NUMPY: totals.pop(DURABLE_NUMPY)})
     total = Row(f"save + load, {size:.0f} MB", totals)
     return Result(NAME, TITLE, TARGET,

@@ -71,7 +71,8 @@ def describe(threads: int, load_at_start: str) -> dict[str, str]:
         "PyTorch": torch.__version__,
         "Genesis": f"{genesis.__version__} (git {git_revision()})",
         "threads": (f"requested {threads}; torch.get_num_threads()={torch.get_num_threads()}; "
-                    f"NumPy BLAS: {blas_threads()}"),
+                    f"NumPy BLAS: {blas_threads()}; "
+                    f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"),
         "load average (1, 5, 15 min)": (f"{load_at_start} at the start, {load_average()} at the "
                                         f"end (above 0 means other work shared the cores)"),
     }

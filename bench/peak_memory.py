@@ -41,7 +41,8 @@ def child(framework: str, epochs: int, data: str) -> dict[str, float]:
     from bench import mlp
     from bench.numpy_mlp import numpy_epoch
 
-    build = {"genesis": mlp.genesis_epoch, "torch": mlp.torch_epoch, "numpy": numpy_epoch}[framework]
+    builders = {"genesis": mlp.genesis_epoch, "torch": mlp.torch_epoch, "numpy": numpy_epoch}
+    build = builders[framework]
     if framework != "numpy":
         __import__(framework)
     inputs, labels = mlp.digits() if data == "digits" else mlp.synthetic(200, 64)

@@ -82,8 +82,9 @@ def test_format_value_units():
 
 
 def test_cli_lists_and_rejects_unknown_names(monkeypatch, capsys):
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.setenv(name, "1")  # main() sets them; monkeypatch restores them
+    # main() sets these; monkeypatch restores them afterwards
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY"):
+        monkeypatch.setenv(name, "1")
     assert bench_main(["--list"]) == 0
     listed = capsys.readouterr().out.split()
     assert all(module.NAME in listed for module in registry.BENCHMARKS)
