@@ -45,10 +45,14 @@ def _bad_factor(fn: Callable, epoch: Any, factor: Any) -> ValueError:
 
 def _checked(fn: Callable, epoch: int) -> float:
     factor = fn(epoch)
-    # One chained comparison rejects negatives, NaN and infinities.
-    if not 0.0 <= factor <= _MAX_FACTOR:
-        raise _bad_factor(fn, epoch, factor)
-    return factor
+    # One chained comparison rejects negatives, NaN and infinities; complex numbers (a negative
+    # base to a fractional power), None and strings do not compare at all.
+    try:
+        if 0.0 <= factor <= _MAX_FACTOR:
+            return factor
+    except TypeError:
+        pass
+    raise _bad_factor(fn, epoch, factor)
 
 
 def _factor_curve(fn: Callable, epochs: np.ndarray) -> np.ndarray:
