@@ -34,10 +34,10 @@ def _check_int(name: str, value: Any, minimum: int) -> None:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
 
 
-def _check_positive(name: str, value: Any) -> None:
+def _check_positive(name: str, value: Any, hint: str = "") -> None:
     check_real(name, value)
     if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}{hint}")
 
 
 def lr_ramp(start_lr: float, end_lr: float, num_iter: int, step_mode: str) -> np.ndarray:
@@ -285,8 +285,11 @@ class LRFinder:
             starts, names = list(start_lr), [f"start_lr[{i}]" for i in range(len(groups))]
         else:
             starts, names = [start_lr] * len(groups), ["start_lr"] * len(groups)
+        # A warmup scheduler built on the optimizer typically left its rate at 0.
+        hint = "" if start_lr is not None else (
+            "; pass start_lr (e.g. start_lr=1e-7) to choose where the range starts")
         for name, start in zip(names, starts):
-            _check_positive(name, start)
+            _check_positive(name, start, hint)
             if not end_lr > start:
                 raise ValueError(f"end_lr must be greater than {name}, got end_lr={end_lr!r} "
                                  f"<= {start!r}")

@@ -44,3 +44,20 @@ def test_a_lambda_returning_no_real_number_is_a_value_error(cls, value):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scheduler.step()
+
+
+def test_lr_finder_after_a_warmup_scheduler_says_to_pass_start_lr():
+    """A warmup scheduler built first leaves the rate at 0, the finder's default start."""
+    model = genesis.nn.Linear(2, 1)
+    optimizer = optim.AdamW(model.parameters(), lr=1e-3)
+    optim.get_cosine_schedule_with_warmup(optimizer, num_warmup_steps=10, num_training_steps=100)
+    assert optimizer.param_groups[0]["lr"] == 0.0
+    finder = optim.LRFinder(model, optimizer, genesis.nn.MSELoss())
+    batches = [(genesis.ones(4, 2), genesis.zeros(4, 1))]
+    with pytest.raises(ValueError) as error:
+        finder.range_test(batches, progress=False)
+    assert str(error.value) == (
+        "start_lr (param_groups[0]['lr'], the default) must be a positive finite number, got 0.0; "
+        "pass start_lr (e.g. start_lr=1e-7) to choose where the range starts")
+    finder.range_test(batches, start_lr=1e-7, end_lr=1.0, num_iter=5, progress=False)
+    assert finder.history["lr"][0] == 1e-7 and optimizer.param_groups[0]["lr"] == 0.0
