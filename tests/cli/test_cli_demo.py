@@ -204,7 +204,7 @@ def test_a_fresh_run_replaces_an_old_checkpoint(tmp_path, capsys):
     (["--lr", "0"], "lr must be a positive finite number, got 0.0"),
     (["--lr", "nan"], "lr must be a positive finite number, got nan"),
     (["--epochs", "1", "--warmup", "500"],
-     f"warmup must be at most the {(1797 - 450) // 64} training steps (1 epochs of "
+     f"warmup must be at most the {(1797 - 450) // 64} training steps (1 epoch of "
      f"{(1797 - 450) // 64}), got 500"),
 ])
 def test_bad_settings_exit_2_naming_the_setting(tmp_path, capsys, argv, message):
