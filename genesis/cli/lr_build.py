@@ -129,14 +129,17 @@ def parameters_of(target: Any) -> dict[str, inspect.Parameter]:
 
 # What the command fills in for the Hugging Face factories' step counts.
 _HF_FILLED = {"num_warmup_steps": "--warmup, default 0", "num_training_steps": "default --steps"}
+# The same for the classes (see _defaults_from_common).
+_CLASS_FILLED = {"OneCycleLR": {"max_lr": "default --lr"}}
 
 
-def _usage_of(parameters: dict[str, inspect.Parameter], is_hf: bool = False) -> str:
-    """``--T_max (required), --eta_min=0.0`` for a signature."""
+def _usage_of(parameters: dict[str, inspect.Parameter], owner: str = "", is_hf: bool = False) -> str:
+    """``--T_max (required), --eta_min=0.0`` for ``owner``'s signature."""
+    filled = _HF_FILLED if is_hf else _CLASS_FILLED.get(owner, {})
     parts = []
     for name, parameter in parameters.items():
-        if is_hf and name in _HF_FILLED:
-            parts.append(f"--{name} ({_HF_FILLED[name]})")
+        if name in filled:
+            parts.append(f"--{name} ({filled[name]})")
         elif parameter.default is inspect.Parameter.empty:
             parts.append(f"--{name} (required)")
         else:
@@ -151,16 +154,16 @@ def catalogue_text() -> str:
         if name in _UNAVAILABLE:
             lines.append(f"  {name}: not from the command line")
         elif name in _COMPOSITES:
-            lines.append(f"  {name}: {_usage_of(parameters_of(cls))}  (see the examples)")
+            lines.append(f"  {name}: {_usage_of(parameters_of(cls), name)}  (see the examples)")
         else:
-            lines.append(f"  {name}: {_usage_of(parameters_of(cls))}")
+            lines.append(f"  {name}: {_usage_of(parameters_of(cls), name)}")
     lines.append("Hugging Face names (genesis.optim.get_scheduler; --warmup N = --num_warmup_steps, "
                  "num_training_steps defaults to --steps):")
     for name, factory in _hf_factories().items():
         if name == "reduce_lr_on_plateau":
             lines.append(f"  {name}: not from the command line (depends on metrics)")
             continue
-        lines.append(f"  {name}: {_usage_of(parameters_of(factory), is_hf=True)}")
+        lines.append(f"  {name}: {_usage_of(parameters_of(factory), name, is_hf=True)}")
     return "\n".join(textwrap.fill(line, 100, subsequent_indent="      ") for line in lines)
 
 
@@ -186,7 +189,7 @@ def _check_arguments(owner: str, parameters: dict[str, inspect.Parameter], given
             close = difflib.get_close_matches(name, list(parameters), n=1)
             hint = f" (did you mean --{close[0]}?)" if close else ""
             raise UsageError(
-                f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters, is_hf)}"
+                f"{owner} has no argument --{name}{hint}; its arguments are: {_usage_of(parameters, owner, is_hf)}"
             )
         if value is _BARE:
             if not isinstance(parameters[name].default, bool):
@@ -205,7 +208,8 @@ def _check_required(owner: str, parameters: dict[str, inspect.Parameter], given:
                if parameter.default is inspect.Parameter.empty and name not in given]
     if missing:
         flags = ", ".join(f"--{name}" for name in missing)
-        raise UsageError(f"{owner} needs {flags} (required); its arguments are: {_usage_of(parameters, is_hf)}")
+        raise UsageError(f"{owner} needs {flags} (required); its arguments are: "
+                         f"{_usage_of(parameters, owner, is_hf)}")
 
 
 class _Call:

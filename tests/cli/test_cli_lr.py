@@ -231,7 +231,7 @@ def test_unwritable_csv_exits_1(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, expected", [
     (["OneCycleLR", "--max_l", "0.1", "--total_steps", "100"],
-     ["no argument --max_l", "did you mean --max_lr?", "--max_lr (required)", "--pct_start=0.3"]),
+     ["no argument --max_l", "did you mean --max_lr?", "--max_lr (default --lr)", "--pct_start=0.3"]),
     (["CosineAnnealingLR", "--steps", "100"], ["CosineAnnealingLR needs --T_max (required)", "--eta_min=0.0"]),
     (["cosine", "--warmup", "5", "--steps", "10", "--num_cycle", "2"],
      ["cosine has no argument --num_cycle", "--num_cycles=0.5"]),

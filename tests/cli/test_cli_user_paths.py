@@ -68,3 +68,15 @@ def test_convert_a_file_that_is_no_torch_save_is_one_line(tmp_path, capsys):
     assert err.startswith(f"error: cannot convert '{source}': torch.load(weights_only=True) cannot "
                           "read it; is it a file written by torch.save? (")
     assert err.count("\n") == 1 and not (tmp_path / "out.pth").exists()
+
+
+def test_list_shows_onecycle_max_lr_defaults_to_lr(capsys):
+    status, out, _ = run(capsys, "lr", "--list")
+    assert status == 0
+    (line,) = [line for line in out.splitlines() if line.startswith("  OneCycleLR:")]
+    assert line.startswith("  OneCycleLR: --max_lr (default --lr), --total_steps=None")
+    # and it really is optional: the peak is the --lr rate
+    status, out, _ = run(capsys, "lr", "OneCycleLR", "--total_steps", 100, "--lr", 0.5)
+    assert status == 0
+    (peak,) = [line.split()[-1] for line in out.splitlines() if line.startswith("  max ")]
+    assert float(peak) == 0.5
