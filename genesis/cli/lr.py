@@ -297,7 +297,8 @@ def _write_png(path: str, scheduler: Any, steps: int, title: str) -> None:
 
     figure = Figure(figsize=(8, 4.5), layout="tight")
     ax = plot_schedule(scheduler, steps - 1, ax=figure.add_subplot())
-    ax.set_title(textwrap.shorten(title, 110, placeholder=" ..."), fontsize=9)
+    # Two lines hold a SequentialLR's children and its milestones; longer titles are cut.
+    ax.set_title("\n".join(textwrap.wrap(title, 100, max_lines=2, placeholder=" ...")), fontsize=9)
     figure.savefig(path, dpi=120)
 
 

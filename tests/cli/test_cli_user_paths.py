@@ -80,3 +80,21 @@ def test_list_shows_onecycle_max_lr_defaults_to_lr(capsys):
     assert status == 0
     (peak,) = [line.split()[-1] for line in out.splitlines() if line.startswith("  max ")]
     assert float(peak) == 0.5
+
+
+def test_png_title_of_a_sequential_schedule_keeps_its_milestones(tmp_path, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    titles = []
+    save = Figure.savefig
+
+    def recording_savefig(self, *args, **kwargs):
+        titles.append(self.axes[0].get_title())
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording_savefig)
+    children = "[LinearLR(start_factor=0.01, total_iters=100), CosineAnnealingLR(T_max=900)]"
+    status, _, _ = run(capsys, "lr", "SequentialLR", "--schedulers", children, "--milestones", "[100]",
+                       "--steps", 1000, "--png", tmp_path / "seq.png")
+    assert status == 0
+    assert titles[0].replace("\n", " ") == f"SequentialLR(schedulers={children}, milestones=[100])"
