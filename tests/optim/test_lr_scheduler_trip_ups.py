@@ -61,3 +61,13 @@ def test_lr_finder_after_a_warmup_scheduler_says_to_pass_start_lr():
         "pass start_lr (e.g. start_lr=1e-7) to choose where the range starts")
     finder.range_test(batches, start_lr=1e-7, end_lr=1.0, num_iter=5, progress=False)
     assert finder.history["lr"][0] == 1e-7 and optimizer.param_groups[0]["lr"] == 0.0
+
+
+def test_preview_past_the_end_of_the_spec_polynomial_is_one_clear_error():
+    from genesis.optim.lr_scheduler import preview
+
+    scheduler = optim.LambdaLR(sgd(), lr_lambda=lambda epoch: (1 - epoch / 100) ** 0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy RuntimeWarning before the error
+        with pytest.raises(ValueError, match=r"returned nan at epoch 101: the factor must be"):
+            preview(scheduler, 200)

@@ -135,7 +135,9 @@ def call_vectorised(fn: Callable, values: np.ndarray) -> np.ndarray:
     """``fn`` at every entry of ``values`` as float64: one call on the whole array when ``fn``
     accepts arrays (the Hugging Face lambdas do), else a Python loop over the entries."""
     try:
-        out = fn(values)
+        # NaN from an invalid power or division is reported by the caller's check, by epoch.
+        with np.errstate(all="ignore"):
+            out = fn(values)
         if isinstance(out, np.ndarray) and out.shape == values.shape:
             return out.astype(np.float64)
     except Exception:  # plain Python lambdas (math.cos, if/else) reject arrays: loop instead
