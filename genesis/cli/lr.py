@@ -71,7 +71,9 @@ def _warmup_value(text: str) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}")
+        # genesis demo's --warmup also takes a fraction; here it is always a number of steps.
+        raise argparse.ArgumentTypeError(f"expected a number of steps (an int >= 0), got {text!r}; "
+                                         "for 10% of --steps 1000 give --warmup 100")
     return value
 
 

@@ -98,3 +98,11 @@ def test_png_title_of_a_sequential_schedule_keeps_its_milestones(tmp_path, capsy
                        "--steps", 1000, "--png", tmp_path / "seq.png")
     assert status == 0
     assert titles[0].replace("\n", " ") == f"SequentialLR(schedulers={children}, milestones=[100])"
+
+
+def test_lr_warmup_fraction_says_it_takes_steps(capsys):
+    """genesis demo --warmup 0.1 means 10%; genesis lr --warmup counts steps and says so."""
+    status, out, err = run(capsys, "lr", "cosine", "--warmup", "0.1", "--steps", 1000)
+    assert status == 2 and out == ""
+    assert err.splitlines()[-1] == ("genesis lr: error: argument --warmup: expected a number of steps "
+                                    "(an int >= 0), got '0.1'; for 10% of --steps 1000 give --warmup 100")
