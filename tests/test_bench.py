@@ -43,14 +43,6 @@ def results():
     return [done[m.NAME] for m in registry.BENCHMARKS]
 
 
-def test_runner_reports_progress():
-    log = io.StringIO()
-    (result,) = run_all(registry.by_name(["preview"]), TINY, log=log)
-    assert result.name == "preview"
-    lines = log.getvalue().splitlines()
-    assert "[1/1] preview: start" in lines[0] and "PASS" in lines[-1]
-
-
 def test_every_benchmark_measures_and_checks(results):
     assert [r.name for r in results] == [m.NAME for m in registry.BENCHMARKS]
     for result in results:
@@ -111,3 +103,11 @@ def test_numpy_floor_step_matches_torch():
         np.testing.assert_allclose(loss, expected.item(), rtol=1e-5)
     for p, value in zip(twin.parameters(), floor.params):
         np.testing.assert_allclose(value, p.detach().numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_runner_reports_progress():
+    log = io.StringIO()
+    (result,) = run_all(registry.by_name(["preview"]), TINY, log=log)
+    assert result.name == "preview"
+    lines = log.getvalue().splitlines()
+    assert "[1/1] preview: start" in lines[0] and "PASS" in lines[-1]
