@@ -326,17 +326,21 @@ class OneCycleLR(_MomentumCycler):
             phase = self._phase = self._locate(step)
         _, _, start, end, first, last, first_m, last_m = phase
         pct = (step - start) / (end - start)
-        groups = self.optimizer.param_groups
-        # schedules.anneal, written out so that the cosine is taken once per step, not per group
+        cycle = self.cycle_momentum
+        lrs = []
+        # schedules.anneal, written out so that the cosine is taken once per step, not per group;
+        # one pass over the groups sets the momentum too (the per-batch hot path)
         if self.anneal_strategy == "cos":
             wave = math.cos(math.pi * pct) + 1
-            lrs = [g[last] + (g[first] - g[last]) / 2.0 * wave for g in groups]
-            if self.cycle_momentum:
-                self._write_momenta([g[last_m] + (g[first_m] - g[last_m]) / 2.0 * wave for g in groups])
+            for g in self.optimizer.param_groups:
+                lrs.append(g[last] + (g[first] - g[last]) / 2.0 * wave)
+                if cycle:
+                    self._set_momentum(g, g[last_m] + (g[first_m] - g[last_m]) / 2.0 * wave)
         else:
-            lrs = [(g[last] - g[first]) * pct + g[first] for g in groups]
-            if self.cycle_momentum:
-                self._write_momenta([(g[last_m] - g[first_m]) * pct + g[first_m] for g in groups])
+            for g in self.optimizer.param_groups:
+                lrs.append((g[last] - g[first]) * pct + g[first])
+                if cycle:
+                    self._set_momentum(g, (g[last_m] - g[first_m]) * pct + g[first_m])
         return lrs
 
     def _restore_optimizer(self) -> None:
