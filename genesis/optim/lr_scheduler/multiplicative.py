@@ -43,16 +43,22 @@ def _bad_factor(fn: Callable, epoch: Any, factor: Any) -> ValueError:
     )
 
 
-def _checked(fn: Callable, epoch: int) -> float:
-    factor = fn(epoch)
-    # One chained comparison rejects negatives, NaN and infinities; complex numbers (a negative
-    # base to a fractional power), None and strings do not compare at all.
-    try:
-        if 0.0 <= factor <= _MAX_FACTOR:
-            return factor
-    except TypeError:
-        pass
-    raise _bad_factor(fn, epoch, factor)
+def _scaled(lambdas: list[Callable], values: list[float], epoch: int) -> list[float]:
+    """``value * lr_lambda(epoch)`` for each pair, every factor checked (one loop: every step
+    runs it)."""
+    rates = []
+    for fn, value in zip(lambdas, values):
+        factor = fn(epoch)
+        # One chained comparison rejects negatives, NaN and infinities; complex numbers (a
+        # negative base to a fractional power), None and strings do not compare at all.
+        try:
+            valid = 0.0 <= factor <= _MAX_FACTOR
+        except TypeError:
+            valid = False
+        if not valid:
+            raise _bad_factor(fn, epoch, factor)
+        rates.append(value * factor)
+    return rates
 
 
 def _factor_curve(fn: Callable, epochs: np.ndarray) -> np.ndarray:
@@ -124,8 +130,7 @@ class LambdaLR(_LambdaScheduler):
 
     def get_lr(self) -> list[float]:
         """``base_lr * lr_lambda(last_epoch)`` for every group (not chainable, as in PyTorch)."""
-        epoch = self.last_epoch
-        return [base * _checked(fn, epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        return _scaled(self.lr_lambdas, self.base_lrs, self.last_epoch)
 
     def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
         epochs = _check_epochs(epochs)
@@ -163,8 +168,7 @@ class MultiplicativeLR(_LambdaScheduler):
         groups = self.optimizer.param_groups
         if self._is_initial:
             return [group["lr"] for group in groups]
-        epoch = self.last_epoch
-        return [group["lr"] * _checked(fn, epoch) for fn, group in zip(self.lr_lambdas, groups)]
+        return _scaled(self.lr_lambdas, [group["lr"] for group in groups], self.last_epoch)
 
     def _step_factors(self, epochs: np.ndarray) -> np.ndarray:
         """``lr_lambda(e)`` per group at each epoch: the ratio a step to ``e`` applies."""
