@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .torch_state import from_torch
+
 __all__ = ["LRScheduler", "_LRScheduler", "LRList", "SchedulerStateError"]
 
 EPOCH_DEPRECATION_WARNING = (
@@ -379,7 +381,11 @@ class LRScheduler:
         return {name: _plain(self._save_value(name)) for name in self._state_names()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict()``; also writes the saved rates back into the optimizer."""
+        """Restore a ``state_dict()``; also writes the saved rates back into the optimizer.
+
+        Also reads the state dict of PyTorch's class of the same name (see ``torch_state``).
+        """
+        state_dict = from_torch(self, state_dict)
         self._check_state(state_dict)
         for name in self._state_names():
             self._load_value(name, state_dict[name])

@@ -82,7 +82,8 @@ class _MomentumCycler(LRScheduler):
 
     def _restore_optimizer(self) -> None:
         super()._restore_optimizer()
-        if self.cycle_momentum:
+        # last_epoch -1: a SequentialLR child not entered yet, which has written no momentum
+        if self.cycle_momentum and self.last_epoch >= 0:
             self._write_momenta([float(v) for v in self._momentum_curve([self.last_epoch])[0]])
 
 
