@@ -215,3 +215,36 @@ def test_sequential_state_with_a_cyclic_child_not_entered_yet_loads():
         step(s_t, None)
         step(fresh, None)
         assert_same(fresh_opt, fresh, opt_t, s_t, f"step {i}")
+
+
+def test_resume_from_a_converted_torch_checkpoint(tmp_path, capsys):
+    # The user's path: torch.save -> `genesis checkpoint convert` (torch.load weights_only=True,
+    # which keeps MultiStepLR's Counter) -> load_checkpoint -> load both state dicts, continue.
+    from genesis.cli import main
+
+    def make(module, opt):
+        children = [module.MultiStepLR(opt, milestones=[2, 5, 5], gamma=0.5),
+                    module.OneCycleLR(opt, max_lr=0.3, total_steps=30, three_phase=True)]
+        return module.SequentialLR(opt, children, milestones=[7])
+    opt_t = make_optimizer(torch, "adam", [0.1, 0.02])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_t = make(theirs, opt_t)
+    for _ in range(9):
+        opt_t.step()
+        step(s_t, None)
+    torch.save({"optimizer": opt_t.state_dict(), "scheduler": s_t.state_dict()}, tmp_path / "ckpt.pt")
+    assert main(["checkpoint", "convert", str(tmp_path / "ckpt.pt"), str(tmp_path / "ckpt.safetensors")]) == 0
+    saved = genesis.load_checkpoint(tmp_path / "ckpt.safetensors")
+    opt_o = make_optimizer(genesis, "adam", [0.1, 0.02])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_o = make(ours, opt_o)
+    opt_o.load_state_dict(saved["optimizer"])
+    s_o.load_state_dict(saved["scheduler"])
+    for i in range(20):
+        opt_t.step()
+        opt_o.step()
+        step(s_t, None)
+        step(s_o, None)
+        assert_same(opt_o, s_o, opt_t, s_t, f"step {10 + i}")
