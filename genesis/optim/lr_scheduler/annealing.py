@@ -15,6 +15,9 @@ __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
 def _check_eta_min(eta_min: Any) -> None:
     check_real("eta_min", eta_min, "a finite number >= 0", lambda v: v >= 0)
 
+# Bound once: get_lr runs every training step, and module attribute lookups add up there.
+_cos, _PI = math.cos, math.pi
+
 
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from the base rate to ``eta_min`` over ``T_max`` epochs (no restarts).
@@ -57,12 +60,14 @@ class CosineAnnealingLR(LRScheduler):
             rise = (1 - math.cos(math.pi / t_max)) / 2
             return [group["lr"] + (base - eta_min) * rise for base, group in zip(self.base_lrs, groups)]
         # cos(pi (e-1) / T) is the previous step's cos(pi e / T): reuse it (same float).
-        cos_now = math.cos(math.pi * epoch / t_max)
+        cos_now = _cos(_PI * epoch / t_max)
         previous_epoch, cos_previous = self._last_cos
         if previous_epoch != epoch - 1:
-            cos_previous = math.cos(math.pi * (epoch - 1) / t_max)
+            cos_previous = _cos(_PI * (epoch - 1) / t_max)
         self._last_cos = (epoch, cos_now)
         ratio = (1 + cos_now) / (1 + cos_previous)
+        if len(groups) == 1:  # the common case, without the comprehension's extra call
+            return [ratio * (groups[0]["lr"] - eta_min) + eta_min]
         return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
 
     def _get_closed_form_lr(self) -> list[float]:
