@@ -31,10 +31,11 @@ import numpy as np
 import genesis
 from genesis import nn, optim
 from genesis.utils.data import DataLoader, TensorDataset
+from genesis.utils.extras import install_hint
 
 CHECKPOINT_NAME = "checkpoint.pth"
 PLOT_NAME = "curves.png"
-INSTALL_HINT = "pip install genesis[demo]"
+INSTALL_HINT = install_hint("demo")
 TEST_SIZE = 450
 HIDDEN, DROPOUT, WEIGHT_DECAY = 128, 0.1, 0.01
 _SPLIT_SEED = 0
@@ -348,7 +349,7 @@ def run(
         png = plot_curves(trainer.history, config, correct / total,
                           os.path.join(out_dir, PLOT_NAME))
         echo(f"Curves: {png}" if png else
-             f"Curves: skipped, matplotlib is not installed ({INSTALL_HINT})")
+             f"Curves: skipped, matplotlib is not installed: {INSTALL_HINT}")
     return DemoResult(correct / total, correct, total, trainer.history, path, png)
 
 

@@ -30,7 +30,8 @@ examples:
   genesis demo --epochs 5 --warmup 0.05   a shorter run, 5% of its steps warming up
   genesis demo --resume                   continue ./genesis-demo where it stopped
 
-needs scikit-learn (the data) and matplotlib (the PNG): {demo.INSTALL_HINT}"""
+needs scikit-learn (the data) and matplotlib (the PNG):
+  {demo.INSTALL_HINT}"""
 
 
 def register(subparsers: Any) -> None:

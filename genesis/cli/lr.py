@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from genesis.utils.extras import install_hint
 from genesis.utils.sparkline import sparkline
 
 from .lr_build import (DEFAULT_LR, Spec, UsageError, build, catalogue_text, parameters_of, resolve,
@@ -352,6 +353,6 @@ def _require_matplotlib() -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise _MissingMatplotlib(
-            "--png needs matplotlib, an optional dependency: pip install genesis[plot] "
-            "(or write the curve with --csv FILE)"
+            f"--png needs matplotlib, an optional dependency: {install_hint('plot')}; "
+            "or write the curve with --csv FILE"
         ) from None

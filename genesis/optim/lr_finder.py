@@ -23,6 +23,7 @@ from genesis.factories import from_numpy
 from genesis.nn.module import Module
 from genesis.optim.optimizer import check_real
 from genesis.random import get_rng_state, set_rng_state
+from genesis.utils.extras import install_hint
 
 __all__ = ["LRFinder"]
 
@@ -359,14 +360,14 @@ class LRFinder:
 
         Draws on ``ax`` or on a new figure; ``log_lr`` uses a log-scale rate axis; ``suggest``
         marks ``suggestion(skip_start, skip_end)`` with a red dot.  Needs matplotlib
-        (``pip install genesis[plot]``).
+        (``pip install "genesis[plot]"``).
         """
         lrs, losses, index = self._steepest(skip_start, skip_end)
         try:
             import matplotlib.pyplot as plt
         except ImportError as error:
             raise ImportError(
-                "LRFinder.plot needs matplotlib, an optional dependency: pip install genesis[plot]"
+                f"LRFinder.plot needs matplotlib, an optional dependency: {install_hint('plot')}"
             ) from error
         own_figure = ax is None
         if own_figure:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from genesis.utils.extras import install_hint
+
 __all__ = ["preview", "plot_schedule"]
 
 # How closely the closed form must reproduce the optimizer's current rates to be trusted.
@@ -181,7 +183,7 @@ def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
 
     The x axis is the scheduler's step count (``last_epoch``, starting at its current value), the
     y axis the learning rate.  Draws on ``ax`` (a matplotlib Axes) or on a new figure; returns the
-    axes.  Needs matplotlib (``pip install genesis[plot]``).
+    axes.  Needs matplotlib (``pip install "genesis[plot]"``).
 
     Example:
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)
@@ -194,7 +196,7 @@ def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            "plot_schedule needs matplotlib, an optional dependency: pip install genesis[plot]"
+            f"plot_schedule needs matplotlib, an optional dependency: {install_hint('plot')}"
         ) from error
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
