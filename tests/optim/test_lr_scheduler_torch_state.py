@@ -248,3 +248,14 @@ def test_resume_from_a_converted_torch_checkpoint(tmp_path, capsys):
         step(s_t, None)
         step(s_o, None)
         assert_same(opt_o, s_o, opt_t, s_t, f"step {10 + i}")
+
+
+def test_refusal_names_only_the_keys_that_differ():
+    s = ours.StepLR(make_optimizer(genesis, "sgd", [0.1]), step_size=3)
+    state = s.state_dict()
+    with pytest.raises(SchedulerStateError) as missing:
+        s.load_state_dict({k: v for k, v in state.items() if k != "gamma"})
+    assert str(missing.value) == "StepLR.load_state_dict: state_dict does not match StepLR (missing keys ['gamma'])"
+    with pytest.raises(SchedulerStateError) as both:
+        s.load_state_dict({**{k: v for k, v in state.items() if k != "gamma"}, "gama": 0.5})
+    assert str(both.value).endswith("(missing keys ['gamma'], unknown keys ['gama'])")

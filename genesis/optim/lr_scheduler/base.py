@@ -406,9 +406,9 @@ class LRScheduler:
         missing = sorted(expected - state_dict.keys())
         unknown = sorted(state_dict.keys() - expected)
         if missing or unknown:
+            found = [f"{what} keys {keys}" for what, keys in (("missing", missing), ("unknown", unknown)) if keys]
             raise SchedulerStateError(
-                f"{cls}.load_state_dict: state_dict does not match {cls} "
-                f"(missing keys {missing}, unknown keys {unknown})"
+                f"{cls}.load_state_dict: state_dict does not match {cls} ({', '.join(found)})"
             )
         groups = len(self.optimizer.param_groups)
         for name in ("base_lrs", "_last_lr"):
