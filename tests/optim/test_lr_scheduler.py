@@ -143,6 +143,22 @@ def build(module, name, optimizer, kwargs):
         return getattr(module, name)(optimizer, **kwargs)
 
 
+def simple_factory(name, kwargs):
+    """``make(module, optimizer)`` building scheduler ``name`` of ``module`` with ``kwargs``."""
+    return lambda module, opt: build(module, name, opt, kwargs)
+
+
+def composite_factory(name, names, kws, milestones=None):
+    """``make(module, optimizer)`` building a SequentialLR or ChainedScheduler (``name``) of
+    ``module`` over children ``names`` configured by ``kws``."""
+    def make(module, opt):
+        children = [build(module, n, opt, kw) for n, kw in zip(names, kws)]
+        if name == "SequentialLR":
+            return module.SequentialLR(opt, children, milestones)
+        return module.ChainedScheduler(children, opt)
+    return make
+
+
 def step_both(s_ours, s_theirs, *args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -18,10 +18,11 @@ from test_lr_scheduler import (
     Halving,
     assert_close,
     assert_same_state,
-    build,
+    composite_factory,
     config,
     metric_walk,
     plateau_config,
+    simple_factory,
     step_both,
     torch_optimizer,
 )
@@ -31,19 +32,6 @@ STEPS = 120
 
 def json_round_trip(state):
     return json.loads(json.dumps(state))
-
-
-def _simple_factory(name, kwargs):
-    return lambda module, opt: build(module, name, opt, kwargs)
-
-
-def _composite_factory(kind, names, kws, milestones=None):
-    def make(module, opt):
-        children = [build(module, n, opt, kw) for n, kw in zip(names, kws)]
-        if kind == "seq":
-            return module.SequentialLR(opt, children, milestones)
-        return module.ChainedScheduler(children, opt)
-    return make
 
 
 def _cases():
@@ -58,12 +46,12 @@ def _make_case(case, rng, groups):
         names = rng.choice(SEQUENCES)
         milestones = sorted(rng.sample(range(1, STEPS), len(names) - 1))
         kws = [config(n, rng, groups, STEPS) for n in names]
-        return _composite_factory("seq", names, kws, milestones)
+        return composite_factory("SequentialLR", names, kws, milestones)
     if case == "chain":
         names = ("LinearLR", "CosineAnnealingLR", "MultiplicativeLR")
         kws = [config(n, rng, groups, STEPS) for n in names]
-        return _composite_factory("chain", names, kws)
-    return _simple_factory(case, config(case, rng, groups, STEPS))
+        return composite_factory("ChainedScheduler", names, kws)
+    return simple_factory(case, config(case, rng, groups, STEPS))
 
 
 @pytest.mark.parametrize("order", ["both", "scheduler_only"])

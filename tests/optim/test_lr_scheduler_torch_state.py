@@ -19,7 +19,10 @@ import genesis.optim.lr_scheduler as ours
 import torch.optim.lr_scheduler as theirs
 from genesis.optim.lr_scheduler.base import SchedulerStateError
 from genesis.optim.lr_scheduler.torch_state import TRANSIENT_KEYS
-from test_lr_scheduler import SEQUENCES, SIMPLE, build, config, metric_walk, plateau_config, snapshot
+from test_lr_scheduler import (
+    SEQUENCES, SIMPLE, composite_factory, config, metric_walk, plateau_config,
+    simple_factory, snapshot,
+)
 
 REL = 1e-12
 MORE = 40  # steps after loading
@@ -57,15 +60,8 @@ def make_factory(name, rng, groups, steps, avoid=()):
         names = rng.choice(sequences) if name == "SequentialLR" else ("LinearLR", "ExponentialLR", "StepLR")
         kws = [config(n, rng, groups, steps) for n in names]
         milestones = sorted(rng.sample(range(1, steps), len(names) - 1))
-
-        def make(module, opt):
-            children = [build(module, n, opt, kw) for n, kw in zip(names, kws)]
-            if name == "SequentialLR":
-                return module.SequentialLR(opt, children, milestones)
-            return module.ChainedScheduler(children, opt)
-        return make
-    kwargs = config(name, rng, groups, steps)
-    return lambda module, opt: build(module, name, opt, kwargs)
+        return composite_factory(name, names, kws, milestones)
+    return simple_factory(name, config(name, rng, groups, steps))
 
 
 def step(scheduler, metric):
