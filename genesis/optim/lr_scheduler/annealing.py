@@ -140,13 +140,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 raise ValueError(f"epoch must be a number >= 0, got {epoch!r}")
             self._jump(epoch)
         self.last_epoch = math.floor(epoch)
-        values = self.get_lr()
-        groups = self.optimizer.param_groups
-        if self.verbose or len(values) != len(groups):
-            self._check_and_report(values, groups)
-        for group, lr in zip(groups, values):
-            group["lr"] = lr
-        self._last_lr = values
+        self._write_lrs(self.get_lr())
 
     def _jump(self, epoch: float) -> None:
         # PyTorch's arithmetic (a logarithm for T_mult > 1), kept so fractional jumps match it.

@@ -305,8 +305,10 @@ class LRScheduler:
         self._write_lrs(values)
 
     def _write_lrs(self, values: list[float]) -> None:
+        """Write ``values`` into the groups (``step`` inlines this same body on its hot path)."""
         groups = self.optimizer.param_groups
-        self._check_and_report(values, groups)
+        if self.verbose or len(values) != len(groups):
+            self._check_and_report(values, groups)
         for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr = values
