@@ -50,11 +50,9 @@ def genesis_setup(inputs: np.ndarray, labels: np.ndarray, hidden: int, seed: int
     return model, optimizer, nn.CrossEntropyLoss(), loader
 
 
-def genesis_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
-                  seed: int = 0) -> Callable[[], float]:
-    """A fresh Genesis model, optimizer and loader; the returned call trains one epoch (seconds)."""
-    model, optimizer, criterion, loader = genesis_setup(inputs, labels, hidden, seed)
-
+def timed_epoch(model, optimizer, criterion, loader) -> Callable[[], float]:
+    """A call that trains one epoch with the user's loop and returns its seconds. The two
+    frameworks share the API, so one loop serves both."""
     def epoch() -> None:
         for data, targets in loader:
             optimizer.zero_grad()
@@ -63,6 +61,12 @@ def genesis_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
             optimizer.step()
 
     return lambda: stopwatch(epoch)
+
+
+def genesis_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
+                  seed: int = 0) -> Callable[[], float]:
+    """A fresh Genesis model, optimizer and loader; the returned call trains one epoch (seconds)."""
+    return timed_epoch(*genesis_setup(inputs, labels, hidden, seed))
 
 
 def torch_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
@@ -79,12 +83,4 @@ def torch_epoch(inputs: np.ndarray, labels: np.ndarray, hidden: int,
     criterion = torch.nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(torch.from_numpy(inputs), torch.from_numpy(labels)),
                         batch_size=BATCH, shuffle=True)
-
-    def epoch() -> None:
-        for data, targets in loader:
-            optimizer.zero_grad()
-            loss = criterion(model(data), targets)
-            loss.backward()
-            optimizer.step()
-
-    return lambda: stopwatch(epoch)
+    return timed_epoch(model, optimizer, criterion, loader)
