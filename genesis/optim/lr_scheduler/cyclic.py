@@ -68,13 +68,8 @@ class _MomentumCycler(LRScheduler):
             group["momentum"] = value
 
     def _write_momenta(self, momenta: list[float]) -> None:
-        groups = self.optimizer.param_groups
-        if self.use_beta1:
-            for group, value in zip(groups, momenta):
-                group["betas"] = (value, *group["betas"][1:])
-        else:
-            for group, value in zip(groups, momenta):
-                group["momentum"] = value
+        for group, value in zip(self.optimizer.param_groups, momenta):
+            self._set_momentum(group, value)
 
     def _momentum_curve(self, epochs: Any) -> np.ndarray:
         """Momentum (or ``betas[0]``) per group at ``epochs``; shape ``(len(epochs), groups)``."""

@@ -35,6 +35,9 @@ class _ClosedFormScheduler(LRScheduler):
     def _scaled(self, factor: float) -> list[float]:
         return [group["lr"] * factor for group in self.optimizer.param_groups]
 
+    def _unchanged(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
 
 class StepLR(_ClosedFormScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs: ``base_lr * gamma ** (epoch // step_size)``.
@@ -61,9 +64,8 @@ class StepLR(_ClosedFormScheduler):
         """Chainable: the current rates times ``gamma`` at every non-zero multiple of ``step_size``."""
         epoch = self.last_epoch
         if epoch == 0 or epoch % self.step_size:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        gamma = self.gamma
-        return [group["lr"] * gamma for group in self.optimizer.param_groups]
+            return self._unchanged()
+        return self._scaled(self.gamma)
 
     def _curve(self, epochs, base):
         return schedules.step_lr(epochs, base, self.step_size, self.gamma)
@@ -110,7 +112,7 @@ class MultiStepLR(_ClosedFormScheduler):
         """Chainable: the current rates times ``gamma ** k`` at an epoch listed ``k`` times."""
         count = self._counts.get(self.last_epoch)
         if count is None:
-            return [group["lr"] for group in self.optimizer.param_groups]
+            return self._unchanged()
         return self._scaled(self.gamma ** count)
 
     def _curve(self, epochs, base):
@@ -150,7 +152,7 @@ class ConstantLR(_ClosedFormScheduler):
         if epoch == 0:
             return self._scaled(self.factor)
         if epoch != self.total_iters:
-            return [group["lr"] for group in self.optimizer.param_groups]
+            return self._unchanged()
         return self._scaled(1.0 / self.factor)
 
     def _curve(self, epochs, base):
@@ -199,9 +201,8 @@ class LinearLR(_ClosedFormScheduler):
         if epoch == 0:
             return self._scaled(self.start_factor)
         if self._is_initial or epoch > self.total_iters:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        ratio = self._ratio(epoch)
-        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+            return self._unchanged()
+        return self._scaled(self._ratio(epoch))
 
     def _curve(self, epochs, base):
         return schedules.linear_lr(epochs, base, self.start_factor, self.end_factor, self.total_iters)
@@ -235,9 +236,8 @@ class ExponentialLR(_ClosedFormScheduler):
     def get_lr(self) -> list[float]:
         """Chainable: the current rates times ``gamma`` (unchanged by the initial step)."""
         if self._is_initial:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        gamma = self.gamma
-        return [group["lr"] * gamma for group in self.optimizer.param_groups]
+            return self._unchanged()
+        return self._scaled(self.gamma)
 
     def _curve(self, epochs, base):
         return schedules.exponential_lr(epochs, base, self.gamma)
@@ -274,9 +274,8 @@ class PolynomialLR(_ClosedFormScheduler):
         """Chainable: the current rates times ``((1 - e/T) / (1 - (e-1)/T)) ** power``."""
         epoch = self.last_epoch
         if self._is_initial or epoch > self.total_iters:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        ratio = self._ratio(epoch)
-        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+            return self._unchanged()
+        return self._scaled(self._ratio(epoch))
 
     def _curve(self, epochs, base):
         return schedules.polynomial_lr(epochs, base, self.total_iters, self.power)
