@@ -148,7 +148,9 @@ def test_csv_equals_stepping_genesis_and_torch_multistep(capsys, tmp_path):
     for _ in range(100):
         stepped.append(optimizer.param_groups[0]["lr"])
         scheduler.step()
-    assert table[:, 1].tolist() == stepped  # repr() in the CSV keeps every bit
+    # The closed form is NumPy-vectorised, stepping is scalar Python: equal within the exactness
+    # contract (rel 1e-12), not bit for bit (SIMD power rounds differently on some CPUs).
+    np.testing.assert_allclose(table[:, 1], stepped, rtol=1e-12, atol=0)
 
 
 def genesis_param():
