@@ -27,3 +27,15 @@ def test_subpackages_are_reachable_from_import_genesis_without_torch_or_extras()
     assert done.returncode == 0, done.stderr
     assert "AttributeError: module 'genesis' has no attribute 'no_such_name'" in done.stdout
     assert "eager: [] late: []" in done.stdout
+
+
+def test_a_clone_named_genesis_in_the_working_directory_does_not_shadow_the_package(tmp_path):
+    # `cd ..` from a clone called genesis: the clone is a folder named genesis without an
+    # __init__.py, which Python would import as an empty namespace package if the installed
+    # package came later on the path (the src layout puts it there as a plain path entry).
+    (tmp_path / "genesis" / "src" / "genesis").mkdir(parents=True)
+    (tmp_path / "genesis" / "README.md").write_text("a clone\n")
+    done = subprocess.run([sys.executable, "-c", "import genesis; print(genesis.zeros(2).tolist())"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0.0, 0.0]"

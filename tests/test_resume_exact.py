@@ -14,6 +14,8 @@ import numpy as np
 import genesis
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
+# The genesis under test (src/ of this checkout, or whatever PYTHONPATH chose) for child processes.
+SRC = str(pathlib.Path(genesis.__file__).resolve().parents[1])
 EPOCHS, STOP_AFTER = 4, 2
 
 TRAIN = textwrap.dedent(f"""
@@ -82,7 +84,7 @@ def train(tmp_path, mode, out_name="out.pth"):
     script.write_text(TRAIN)
     result = subprocess.run(
         [sys.executable, str(script), mode, str(tmp_path / "checkpoint.pth"), str(tmp_path / out_name)],
-        capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}, timeout=300,
+        capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": SRC, "PATH": ""}, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return genesis.load_checkpoint(tmp_path / out_name) if mode != "first" else None

@@ -13,6 +13,8 @@ from genesis import load_checkpoint, save_checkpoint
 from genesis.cli import main
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# The genesis under test (src/ of this checkout, or whatever PYTHONPATH chose) for child processes.
+SRC = str(pathlib.Path(genesis.__file__).resolve().parents[1])
 
 
 class CreatesMarker:
@@ -94,7 +96,7 @@ def test_bad_usage_exits_2(argv, capsys):
 
 
 def test_python_dash_m_genesis_checkpoint_exit_statuses(checkpoint, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": SRC}
 
     def run(*argv):
         return subprocess.run([sys.executable, "-m", "genesis", "checkpoint", *map(str, argv)],

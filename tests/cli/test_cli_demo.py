@@ -24,6 +24,8 @@ from genesis import demo
 from genesis.cli import main
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# The genesis under test (src/ of this checkout, or whatever PYTHONPATH chose) for child processes.
+SRC = str(pathlib.Path(genesis.__file__).resolve().parents[1])
 SHORT_CONFIG = demo.DemoConfig(epochs=3, batch_size=128, warmup=4, lr=0.005, seed=7)
 SHORT = ["--epochs", "3", "--batch-size", "128", "--warmup", "4", "--lr", "0.005", "--seed", "7"]
 SHORT_STEPS_PER_EPOCH = (1797 - 450) // 128  # the last short batch is dropped
@@ -135,7 +137,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_resume_is_bit_identical(tmp_path, 
     process = subprocess.Popen(
         [sys.executable, str(tmp_path / "interruptible.py"), str(marker), str(stop_at),
          "--out", str(interrupted), *SHORT],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO, env={**os.environ, "PYTHONPATH": SRC},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
