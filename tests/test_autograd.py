@@ -266,7 +266,7 @@ def test_gradient_of_a_0d_leaf_stays_an_array_when_it_accumulates():
     x = genesis.tensor(2.0, requires_grad=True)
     (x * x).backward()  # x feeds the product twice: its gradient is accumulated
     (x * 3).backward()
-    assert type(x.grad.data) is np.ndarray and x.grad.item() == 7.0
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 7.0
     x.grad.data[...] = 0  # what zero_grad(set_to_none=False) and the optimizers do
     assert x.grad.item() == 0.0
 

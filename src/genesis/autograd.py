@@ -155,16 +155,16 @@ def needs_grad(*tensors) -> bool:
 def _accumulate_leaf(leaf, g) -> None:
     from .tensor import Tensor
 
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    if g.dtype != leaf._array.dtype:
+        g = g.astype(leaf._array.dtype)
     if leaf.grad is None:
         # A private copy: the engine may hand the same array to several leaves, and the
         # optimizers and clip_grad_norm_ update .grad in place.
         leaf.grad = Tensor._wrap(xp.array(g, copy=True))
     else:
-        total = leaf.grad.data + g
+        total = leaf.grad._array + g
         # 0-d + 0-d is a NumPy scalar: keep .data an array, so in-place updates keep working.
-        leaf.grad.data = total if type(total) is xp.ndarray else xp.asarray(total)
+        leaf.grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
 
 
 def run_backward(root, grad, retain_graph: bool) -> None:
@@ -306,7 +306,7 @@ class Function:
                             f"{type(out).__name__}")
         if out._node is not None or out._rg:
             # forward returned an input (or a tensor already in a graph): give it its own node.
-            out = Tensor._wrap(out.data)
+            out = Tensor._wrap(out._array)
 
         def backward_fn(g):
             grads = cls.backward(ctx, Tensor._wrap(g))
@@ -316,7 +316,7 @@ class Function:
                 raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} gradients, "
                                    f"but forward took {len(args)} arguments")
             return tuple(None if grads[i] is None else
-                         (grads[i].data if isinstance(grads[i], Tensor) else xp.asarray(grads[i]))
+                         (grads[i]._array if isinstance(grads[i], Tensor) else xp.asarray(grads[i]))
                          for i in positions)
 
         return attach(out, backward_fn, inputs, cls.__name__ + "Backward")

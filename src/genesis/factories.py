@@ -30,7 +30,7 @@ def _infer_array(data):
     """An array from ``data``: arrays and NumPy scalars keep their dtype; Python floats
     become float32 and Python ints int64, as in PyTorch."""
     if isinstance(data, Tensor):
-        return data.data
+        return data._array
     if isinstance(data, (xp.ndarray, xp.generic)):
         array = xp.asarray(data)
     else:
@@ -67,7 +67,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     ``dtype``."""
     _check_device(device)
     if isinstance(data, Tensor):
-        if dtype is None or dtypes.as_dtype(dtype).np == data.data.dtype:
+        if dtype is None or dtypes.as_dtype(dtype).np == data._array.dtype:
             return data
         return data.to(dtype)
     if isinstance(data, xp.ndarray):
@@ -90,7 +90,7 @@ def is_tensor(obj) -> bool:
 
 def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's argument name
     """The number of elements of ``input``."""
-    return input.data.size
+    return input._array.size
 
 
 def _check_device(device) -> None:
@@ -143,8 +143,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
 
 
 def _like(fill, input, dtype, requires_grad) -> Tensor:
-    np_dtype = _np_dtype(dtype) or input.data.dtype
-    return _finish(xp.full(input.data.shape, fill, dtype=np_dtype), requires_grad)
+    np_dtype = _np_dtype(dtype) or input._array.dtype
+    return _finish(xp.full(input._array.shape, fill, dtype=np_dtype), requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
@@ -234,12 +234,12 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def rand_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: A002
     """Uniform [0, 1) samples with ``input``'s shape and dtype."""
-    return rand(*input.data.shape, generator=generator, dtype=dtype or input.dtype)
+    return rand(*input._array.shape, generator=generator, dtype=dtype or input.dtype)
 
 
 def randn_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: A002
     """Standard normal samples with ``input``'s shape and dtype."""
-    return randn(*input.data.shape, generator=generator, dtype=dtype or input.dtype)
+    return randn(*input._array.shape, generator=generator, dtype=dtype or input.dtype)
 
 
 def randint_like(input: Tensor, low=0, high=None, *, generator=None,  # noqa: A002
@@ -248,7 +248,7 @@ def randint_like(input: Tensor, low=0, high=None, *, generator=None,  # noqa: A0
     ``randint_like(input, high)`` also works, as in PyTorch."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.data.shape), generator=generator,
+    return randint(low, high, tuple(input._array.shape), generator=generator,
                    dtype=dtype or input.dtype)
 
 
@@ -261,22 +261,22 @@ def _common(tensors, name):
     if not isinstance(tensors, (list, tuple)) or not tensors:
         raise ValueError(f"{name}() expects a non-empty list or tuple of tensors")
     tensors = [t if isinstance(t, Tensor) else as_tensor(t) for t in tensors]
-    target = tensors[0].data.dtype
+    target = tensors[0]._array.dtype
     for t in tensors[1:]:
-        if t.data.dtype != target:
-            target = _promoted(xp.empty((1,), target), t.data)
-    return [t if t.data.dtype == target else ops.cast(t, target) for t in tensors]
+        if t._array.dtype != target:
+            target = _promoted(xp.empty((1,), target), t._array)
+    return [t if t._array.dtype == target else ops.cast(t, target) for t in tensors]
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along the existing dimension ``dim``."""
     tensors = _common(tensors, "cat")
     for position, t in enumerate(tensors):
-        if t.data.ndim == 0:
+        if t._array.ndim == 0:
             raise ValueError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
                              f"concatenated; use stack() to join scalars")
-    ndim = tensors[0].data.ndim
-    shapes = [tuple(t.data.shape) for t in tensors]
+    ndim = tensors[0]._array.ndim
+    shapes = [tuple(t._array.shape) for t in tensors]
     if any(len(s) != ndim for s in shapes):
         raise ValueError(f"cat: tensors must have the same number of dimensions, got shapes "
                          f"{shapes}")
@@ -293,7 +293,7 @@ concat = concatenate = cat
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension ``dim``."""
     tensors = _common(tensors, "stack")
-    shapes = [tuple(t.data.shape) for t in tensors]
+    shapes = [tuple(t._array.shape) for t in tensors]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack expects each tensor to be equal size, got shapes {shapes}")
     return ops.stack(tensors, _axis(dim, len(shapes[0]) + 1))
@@ -301,11 +301,11 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
     """``input`` where ``condition`` holds, else ``other`` (both may be numbers)."""
-    cond = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else xp.asarray(condition)
     if input is None and other is None:
         return tuple(_wrap(i.astype(xp.int64)) for i in xp.nonzero(cond))
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
             other = tensor(other)
-        input = _wrap(xp.asarray(input, dtype=other.data.dtype))
+        input = _wrap(xp.asarray(input, dtype=other._array.dtype))
     return input.where(cond, other)

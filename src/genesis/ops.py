@@ -47,9 +47,9 @@ def broadcast_error(op, sa, sb):
 
 def _binary(op, fn, a, b):
     try:
-        return fn(a.data, b.data)
+        return fn(a._array, b._array)
     except ValueError:
-        raise broadcast_error(op, a.data.shape, b.data.shape) from None
+        raise broadcast_error(op, a._array.shape, b._array.shape) from None
 
 
 # ---------------------------------------------------------------- elementwise binary
@@ -57,7 +57,7 @@ def _binary(op, fn, a, b):
 def add(a, b):
     out = _tensor._wrap(_binary("add", xp.add, a, b))
     if _needs(a, b):
-        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
                                unbroadcast(g, sb) if rb else None), (a, b), "AddBackward0")
     return out
@@ -66,14 +66,14 @@ def add(a, b):
 def sub(a, b):
     out = _tensor._wrap(_binary("sub", xp.subtract, a, b))
     if _needs(a, b):
-        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
                                unbroadcast(-g, sb) if rb else None), (a, b), "SubBackward0")
     return out
 
 
 def mul(a, b):
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     out = _tensor._wrap(_binary("mul", xp.multiply, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -83,7 +83,7 @@ def mul(a, b):
 
 
 def div(a, b):
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     out = _tensor._wrap(_binary("div", xp.true_divide, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -94,7 +94,7 @@ def div(a, b):
 
 
 def pow(a, b):  # noqa: A001 - PyTorch's name
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     z = _binary("pow", xp.power, a, b)
     out = _tensor._wrap(z)
     if _needs(a, b):
@@ -117,7 +117,7 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
 
 def pow_scalar(a, exponent):
     """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
-    x = a.data
+    x = a._array
     out = _tensor._wrap(xp.power(x, exponent))
     if _needs(a):
         if exponent == 2:
@@ -128,7 +128,7 @@ def pow_scalar(a, exponent):
 
 
 def maximum(a, b):
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     out = _tensor._wrap(_binary("maximum", xp.maximum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -143,7 +143,7 @@ def maximum(a, b):
 
 
 def minimum(a, b):
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     out = _tensor._wrap(_binary("minimum", xp.minimum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -157,7 +157,7 @@ def minimum(a, b):
 
 
 def matmul(a, b):
-    x, y = a.data, b.data
+    x, y = a._array, b._array
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
@@ -194,13 +194,13 @@ def matmul(a, b):
 def where(cond, a, b):
     """``a`` where ``cond`` (a bool array) holds, else ``b``; broadcasts all three."""
     try:
-        z = xp.where(cond, a.data, b.data)
+        z = xp.where(cond, a._array, b._array)
     except ValueError:
         raise ValueError(f"where: condition {tuple(cond.shape)}, input {tuple(a.shape)} and "
                          f"other {tuple(b.shape)} cannot be broadcast together") from None
     out = _tensor._wrap(z)
     if _needs(a, b):
-        sa, sb, ra, rb = a.data.shape, b.data.shape, a._rg, b._rg
+        sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(xp.where(cond, g, 0), sa) if ra else None,
                                unbroadcast(xp.where(cond, 0, g), sb) if rb else None),
                (a, b), "WhereBackward0")
@@ -217,56 +217,56 @@ def _unary(a, z, backward, name):
 
 
 def neg(a):
-    return _unary(a, -a.data, lambda g: (-g,), "NegBackward0")
+    return _unary(a, -a._array, lambda g: (-g,), "NegBackward0")
 
 
 def exp(a):
-    z = xp.exp(a.data)
+    z = xp.exp(a._array)
     return _unary(a, z, lambda g: (g * z,), "ExpBackward0")
 
 
 def expm1(a):
-    z = xp.expm1(a.data)
+    z = xp.expm1(a._array)
     return _unary(a, z, lambda g: (g * (z + 1),), "Expm1Backward0")
 
 
 def log(a):
-    x = a.data
+    x = a._array
     return _unary(a, xp.log(x), lambda g: (g / x,), "LogBackward0")
 
 
 def log1p(a):
-    x = a.data
+    x = a._array
     return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
 def sqrt(a):
-    z = xp.sqrt(a.data)
+    z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 
 def abs(a):  # noqa: A001 - PyTorch's name
-    x = a.data
+    x = a._array
     return _unary(a, xp.abs(x), lambda g: (g * xp.sign(x),), "AbsBackward0")
 
 
 def sin(a):
-    x = a.data
+    x = a._array
     return _unary(a, xp.sin(x), lambda g: (g * xp.cos(x),), "SinBackward0")
 
 
 def cos(a):
-    x = a.data
+    x = a._array
     return _unary(a, xp.cos(x), lambda g: (-g * xp.sin(x),), "CosBackward0")
 
 
 def tanh(a):
-    z = xp.tanh(a.data)
+    z = xp.tanh(a._array)
     return _unary(a, z, lambda g: (g * (1 - z * z),), "TanhBackward0")
 
 
 def sigmoid(a):
-    x = a.data
+    x = a._array
     # exp of -|x| never overflows; the two branches agree mathematically.
     e = xp.exp(-xp.abs(x))
     z = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -274,13 +274,13 @@ def sigmoid(a):
 
 
 def relu(a):
-    x = a.data
+    x = a._array
     z = xp.maximum(x, 0)
     return _unary(a, z, lambda g: (g * (z > 0),), "ReluBackward0")
 
 
 def erf(a):
-    x = a.data
+    x = a._array
     z = _erf(x)
     scale = 2.0 / math.sqrt(math.pi)
     return _unary(a, z, lambda g: (g * (scale * xp.exp(-x * x)).astype(x.dtype, copy=False),),
@@ -288,11 +288,11 @@ def erf(a):
 
 
 def sign(a):
-    return _unary(a, xp.sign(a.data), lambda g: (xp.zeros_like(g),), "SignBackward0")
+    return _unary(a, xp.sign(a._array), lambda g: (xp.zeros_like(g),), "SignBackward0")
 
 
 def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
-    x = a.data
+    x = a._array
     z = xp.clip(x, min, max)
     if min is not None and max is not None:
         return _unary(a, z, lambda g: (g * ((x >= min) & (x <= max)),), "ClampBackward1")
@@ -303,15 +303,15 @@ def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
 
 def cast(a, np_dtype):
     """Convert to another dtype; gradients flow between floating dtypes."""
-    src = a.data.dtype
-    z = a.data.astype(np_dtype)
+    src = a._array.dtype
+    z = a._array.astype(np_dtype)
     if _needs(a) and z.dtype.kind == "f":
         return _unary(a, z, lambda g: (g.astype(src),), "ToCopyBackward0")
     return _tensor._wrap(z)
 
 
 def clone(a):
-    return _unary(a, a.data.copy(), lambda g: (g,), "CloneBackward0")
+    return _unary(a, a._array.copy(), lambda g: (g,), "CloneBackward0")
 
 
 # ---------------------------------------------------------------- reductions
@@ -324,7 +324,7 @@ def _expand_back(g, shape, axis, keepdim):
 
 
 def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
-    x = a.data
+    x = a._array
     z = x.sum(axis=axis, keepdims=keepdim)
     shape = x.shape
     if x.dtype.kind in "bi":
@@ -334,7 +334,7 @@ def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
 
 
 def mean(a, axis=None, keepdim=False):
-    x = a.data
+    x = a._array
     z = x.mean(axis=axis, keepdims=keepdim, dtype=x.dtype)
     shape = x.shape
     count = z.size and x.size // z.size
@@ -344,7 +344,7 @@ def mean(a, axis=None, keepdim=False):
 
 def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
     """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly."""
-    x = a.data
+    x = a._array
     z = _fn(x, axis=axis, keepdims=True)
 
     def backward(g):
@@ -362,7 +362,7 @@ def amin(a, axis=None, keepdim=False):
 
 def max_dim(a, axis, keepdim=False, _largest=True):
     """Max (or min) along one ``axis``: (values, indices); the gradient goes to the index."""
-    x = a.data
+    x = a._array
     idx = (xp.argmax if _largest else xp.argmin)(x, axis=axis, keepdims=True)
     z = xp.take_along_axis(x, idx, axis=axis)
     if not keepdim:
@@ -379,7 +379,7 @@ def max_dim(a, axis, keepdim=False, _largest=True):
 
 
 def logsumexp(a, axis, keepdim=False):
-    x = a.data
+    x = a._array
     m = xp.amax(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
@@ -392,7 +392,7 @@ def logsumexp(a, axis, keepdim=False):
 
 
 def softmax(a, axis):
-    x = a.data
+    x = a._array
     e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
     z = e / e.sum(axis=axis, keepdims=True)
     return _unary(a, z, lambda g: (z * (g - (g * z).sum(axis=axis, keepdims=True)),),
@@ -400,7 +400,7 @@ def softmax(a, axis):
 
 
 def log_softmax(a, axis):
-    x = a.data
+    x = a._array
     shifted = x - xp.amax(x, axis=axis, keepdims=True)
     z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
@@ -410,7 +410,7 @@ def log_softmax(a, axis):
 # ---------------------------------------------------------------- shape and indexing
 
 def reshape(a, shape):
-    x = a.data
+    x = a._array
     try:
         z = x.reshape(shape)
     except ValueError:
@@ -422,12 +422,12 @@ def reshape(a, shape):
 
 def permute(a, dims):
     inverse = tuple(int(i) for i in xp.argsort(dims))
-    return _unary(a, a.data.transpose(dims), lambda g: (g.transpose(inverse),),
+    return _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
                   "PermuteBackward0")
 
 
 def expand(a, shape):
-    x = a.data
+    x = a._array
     try:
         z = xp.broadcast_to(x, shape)
     except ValueError:
@@ -439,7 +439,7 @@ def expand(a, shape):
 
 def getitem(a, index, advanced):
     """``a[index]`` (``index`` already converted to arrays); repeated indices accumulate."""
-    x = a.data
+    x = a._array
     try:
         z = x[index]
     except IndexError as e:
@@ -448,7 +448,7 @@ def getitem(a, index, advanced):
     if type(z) is not xp.ndarray:
         z = xp.asarray(z)
     elif not advanced:
-        z = z.view()  # a view, like PyTorch; writes through a.data stay visible
+        z = z.view()  # a view, like PyTorch; writes through a._array stay visible
 
     def backward(g):
         full = xp.zeros_like(x)
@@ -462,11 +462,11 @@ def getitem(a, index, advanced):
 
 def setitem(a, index, value, advanced):
     """Out-of-place ``a[index] = value``: a new tensor; ``value`` gets the written slots' grad."""
-    x = a.data.copy()
-    x[index] = value.data
+    x = a._array.copy()
+    x[index] = value._array
     out = _tensor._wrap(x)
     if _needs(a, value):
-        ra, rb, vshape = a._rg, value._rg, value.data.shape
+        ra, rb, vshape = a._rg, value._rg, value._array.shape
 
         def backward(g):
             ga = gv = None
@@ -482,7 +482,7 @@ def setitem(a, index, value, advanced):
 
 def gather(a, axis, index):
     """Values of ``a`` at ``index`` along ``axis`` (PyTorch's ``gather``)."""
-    x = a.data
+    x = a._array
     z = xp.take_along_axis(x, index, axis=axis)
 
     def backward(g):
@@ -495,7 +495,7 @@ def gather(a, axis, index):
 
 
 def cat(tensors, axis):
-    arrays = [t.data for t in tensors]
+    arrays = [t._array for t in tensors]
     z = xp.concatenate(arrays, axis=axis)
     out = _tensor._wrap(z)
     if grad_mode.enabled and any(t._rg for t in tensors):
@@ -508,7 +508,7 @@ def cat(tensors, axis):
 
 
 def stack(tensors, axis):
-    z = xp.stack([t.data for t in tensors], axis=axis)
+    z = xp.stack([t._array for t in tensors], axis=axis)
     out = _tensor._wrap(z)
     if grad_mode.enabled and any(t._rg for t in tensors):
         flags = [t._rg for t in tensors]

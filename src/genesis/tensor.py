@@ -1,9 +1,12 @@
-"""``genesis.Tensor``: an array (``.data``), its gradient (``.grad``) and the user-facing methods.
+"""``genesis.Tensor``: a backend array, its gradient (``.grad``) and the user-facing methods.
 
-Methods are thin: they turn arguments into tensors and call the primitives in ``ops.py``
-(forward and backward side by side) or compose them.  In-place methods (``add_``, ...) write
-into ``.data`` when no graph has to be recorded (optimizers, ``no_grad``); otherwise they
-compute out of place and rebind, which keeps the graph correct.
+The backend array is ``Tensor._array`` (an ``xp.ndarray``): the one accessor internal code uses
+for storage.  ``Tensor.data`` is what it is in PyTorch, a Tensor sharing that storage outside
+the graph.  Methods are thin: they turn arguments into tensors and call the primitives in
+``ops.py`` (forward and backward side by side) or compose them.  In-place methods (``add_``,
+...) write into the array when no graph has to be recorded (optimizers, ``no_grad``, writes
+through ``.data``); otherwise they compute out of place and rebind, which keeps the graph
+correct.
 """
 from __future__ import annotations
 
@@ -77,7 +80,7 @@ def _promoted(a_arr, b_arr):
 def _wrap(array) -> "Tensor":
     """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
     t = _new(Tensor)
-    t.data = array if type(array) is _ndarray else xp.asarray(array)
+    t._array = array if type(array) is _ndarray else xp.asarray(array)
     t.grad = None
     t._rg = False
     t._node = None
@@ -87,7 +90,8 @@ def _wrap(array) -> "Tensor":
 class Tensor(TensorMath, TensorShape, TensorInplace):
     """A multi-dimensional array that can record the operations applied to it.
 
-    ``data`` is the backend array, ``grad`` the accumulated gradient (a Tensor or None).
+    ``data`` is a tensor sharing this one's storage outside the graph (as in PyTorch), ``grad``
+    the accumulated gradient (a Tensor or None).
     Build tensors with ``genesis.tensor([...])``; ``Tensor(data)`` makes a float32 tensor.
 
     Example::
@@ -98,12 +102,14 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "_rg", "_node", "__weakref__")
+    # _array: the backend array (storage); _rg: requires_grad; _node: the graph node (None for
+    # leaves).
+    __slots__ = ("_array", "grad", "_rg", "_node", "__weakref__")
     # NumPy defers to our reflected operators: ``ndarray + Tensor`` gives a Tensor.
     __array_priority__ = 1000
 
     def __init__(self, data=(), requires_grad: bool = False) -> None:
-        self.data = xp.array(data.data if isinstance(data, Tensor) else data, dtype=xp.float32)
+        self._array = xp.array(data._array if isinstance(data, Tensor) else data, dtype=xp.float32)
         self.grad = None
         self._rg = False
         self._node = None
@@ -114,46 +120,62 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
 
     # ------------------------------------------------------------ attributes
     @property
+    def data(self) -> "Tensor":
+        """This tensor's storage as a new tensor outside the graph (``requires_grad=False``).
+
+        Writes through it change this tensor: ``p.data.add_(p.grad, alpha=-lr)``,
+        ``p.data.copy_(w)``, ``p.data[0] = 1``. Assigning ``p.data = other`` makes ``p`` use
+        ``other``'s storage (shape and dtype included), keeping ``p``'s ``requires_grad``.
+        """
+        return _wrap(self._array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._array = value._array
+
+    @property
     def shape(self) -> Size:
         """The size of each dimension, e.g. ``genesis.Size([2, 3])``."""
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     def size(self, dim: int | None = None):
         """The shape (a ``Size``), or the size of dimension ``dim``."""
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_axis(dim, self.data.ndim)]
+            return Size(self._array.shape)
+        return self._array.shape[_axis(dim, self._array.ndim)]
 
     @property
     def dtype(self) -> dtypes.DType:
         """The element type, e.g. ``genesis.float32``."""
-        return _to_dtype(self.data.dtype)
+        return _to_dtype(self._array.dtype)
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     ndimension = dim
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._array.size
 
     nelement = numel
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def itemsize(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def device(self) -> str:
@@ -167,7 +189,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating type."""
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     @property
     def requires_grad(self) -> bool:
@@ -183,7 +205,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
                                    "doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
             return
-        if value and self.data.dtype.kind != "f":
+        if value and self._array.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype}")
         self._rg = bool(value)
@@ -233,17 +255,17 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn")
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = xp.ones_like(self.data)
+            g = xp.ones_like(self._array)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
-            if g.shape != self.data.shape:
+            g = gradient._array if isinstance(gradient, Tensor) else xp.asarray(gradient)
+            if g.shape != self._array.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
                                    f"{Size(g.shape)!r} and output[0] has a shape of "
                                    f"{self.shape!r}.")
-            if g.dtype != self.data.dtype:
-                g = g.astype(self.data.dtype)
+            if g.dtype != self._array.dtype:
+                g = g.astype(self._array.dtype)
         prev = grad_mode.enabled
         grad_mode.enabled = False
         try:
@@ -253,7 +275,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, outside the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._array)
 
     def detach_(self) -> "Tensor":
         """Make this tensor a leaf that does not require grad, in place."""
@@ -264,35 +286,39 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
     # ------------------------------------------------------------ conversion
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self._array.size != 1:
+            raise RuntimeError(f"a Tensor with {self._array.size} elements cannot be converted "
                                f"to Scalar")
-        return self.data.reshape(-1)[0].item()
+        return self._array.reshape(-1)[0].item()
 
     def tolist(self):
         """The data as (nested) Python lists of numbers."""
-        return self.data.tolist()
+        return self._array.tolist()
 
     def numpy(self, *, force: bool = False):
         """The data as a NumPy array, sharing memory; fails if the tensor requires grad."""
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.data
+        return self._array
+
+    def data_ptr(self) -> int:
+        """The address of the first element (equal for tensors that share storage there)."""
+        return self._array.__array_interface__["data"][0]
 
     def __array__(self, dtype=None, copy=None):
         if self._rg:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         if dtype is None:
-            return self.data.copy() if copy else self.data
-        return self.data.astype(dtype, copy=bool(copy))
+            return self._array.copy() if copy else self._array
+        return self._array.astype(dtype, copy=bool(copy))
 
     def _scalar(self, kind: str):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(f"only one element tensors can be converted to Python scalars "
-                             f"({kind}() of a tensor with shape {tuple(self.data.shape)})")
-        return self.data.reshape(-1)[0]
+                             f"({kind}() of a tensor with shape {tuple(self._array.shape)})")
+        return self._array.reshape(-1)[0]
 
     def __float__(self) -> float:
         return float(self._scalar("float"))
@@ -301,33 +327,33 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         return int(self._scalar("int"))
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        return int(self.data.reshape(-1)[0])
+        return int(self._array.reshape(-1)[0])
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
-                               f"(shape {tuple(self.data.shape)})")
-        return bool(self.data.reshape(-1)[0])
+                               f"(shape {tuple(self._array.shape)})")
+        return bool(self._array.reshape(-1)[0])
 
     def __format__(self, spec: str) -> str:
         # PyTorch formats only 0-d tensors as numbers; any one-element tensor does here, so
         # f"{loss:.4f}" works for a loss of shape (1,) too. Without a spec it prints as repr.
-        if self.data.ndim == 0 or (spec and self.data.size == 1):
+        if self._array.ndim == 0 or (spec and self._array.size == 1):
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     def __hash__(self) -> int:
         return id(self)
@@ -341,7 +367,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment")
         out = _new(type(self))
-        out.data = self.data.copy()
+        out._array = self._array.copy()
         out._rg = self._rg
         out._node = None
         out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
@@ -371,7 +397,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         if dtype is None:
             return self.clone() if copy else self
         target = dtypes.as_dtype(dtype).np
-        if target == self.data.dtype:
+        if target == self._array.dtype:
             return self.clone() if copy else self
         return ops.cast(self, target)
 

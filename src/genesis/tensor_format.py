@@ -83,7 +83,7 @@ def tensor_repr(t) -> str:
     """``tensor([1., 2.], requires_grad=True)`` style text for ``t``."""
     from .nn.parameter import Parameter
 
-    values = to_numpy(t.data)
+    values = to_numpy(t._array)
     is_param = isinstance(t, Parameter)
     prefix = "tensor("
     indent = len(prefix)

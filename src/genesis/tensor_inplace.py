@@ -18,13 +18,13 @@ _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place o
 
 
 def _check_floating(name: str, tensor) -> None:
-    if tensor.data.dtype.kind != "f":
+    if tensor._array.dtype.kind != "f":
         raise TypeError(f"{name} fills floating point tensors with random samples; got a tensor "
                         f"of dtype {tensor.dtype} (use genesis.randint for integers)")
 
 
 def _arr(value):
-    return value.data if isinstance(value, TensorInplace) else value
+    return value._array if isinstance(value, TensorInplace) else value
 
 
 class TensorInplace:
@@ -43,19 +43,19 @@ class TensorInplace:
         return any(isinstance(o, TensorInplace) and o._rg for o in others)
 
     def _rebind(self, result):
-        if result.data.dtype != self.data.dtype:
-            result = ops.cast(result, self.data.dtype)
-        if result.data.shape != self.data.shape:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
-                               f"broadcast shape {list(result.data.shape)}")
-        self.data, self._node, self._rg = result.data, result._node, result._rg
+        if result._array.dtype != self._array.dtype:
+            result = ops.cast(result, self._array.dtype)
+        if result._array.shape != self._array.shape:
+            raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
+                               f"broadcast shape {list(result._array.shape)}")
+        self._array, self._node, self._rg = result._array, result._node, result._rg
         return self
 
     def _ufunc_(self, ufunc, *operands):
         try:
-            ufunc(self.data, *operands, out=self.data)
+            ufunc(self._array, *operands, out=self._array)
         except ValueError:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+            raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
                                f"broadcast shape of the operands") from None
         except TypeError as e:
             raise RuntimeError(f"in-place {ufunc.__name__} on a {self.dtype} tensor: {e}") from None
@@ -151,19 +151,19 @@ class TensorInplace:
         """``self += weight * (end - self)`` in place."""
         if self._record(end, weight):
             return self._rebind(self.lerp(end, weight))
-        step = xp.subtract(_arr(end), self.data)
+        step = xp.subtract(_arr(end), self._array)
         return self._ufunc_(xp.add, step * _arr(weight))
 
     def copy_(self, src, non_blocking: bool = False):
         """Copy ``src``'s values (broadcast, cast to this dtype) into ``self``."""
         if self._record(src):
             source = src if isinstance(src, TensorInplace) else _tensor._wrap(xp.asarray(src))
-            return self._rebind(ops.expand(source, self.data.shape))
+            return self._rebind(ops.expand(source, self._array.shape))
         try:
-            xp.copyto(self.data, _arr(src), casting="unsafe")
+            xp.copyto(self._array, _arr(src), casting="unsafe")
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {tuple(xp.shape(_arr(src)))} "
-                               f"does not broadcast to {tuple(self.data.shape)}") from None
+                               f"does not broadcast to {tuple(self._array.shape)}") from None
         return self
 
     def zero_(self):
@@ -174,7 +174,7 @@ class TensorInplace:
         """Fill with ``value`` in place."""
         if self._record(value):
             return self._rebind(self * 0 + value)
-        self.data.fill(_arr(value))
+        self._array.fill(_arr(value))
         return self
 
     def masked_fill_(self, mask, value):
@@ -182,7 +182,7 @@ class TensorInplace:
         _check_bool_mask(mask)
         if self._record(value):
             return self._rebind(self.masked_fill(mask, value))
-        xp.copyto(self.data, _arr(value), where=_arr(mask).astype(bool, copy=False),
+        xp.copyto(self._array, _arr(value), where=_arr(mask).astype(bool, copy=False),
                   casting="unsafe")
         return self
 
@@ -191,7 +191,7 @@ class TensorInplace:
         _check_floating("uniform_", self)
         if self._record():
             raise RuntimeError(_LEAF_ERROR)
-        self.data[...] = generator_for(generator).uniform(a, b, self.data.shape)
+        self._array[...] = generator_for(generator).uniform(a, b, self._array.shape)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
@@ -199,7 +199,7 @@ class TensorInplace:
         _check_floating("normal_", self)
         if self._record():
             raise RuntimeError(_LEAF_ERROR)
-        self.data[...] = generator_for(generator).normal(mean, std, self.data.shape)
+        self._array[...] = generator_for(generator).normal(mean, std, self._array.shape)
         return self
 
     def __setitem__(self, index, value):
@@ -212,17 +212,17 @@ class TensorInplace:
             split = _split_integers(index) if advanced else None
         if self._record(value):
             if not isinstance(value, TensorInplace):
-                value = _tensor._wrap(xp.asarray(value, dtype=self.data.dtype))
-            if value.data.dtype != self.data.dtype:
-                value = ops.cast(value, self.data.dtype)
+                value = _tensor._wrap(xp.asarray(value, dtype=self._array.dtype))
+            if value._array.dtype != self._array.dtype:
+                value = ops.cast(value, self._array.dtype)
             if split is not None:  # PyTorch's order: integers first, then the arrays
                 part = ops.setitem(ops.getitem(self, split[0], False), split[1], value, True)
                 return self._rebind(ops.setitem(self, split[0], part, False))
             return self._rebind(ops.setitem(self, index, value, advanced))
         if split is not None:
-            self.data[split[0]][split[1]] = _arr(value)  # the selection is a view
+            self._array[split[0]][split[1]] = _arr(value)  # the selection is a view
             return
-        self.data[index] = _arr(value)
+        self._array[index] = _arr(value)
 
     def __iadd__(self, other):
         return self.add_(other)

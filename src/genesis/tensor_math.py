@@ -34,14 +34,14 @@ def _operands(a, b):
     """Return tensors ``(a, b)`` of one dtype (PyTorch's promotion); ``b`` may be a number."""
     if not isinstance(b, _tensor.Tensor):
         if isinstance(b, (numbers.Number, xp.generic)):
-            dt = _scalar_dtype(a.data.dtype, b)
+            dt = _scalar_dtype(a._array.dtype, b)
             b = _tensor._wrap(xp.asarray(b, dtype=dt))
         else:
             from .factories import as_tensor
             b = as_tensor(b)
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._array.dtype, b._array.dtype
     if da is not db and da != db:
-        target = _tensor._promoted(a.data, b.data)
+        target = _tensor._promoted(a._array, b._array)
         if da != target:
             a = ops.cast(a, target)
         if db != target:
@@ -62,7 +62,7 @@ def _check_bool_mask(mask) -> None:
 
 
 def _array_of(value):
-    return value.data if isinstance(value, _tensor.Tensor) else value
+    return value._array if isinstance(value, _tensor.Tensor) else value
 
 
 class TensorMath:
@@ -89,7 +89,7 @@ class TensorMath:
         """Elementwise quotient; ``rounding_mode`` 'floor'/'trunc' gives a non-differentiable
         rounded result."""
         a, b = _operands(self, other)
-        if a.data.dtype.kind != "f":
+        if a._array.dtype.kind != "f":
             a, b = ops.cast(a, _f32), ops.cast(b, _f32)
         if rounding_mode is None:
             return ops.div(a, b)
@@ -97,10 +97,10 @@ class TensorMath:
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
         if rounding_mode == "floor":
-            q = xp.floor_divide(a.data, b.data)
+            q = xp.floor_divide(a._array, b._array)
         else:
-            q = xp.trunc(a.data / b.data)
-        return _tensor._wrap(q.astype(self.data.dtype if self.data.dtype.kind == "i" else q.dtype))
+            q = xp.trunc(a._array / b._array)
+        return _tensor._wrap(q.astype(self._array.dtype if self._array.dtype.kind == "i" else q.dtype))
 
     true_divide = divide = div
     multiply = mul
@@ -112,7 +112,7 @@ class TensorMath:
             exponent = exponent.item()  # a NumPy scalar is a Python number here, as in PyTorch
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
             base = self
-            if self.data.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
+            if self._array.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
                 base = ops.cast(self, _f32)
             return ops.pow_scalar(base, exponent)
         return ops.pow(*_operands(self, exponent))
@@ -161,10 +161,10 @@ class TensorMath:
 
     def __mod__(self, other):
         a, b = _operands(self, other)
-        return _tensor._wrap(xp.mod(a.data, b.data))
+        return _tensor._wrap(xp.mod(a._array, b._array))
 
     def __neg__(self):
-        if self.data.dtype.kind == "b":
+        if self._array.dtype.kind == "b":
             raise TypeError("negation, the `-` operator, on a bool tensor is not supported; to "
                             "invert a mask use the `~` operator or logical_not()")
         return ops.neg(self)
@@ -189,8 +189,8 @@ class TensorMath:
 
     def dot(self, other):
         """Inner product of two 1-D tensors."""
-        if self.data.ndim != 1 or _array_of(other).ndim != 1:
-            raise ValueError(f"dot: 1D tensors expected, but got {self.data.ndim}D and "
+        if self._array.ndim != 1 or _array_of(other).ndim != 1:
+            raise ValueError(f"dot: 1D tensors expected, but got {self._array.ndim}D and "
                              f"{_array_of(other).ndim}D tensors")
         return self.matmul(other)
 
@@ -198,9 +198,9 @@ class TensorMath:
     def _compare(self, other, fn):
         a, b = _operands(self, other)
         try:
-            return _tensor._wrap(fn(a.data, b.data))
+            return _tensor._wrap(fn(a._array, b._array))
         except ValueError:
-            raise ops.broadcast_error(fn.__name__, a.data.shape, b.data.shape) from None
+            raise ops.broadcast_error(fn.__name__, a._array.shape, b._array.shape) from None
 
     def __eq__(self, other):
         return self._compare(other, xp.equal)
@@ -223,7 +223,7 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def _logical(self, other, logical, bitwise):
-        return self._compare(other, logical if self.data.dtype.kind == "b" else bitwise)
+        return self._compare(other, logical if self._array.dtype.kind == "b" else bitwise)
 
     def __and__(self, other):
         return self._logical(other, xp.logical_and, xp.bitwise_and)
@@ -235,30 +235,30 @@ class TensorMath:
         return self._logical(other, xp.logical_xor, xp.bitwise_xor)
 
     def __invert__(self):
-        return _tensor._wrap(~self.data)
+        return _tensor._wrap(~self._array)
 
     logical_not = __invert__
 
     def equal(self, other) -> bool:
         """True when ``other`` has the same shape and values."""
-        return self.data.shape == other.data.shape and bool((self.data == other.data).all())
+        return self._array.shape == other._array.shape and bool((self._array == other._array).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         """Whether all elements are close: ``|self - other| <= atol + rtol * |other|``."""
-        return bool(xp.allclose(self.data, _array_of(other), rtol=rtol, atol=atol,
+        return bool(xp.allclose(self._array, _array_of(other), rtol=rtol, atol=atol,
                                 equal_nan=equal_nan))
 
     def isnan(self):
         """Bool tensor: where the value is NaN."""
-        return _tensor._wrap(xp.isnan(self.data))
+        return _tensor._wrap(xp.isnan(self._array))
 
     def isinf(self):
         """Bool tensor: where the value is infinite."""
-        return _tensor._wrap(xp.isinf(self.data))
+        return _tensor._wrap(xp.isinf(self._array))
 
     def isfinite(self):
         """Bool tensor: where the value is finite."""
-        return _tensor._wrap(xp.isfinite(self.data))
+        return _tensor._wrap(xp.isfinite(self._array))
 
     # ------------------------------------------------------------ elementwise
     def exp(self):
@@ -329,19 +329,19 @@ class TensorMath:
 
     def floor(self):
         """Elementwise floor (not differentiable)."""
-        return _tensor._wrap(xp.floor(self.data))
+        return _tensor._wrap(xp.floor(self._array))
 
     def ceil(self):
         """Elementwise ceiling (not differentiable)."""
-        return _tensor._wrap(xp.ceil(self.data))
+        return _tensor._wrap(xp.ceil(self._array))
 
     def round(self, decimals: int = 0):
         """Round half to even (not differentiable)."""
-        return _tensor._wrap(xp.round(self.data, decimals))
+        return _tensor._wrap(xp.round(self._array, decimals))
 
     def trunc(self):
         """Round towards zero (not differentiable)."""
-        return _tensor._wrap(xp.trunc(self.data))
+        return _tensor._wrap(xp.trunc(self._array))
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
@@ -352,7 +352,7 @@ class TensorMath:
             return out if max is None else out.minimum(max)
         # NumPy scalars act as Python numbers (PyTorch's rule): they never widen the tensor.
         min, max = (v.item() if isinstance(v, xp.generic) else v for v in (min, max))  # noqa: A001
-        if self.data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        if self._array.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
             self = ops.cast(self, _f32)  # an int tensor clamped to 2.5 is float32, as in PyTorch
         return ops.clamp(self, min, max)
 
@@ -383,8 +383,8 @@ class TensorMath:
         """``value`` where ``mask`` is True, else ``self``."""
         _check_bool_mask(mask)
         a, b = _operands(self, value)
-        if b.data.dtype != self.data.dtype:
-            b = ops.cast(b, self.data.dtype)
+        if b._array.dtype != self._array.dtype:
+            b = ops.cast(b, self._array.dtype)
         return ops.where(_array_of(mask).astype(bool, copy=False), b, self)
 
     def lerp(self, end, weight):
@@ -392,26 +392,26 @@ class TensorMath:
         return self + (end - self) * weight
 
     def _floating(self):
-        return self if self.data.dtype.kind == "f" else ops.cast(self, _f32)
+        return self if self._array.dtype.kind == "f" else ops.cast(self, _f32)
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple or all); integer sums are int64."""
         src = self if dtype is None else self.to(dtype)
-        return ops.sum(src, _tensor._axis(dim, self.data.ndim), keepdim)
+        return ops.sum(src, _tensor._axis(dim, self._array.ndim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Mean over ``dim`` (int, tuple or all); needs a floating dtype, as in PyTorch."""
         src = self if dtype is None else self.to(dtype)
-        if src.data.dtype.kind != "f":
+        if src._array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {self.dtype}")
-        return ops.mean(src, _tensor._axis(dim, self.data.ndim), keepdim)
+        return ops.mean(src, _tensor._axis(dim, self._array.ndim), keepdim)
 
     def _count(self, axis) -> int:
-        shape = self.data.shape
+        shape = self._array.shape
         if axis is None:
-            return self.data.size
+            return self._array.size
         n = 1
         for i in (axis if isinstance(axis, tuple) else (axis,)):
             n *= shape[i]
@@ -426,7 +426,7 @@ class TensorMath:
             dim, unbiased = unbiased, None  # var(dim) positional, as in PyTorch
         if correction is None:
             correction = 0 if unbiased is False else 1
-        axis = _tensor._axis(dim, self.data.ndim)
+        axis = _tensor._axis(dim, self._array.ndim)
         centered = self - ops.mean(self, axis, True)
         denom = max(self._count(axis) - correction, 0)
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -440,12 +440,12 @@ class TensorMath:
         if isinstance(dim, _tensor.Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
         if dim is None:
-            if self.data.size == 0:
+            if self._array.size == 0:
                 raise RuntimeError("max(): Expected reduction dim to be specified for input."
                                    "numel() == 0. Specify the reduction dim with the 'dim' "
                                    "argument.")
             return ops.amax(self) if largest else ops.amin(self)
-        axis = _tensor._axis(dim, self.data.ndim)
+        axis = _tensor._axis(dim, self._array.ndim)
         values, indices = ops.max_dim(self, axis if axis is not None else 0, keepdim, largest)
         result = _tensor.max_result if largest else _tensor.min_result
         return result(values, indices)
@@ -461,11 +461,11 @@ class TensorMath:
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amax(self, _reduce_axis(dim, self.data.ndim), keepdim)
+        return ops.amax(self, _reduce_axis(dim, self._array.ndim), keepdim)
 
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amin(self, _reduce_axis(dim, self.data.ndim), keepdim)
+        return ops.amin(self, _reduce_axis(dim, self._array.ndim), keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
@@ -477,40 +477,40 @@ class TensorMath:
 
     def _arg(self, fn, dim, keepdim):
         if dim is None:
-            idx = fn(self.data)
+            idx = fn(self._array)
             if keepdim:
-                idx = xp.reshape(idx, (1,) * self.data.ndim)
+                idx = xp.reshape(idx, (1,) * self._array.ndim)
         else:
-            idx = fn(self.data, axis=_tensor._axis(dim, self.data.ndim), keepdims=keepdim)
+            idx = fn(self._array, axis=_tensor._axis(dim, self._array.ndim), keepdims=keepdim)
         return _tensor._wrap(xp.asarray(idx, dtype=xp.int64))
 
     def all(self, dim=None, keepdim: bool = False):
         """Whether all elements (over ``dim``) are true."""
-        return _tensor._wrap(xp.asarray(self.data.all(axis=_tensor._axis(dim, self.data.ndim),
+        return _tensor._wrap(xp.asarray(self._array.all(axis=_tensor._axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False):
         """Whether any element (over ``dim``) is true."""
-        return _tensor._wrap(xp.asarray(self.data.any(axis=_tensor._axis(dim, self.data.ndim),
+        return _tensor._wrap(xp.asarray(self._array.any(axis=_tensor._axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(self), dim))`` computed stably."""
-        return ops.logsumexp(self._floating(), _tensor._axis(dim, self.data.ndim), keepdim)
+        return ops.logsumexp(self._floating(), _tensor._axis(dim, self._array.ndim), keepdim)
 
     def softmax(self, dim, dtype=None):
         """``exp(x) / sum(exp(x), dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
-        return ops.softmax(src, _tensor._axis(dim, self.data.ndim))
+        return ops.softmax(src, _tensor._axis(dim, self._array.ndim))
 
     def log_softmax(self, dim, dtype=None):
         """``x - logsumexp(x, dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
-        return ops.log_softmax(src, _tensor._axis(dim, self.data.ndim))
+        return ops.log_softmax(src, _tensor._axis(dim, self._array.ndim))
 
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm over ``dim`` (all elements by default); ``p`` may be ``float('inf')``."""
-        axis = _tensor._axis(dim, self.data.ndim)
+        axis = _tensor._axis(dim, self._array.ndim)
         if p == float("inf"):
             return ops.amax(ops.abs(self), axis, keepdim)
         if p == 2:
@@ -519,4 +519,4 @@ class TensorMath:
 
     def cumsum(self, dim):
         """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
-        return _tensor._wrap(xp.cumsum(self.data, axis=_tensor._axis(dim, self.data.ndim)))
+        return _tensor._wrap(xp.cumsum(self._array, axis=_tensor._axis(dim, self._array.ndim)))

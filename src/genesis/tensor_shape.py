@@ -10,7 +10,7 @@ _ndarray = xp.ndarray
 
 
 def _array_of(value):
-    return value.data if isinstance(value, _tensor.Tensor) else value
+    return value._array if isinstance(value, _tensor.Tensor) else value
 
 
 class TensorShape:
@@ -29,13 +29,13 @@ class TensorShape:
 
     def view_as(self, other):
         """``reshape(other.shape)``."""
-        return ops.reshape(self, other.data.shape)
+        return ops.reshape(self, other._array.shape)
 
     reshape_as = view_as
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         """Merge dimensions ``start_dim..end_dim`` into one."""
-        shape = self.data.shape
+        shape = self._array.shape
         if not shape:
             return ops.reshape(self, (1,))
         start = _tensor._axis(start_dim, len(shape))
@@ -47,7 +47,7 @@ class TensorShape:
 
     def unflatten(self, dim, sizes):
         """Split dimension ``dim`` into ``sizes``."""
-        shape = self.data.shape
+        shape = self._array.shape
         axis = _tensor._axis(dim, len(shape))
         return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
 
@@ -55,7 +55,7 @@ class TensorShape:
         """Reorder dimensions, e.g. ``x.permute(2, 0, 1)``."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = dims[0]
-        ndim = self.data.ndim
+        ndim = self._array.ndim
         axes = tuple(_tensor._axis(d, ndim) for d in dims)
         if sorted(axes) != list(range(ndim)):
             raise ValueError(f"permute(dims): dims must be a permutation of the {ndim} "
@@ -64,7 +64,7 @@ class TensorShape:
 
     def transpose(self, dim0: int, dim1: int):
         """Swap dimensions ``dim0`` and ``dim1``."""
-        ndim = self.data.ndim
+        ndim = self._array.ndim
         axes = list(range(ndim))
         a, b = _tensor._axis(dim0, ndim), _tensor._axis(dim1, ndim)
         if ndim < 2:
@@ -76,15 +76,15 @@ class TensorShape:
 
     def t(self):
         """Transpose of a tensor with at most 2 dimensions."""
-        if self.data.ndim > 2:
+        if self._array.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                             f"{self.data.ndim}D")
-        return self.transpose(0, 1) if self.data.ndim == 2 else self
+                             f"{self._array.ndim}D")
+        return self.transpose(0, 1) if self._array.ndim == 2 else self
 
     @property
     def T(self):
         """All dimensions reversed."""
-        return ops.permute(self, tuple(range(self.data.ndim))[::-1])
+        return ops.permute(self, tuple(range(self._array.ndim))[::-1])
 
     @property
     def mT(self):
@@ -93,13 +93,13 @@ class TensorShape:
 
     def unsqueeze(self, dim: int):
         """Insert a dimension of size 1 at ``dim``."""
-        shape = self.data.shape
+        shape = self._array.shape
         axis = _tensor._axis(dim, len(shape) + 1)
         return ops.reshape(self, shape[:axis] + (1,) + shape[axis:])
 
     def squeeze(self, dim=None):
         """Drop dimensions of size 1 (only ``dim`` when given)."""
-        shape = self.data.shape
+        shape = self._array.shape
         if dim is None:
             axes = {i for i, n in enumerate(shape) if n == 1}
         else:
@@ -112,7 +112,7 @@ class TensorShape:
         """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = sizes[0]
-        shape = self.data.shape
+        shape = self._array.shape
         lead = len(sizes) - len(shape)
         if lead < 0:
             raise ValueError(f"expand: the number of sizes provided ({len(sizes)}) must be "
@@ -123,24 +123,24 @@ class TensorShape:
 
     def expand_as(self, other):
         """``expand(other.shape)``."""
-        return ops.expand(self, other.data.shape)
+        return ops.expand(self, other._array.shape)
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along each dimension."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
-        if len(sizes) < self.data.ndim:
+        if len(sizes) < self._array.ndim:
             raise ValueError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
-                             f"than the number of dimensions of the tensor ({self.data.ndim})")
-        shape = (1,) * (len(sizes) - self.data.ndim) + self.data.shape
+                             f"than the number of dimensions of the tensor ({self._array.ndim})")
+        shape = (1,) * (len(sizes) - self._array.ndim) + self._array.shape
         grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
         tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
         return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
 
     def split(self, split_size, dim: int = 0):
         """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
-        axis = _tensor._axis(dim, self.data.ndim)
-        total = self.data.shape[axis]
+        axis = _tensor._axis(dim, self._array.ndim)
+        total = self._array.shape[axis]
         if isinstance(split_size, int) and split_size <= 0:
             raise ValueError(f"split: split_size must be a positive int, got {split_size}")
         sizes = ([split_size] * -(-total // split_size) if isinstance(split_size, int)
@@ -156,7 +156,7 @@ class TensorShape:
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
         if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        total = self.data.shape[_tensor._axis(dim, self.data.ndim)]
+        total = self._array.shape[_tensor._axis(dim, self._array.ndim)]
         return self.split(max(1, -(-total // chunks)), dim)
 
     # ------------------------------------------------------------ indexing
@@ -175,16 +175,16 @@ class TensorShape:
         idx = _array_of(index)
         if idx.dtype.kind not in "iu":
             raise TypeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
-        if idx.ndim != self.data.ndim:
+        if idx.ndim != self._array.ndim:
             raise ValueError(f"gather(): index has {idx.ndim} dimensions but input has "
-                             f"{self.data.ndim}; they must match")
-        return ops.gather(self, _tensor._axis(dim, self.data.ndim), idx)
+                             f"{self._array.ndim}; they must match")
+        return ops.gather(self, _tensor._axis(dim, self._array.ndim), idx)
 
     def take_along_dim(self, indices, dim=None):
         """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
         if dim is None:
             return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
-        return ops.gather(self, _tensor._axis(dim, self.data.ndim), _array_of(indices))
+        return ops.gather(self, _tensor._axis(dim, self._array.ndim), _array_of(indices))
 
 
 def _split_integers(index):
@@ -231,7 +231,7 @@ def _convert_index(index):
     advanced = False
     for item in items:
         if isinstance(item, _tensor.Tensor):
-            item = item.data
+            item = item._array
             advanced = True
         elif isinstance(item, (list, _ndarray)):
             item = xp.asarray(item)

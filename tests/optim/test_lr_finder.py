@@ -400,7 +400,7 @@ def exact_copy(model, optimizer):
 
     state = optimizer.state_dict()
     return {
-        "params": [(p.data.copy(), None if p.grad is None else p.grad.data.copy())
+        "params": [(p.detach().numpy().copy(), None if p.grad is None else p.grad.numpy().copy())
                    for p in model.parameters()],
         "modes": [m.training for m in model.modules()],
         "opt_state": {i: {k: plain(v) for k, v in s.items()} for i, s in state["state"].items()},

@@ -82,8 +82,7 @@ class Runner:
             )
 
     def weights(self):
-        return [p.detach().numpy().copy() if self.lib is torch else p.data.copy()
-                for p in self.params]
+        return [p.detach().numpy().copy() for p in self.params]
 
     def step(self, problem, t, skip=()):
         _, target, curvature, noise = problem

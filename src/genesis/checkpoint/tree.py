@@ -129,7 +129,7 @@ class _Encoder:
     def _encode_tensor(self, tensor: Any, path: str) -> dict:
         from genesis.backend import to_numpy
 
-        name = self._add_array(to_numpy(tensor.data), path)
+        name = self._add_array(to_numpy(tensor._array), path)
         return {"@tensor": [name, bool(tensor.requires_grad)]}
 
     def _encode_container(self, obj: Any, path: str) -> Any:

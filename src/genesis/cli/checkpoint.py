@@ -91,7 +91,7 @@ def _label(key: Any) -> str:
 def _array_of(value: Any) -> tuple[str, np.ndarray] | None:
     tensor = tensor_type()
     if tensor is not None and isinstance(value, tensor):
-        return ("Tensor", np.asarray(value.data))
+        return ("Tensor", np.asarray(value._array))
     if isinstance(value, np.ndarray):
         return ("ndarray", value)
     if isinstance(value, np.generic):

@@ -55,14 +55,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     _check_tensor("input", input)
     _check_tensor("weight", weight)
-    w_shape, x_shape = weight.data.shape, input.data.shape
+    w_shape, x_shape = weight._array.shape, input._array.shape
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(
             f"linear: input of shape {tuple(x_shape)} cannot be multiplied by weight.T; weight "
             f"has shape {tuple(w_shape)} = (out_features, in_features), so input must be "
             f"(*, {w_shape[-1]})"
         )
-    if input.data.dtype != weight.data.dtype:
+    if input._array.dtype != weight._array.dtype:
         # PyTorch refuses too; silently promoting would train a float32 model in float64.
         raise TypeError(
             f"linear: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
@@ -70,13 +70,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is not None:
         _check_tensor("bias", bias)
-        if tuple(bias.data.shape) != (w_shape[0],) or bias.data.dtype != weight.data.dtype:
+        if tuple(bias._array.shape) != (w_shape[0],) or bias._array.dtype != weight._array.dtype:
             raise ValueError(f"linear: bias must have shape ({w_shape[0]},) and dtype "
-                             f"{weight.dtype}, got {tuple(bias.data.shape)} and {bias.dtype}")
-    x, w = input.data, weight.data
+                             f"{weight.dtype}, got {tuple(bias._array.shape)} and {bias.dtype}")
+    x, w = input._array, weight._array
     out = x @ w.T
     if bias is not None:
-        out += bias.data
+        out += bias._array
     inputs = (input, weight) if bias is None else (input, weight, bias)
     need_x, need_w = input.requires_grad, weight.requires_grad
     need_b = bias is not None and bias.requires_grad
@@ -135,7 +135,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    x = input.data
+    x = input._array
     if approximate == "tanh":
         t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
         out = 0.5 * x * (1.0 + t)
@@ -203,7 +203,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    x = input.data
+    x = input._array
     if p == 1.0:
         mask = xp.zeros(x.shape, dtype=x.dtype)
     else:
@@ -225,33 +225,33 @@ def layer_norm(
         tensor([[-1.0000,  1.0000]])
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    x_shape = tuple(input.data.shape)
+    x_shape = tuple(input._array.shape)
     if not shape or x_shape[len(x_shape) - len(shape):] != shape or len(x_shape) < len(shape):
         raise ValueError(
             f"Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {list(x_shape)}"
         )
     for name, value in (("weight", weight), ("bias", bias)):
-        if value is not None and tuple(value.data.shape) != shape:
+        if value is not None and tuple(value._array.shape) != shape:
             raise ValueError(
-                f"layer_norm: {name} must have shape {shape}, got {tuple(value.data.shape)}"
+                f"layer_norm: {name} must have shape {shape}, got {tuple(value._array.shape)}"
             )
     axes = tuple(range(len(x_shape) - len(shape), len(x_shape)))
     lead = tuple(range(len(x_shape) - len(shape)))
-    x = input.data
+    x = input._array
     centered = x - x.mean(axis=axes, keepdims=True)
     rstd = 1.0 / xp.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
     xhat = centered * rstd
-    out = xhat * weight.data if weight is not None else xhat.copy()
+    out = xhat * weight._array if weight is not None else xhat.copy()
     if bias is not None:
-        out += bias.data
+        out += bias._array
     inputs = tuple(t for t in (input, weight, bias) if t is not None)
     flags = [t.requires_grad for t in inputs]
 
     def backward(g):
         grads = []
         if flags[0]:
-            gxhat = g * weight.data if weight is not None else g
+            gxhat = g * weight._array if weight is not None else g
             grads.append(rstd * (gxhat - gxhat.mean(axis=axes, keepdims=True)
                                  - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)))
         else:
@@ -267,7 +267,7 @@ def layer_norm(
 # ---------------------------------------------------------------------------------- embedding
 def _check_indices(name: str, indices: Tensor, size: int) -> object:
     _check_tensor(name, indices)
-    idx = indices.data
+    idx = indices._array
     if idx.dtype.kind not in "iu":
         raise TypeError(
             f"{name} must be an integer tensor (e.g. genesis.int64) of indices, "
@@ -300,7 +300,7 @@ def embedding(
     if weight.ndim != 2:
         raise ValueError("embedding: weight must be 2-D (num_embeddings, embedding_dim), "
                          f"got shape {tuple(weight.shape)}")
-    rows = weight.data.shape[0]
+    rows = weight._array.shape[0]
     idx = _check_indices("input", input, rows)
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
@@ -310,12 +310,12 @@ def embedding(
         padding_idx %= rows
 
     def backward(g):
-        full = xp.zeros(weight.data.shape, dtype=g.dtype)
+        full = xp.zeros(weight._array.shape, dtype=g.dtype)
         xp.add.at(full, idx.reshape(-1), g.reshape(-1, full.shape[1]))  # repeats accumulate
         if padding_idx is not None:
             full[padding_idx] = 0
         return (full,)
-    return record(_wrap(weight.data[idx]), backward, (weight,), "EmbeddingBackward0")
+    return record(_wrap(weight._array[idx]), backward, (weight,), "EmbeddingBackward0")
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -327,7 +327,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
                 [0, 0, 1]])
     """
     _check_tensor("tensor", tensor)
-    idx = tensor.data
+    idx = tensor._array
     if idx.dtype.kind not in "iu":
         raise TypeError(
             f"one_hot is only applicable to index tensors (integer dtype), got {idx.dtype}"

@@ -106,7 +106,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
         tensor([0.5000, 0.5000])
     """
     with no_grad():
-        tensor.data[...] = val
+        tensor._array[...] = val
     return tensor
 
 

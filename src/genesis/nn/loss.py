@@ -67,7 +67,7 @@ def _target_weights(
     """Check arguments; return ``a`` (rows, C), the mean's denominator D and the 'none' shape."""
     _check_tensor("input", input)
     _check_tensor("target", target)
-    x, t = input.data, target.data
+    x, t = input._array, target._array
     if x.dtype.kind != "f":
         raise TypeError(f"input must be a floating point tensor of scores (N, C, ...), got dtype "
                         f"{x.dtype}; convert it with .float()")
@@ -79,10 +79,10 @@ def _target_weights(
     w = None
     if weight is not None:
         _check_tensor("weight", weight)
-        if tuple(weight.data.shape) != (classes,):
+        if tuple(weight._array.shape) != (classes,):
             raise ValueError(f"weight must have shape ({classes},) (one entry per class), "
-                             f"got {tuple(weight.data.shape)}")
-        w = weight.data.astype(dtype, copy=False)
+                             f"got {tuple(weight._array.shape)}")
+        w = weight._array.astype(dtype, copy=False)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     smooth = label_smoothing / classes
@@ -146,11 +146,11 @@ class _CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, a, denom, reduction, shape):
-        z = _rows(input.data)
+        z = _rows(input._array)
         shifted = z - z.max(axis=1, keepdims=True)
         logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.logp, ctx.a, ctx.denom, ctx.reduction = logp, a, denom, reduction
-        ctx.x_shape = input.data.shape
+        ctx.x_shape = input._array.shape
         loss = _reduce(-(a * logp).sum(axis=1), denom, reduction, shape)
         return _wrap(loss.astype(z.dtype, copy=False))
 
@@ -158,7 +158,7 @@ class _CrossEntropy(Function):
     def backward(ctx, grad):
         a = ctx.a
         local = xp.exp(ctx.logp) * a.sum(axis=1, keepdims=True) - a
-        local *= _grad_scale(grad.data, ctx.denom, ctx.reduction)
+        local *= _grad_scale(grad._array, ctx.denom, ctx.reduction)
         return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
 
 
@@ -167,13 +167,13 @@ class _NLL(Function):
 
     @staticmethod
     def forward(ctx, input, a, denom, reduction, shape):
-        ctx.a, ctx.denom, ctx.reduction, ctx.x_shape = a, denom, reduction, input.data.shape
-        per_row = -(a * _rows(input.data)).sum(axis=1)
-        return _wrap(_reduce(per_row, denom, reduction, shape).astype(input.data.dtype, copy=False))
+        ctx.a, ctx.denom, ctx.reduction, ctx.x_shape = a, denom, reduction, input._array.shape
+        per_row = -(a * _rows(input._array)).sum(axis=1)
+        return _wrap(_reduce(per_row, denom, reduction, shape).astype(input._array.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
-        local = -ctx.a * _grad_scale(grad.data, ctx.denom, ctx.reduction)
+        local = -ctx.a * _grad_scale(grad._array, ctx.denom, ctx.reduction)
         return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
 
 
@@ -209,7 +209,7 @@ def _cross_entropy_class_indices(input: Any, target: Any, ignore_index: int,
     """
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         return None
-    x, t = input.data, target.data
+    x, t = input._array, target._array
     if x.ndim != 2 or t.ndim != 1 or x.dtype.kind != "f" or t.dtype.kind not in "iu" \
             or len(t) != len(x) or not len(t):
         return None
@@ -245,9 +245,9 @@ def nll_loss(
         tensor(2.)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
-    if isinstance(target, Tensor) and target.data.dtype.kind == "f":
+    if isinstance(target, Tensor) and target._array.dtype.kind == "f":
         raise TypeError("nll_loss: target must be an integer tensor of class indices, "
-                        f"got dtype {target.data.dtype}")
+                        f"got dtype {target._array.dtype}")
     a, denom, shape = _target_weights(input, target, weight, ignore_index, 0.0)
     return _NLL.apply(input, a, denom, reduction, shape)
 
@@ -258,10 +258,10 @@ def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str,
     _check_tensor("target", target)
     if weight is not None:
         _check_tensor("weight", weight)
-        if weight.data.shape != input.data.shape:
+        if weight._array.shape != input._array.shape:
             raise ValueError(f"Weights and input must have the same size: weight has shape "
-                             f"{tuple(weight.data.shape)}, input {tuple(input.data.shape)}")
-    if input.data.shape != target.data.shape:
+                             f"{tuple(weight._array.shape)}, input {tuple(input._array.shape)}")
+    if input._array.shape != target._array.shape:
         # PyTorch's warning: a (N, 1) prediction against an (N,) target silently becomes N x N.
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
@@ -308,26 +308,26 @@ class _BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, w, pw):
-        xd, yd = x.data, y.data
+        xd, yd = x._array, y._array
         softplus_neg = xp.logaddexp(0.0, -xd)  # log(1 + exp(-x)) without overflow
-        log_weight = 1.0 if pw is None else (pw.data - 1.0) * yd + 1.0
+        log_weight = 1.0 if pw is None else (pw._array - 1.0) * yd + 1.0
         out = (1.0 - yd) * xd + log_weight * softplus_neg
         if w is not None:
-            out = out * w.data
+            out = out * w._array
         ctx.saved = (xd, yd, softplus_neg, log_weight, w, pw)
         return _wrap(out.astype(xd.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
         xd, yd, softplus_neg, log_weight, w, pw = ctx.saved
-        g = grad.data if w is None else grad.data * w.data
+        g = grad._array if w is None else grad._array * w._array
         need_x, need_y = ctx.needs_input_grad[:2]
         gx = gy = None
         if need_x:
             sigmoid_neg = xp.exp(-xp.logaddexp(0.0, xd))
             gx = _wrap(unbroadcast(g * ((1.0 - yd) - log_weight * sigmoid_neg), xd.shape))
         if need_y:
-            slope = -xd if pw is None else -xd + (pw.data - 1.0) * softplus_neg
+            slope = -xd if pw is None else -xd + (pw._array - 1.0) * softplus_neg
             gy = _wrap(unbroadcast(g * slope, yd.shape))
         return gx, gy, None, None
 
@@ -349,14 +349,14 @@ def binary_cross_entropy_with_logits(
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size "
                          f"({tuple(input.shape)})")
-    if target.data.dtype.kind != "f":
+    if target._array.dtype.kind != "f":
         raise TypeError(f"binary_cross_entropy_with_logits: target must be a float tensor of 0/1 "
-                        f"labels or probabilities, got dtype {target.data.dtype}")
+                        f"labels or probabilities, got dtype {target._array.dtype}")
     for name, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is not None:
             _check_tensor(name, extra)
             try:
-                xp.broadcast_shapes(extra.data.shape, input.data.shape)
+                xp.broadcast_shapes(extra._array.shape, input._array.shape)
             except ValueError:
                 raise ValueError(f"{name} of shape {tuple(extra.shape)} does not broadcast to "
                                  f"input shape {tuple(input.shape)}") from None

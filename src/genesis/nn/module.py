@@ -61,7 +61,7 @@ def _check_member_name(module: "Module", kind: str, name: Any, own: dict) -> Non
 def _as_array(value: Any) -> Any:
     """Storage of a Genesis tensor, or ``value`` (NumPy array, torch tensor, list) as an array."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     array = xp.asarray(value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"expected a tensor or numeric array, got {_typename(value)}")
@@ -363,7 +363,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad._array[...] = 0
 
     def apply(self, fn: Callable[["Module"], Any]) -> "Module":
         """Call ``fn`` on every child (recursively) and then on this module; returns self.
@@ -415,11 +415,11 @@ class Module:
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for tensor in table.values():
-                    if tensor is None or tensor.data.dtype.kind != "f":
+                    if tensor is None or tensor._array.dtype.kind != "f":
                         continue
-                    tensor.data = tensor.data.astype(np_dtype)
+                    tensor._array = tensor._array.astype(np_dtype)
                     if tensor.grad is not None:
-                        tensor.grad.data = tensor.grad.data.astype(np_dtype)
+                        tensor.grad._array = tensor.grad._array.astype(np_dtype)
         return self
 
     def float(self) -> "Module":
@@ -530,7 +530,7 @@ class Module:
             )
         for target, source in copies:
             # In place, so optimizers holding these parameters keep seeing the new values.
-            target.data[...] = source
+            target._array[...] = source
         return _IncompatibleKeys(missing, unexpected)
 
     # --- repr ----------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ class Parameter(Tensor):
         if data is None:
             array = xp.empty((0,), dtype=xp.float32)
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._array
         else:
             array = xp.asarray(data)
-        self.data = array
+        self._array = array
         self.grad = None
         self._node = None
         self._rg = False
@@ -32,4 +32,4 @@ class Parameter(Tensor):
             self.requires_grad = True
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (self.data, self._rg))
+        return (Parameter, (self._array, self._rg))

@@ -55,8 +55,8 @@ def clip_grad_norm_(
                         f"max_norm={max_norm!r}, norm_type={norm_type!r}") from None
     if not grads:
         return Tensor._wrap(xp.zeros((), dtype=xp.float32))
-    dtype = grads[0].data.dtype
-    norms = xp.stack([_vector_norm(g.data, norm_type).astype(dtype) for g in grads])
+    dtype = grads[0]._array.dtype
+    norms = xp.stack([_vector_norm(g._array, norm_type).astype(dtype) for g in grads])
     total = _vector_norm(norms, norm_type).astype(dtype)
     if error_if_nonfinite and not xp.isfinite(total):
         raise RuntimeError(
@@ -67,7 +67,7 @@ def clip_grad_norm_(
     # Multiply even when the coefficient is 1, as PyTorch does (same rounding, no branch).
     coef = min(max_norm / (total + 1e-6), 1.0)
     for g in grads:
-        g.data *= xp.asarray(coef, dtype=g.data.dtype)
+        g._array *= xp.asarray(coef, dtype=g._array.dtype)
     return Tensor._wrap(xp.asarray(total))
 
 
@@ -83,7 +83,7 @@ def clip_grad_value_(
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp.clip(g.data, -clip_value, clip_value, out=g.data)
+        xp.clip(g._array, -clip_value, clip_value, out=g._array)
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

@@ -33,7 +33,7 @@ class Adagrad(Optimizer):
         >>> w.grad = genesis.tensor([4.0])
         >>> genesis.optim.Adagrad([w], lr=0.5).step()
         >>> w.data          # s = 16, so the step is 0.5 * 4 / 4
-        array([0.5], dtype=float32)
+        tensor([0.5000])
     """
 
     def __init__(
@@ -81,7 +81,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         state["step"] = _step_tensor()
         state["sum"] = _state_tensor(
-            xp.full_like(p.data, group["initial_accumulator_value"])
+            xp.full_like(p._array, group["initial_accumulator_value"])
         )
         return state
 
@@ -94,8 +94,8 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param = p.data
-            grad = p.grad.data
+            param = p._array
+            grad = p.grad._array
             state = self.state[p] or self._init_param_state(p, group)
             step = _increment_step(state)
             if maximize:
@@ -103,7 +103,7 @@ class Adagrad(Optimizer):
             if weight_decay != 0:
                 grad = xp.multiply(param, weight_decay) + grad
             clr = lr / (1 + (step - 1) * lr_decay)
-            state_sum = state["sum"].data
+            state_sum = state["sum"]._array
             state_sum += grad * grad
             std = xp.sqrt(state_sum)
             std += eps

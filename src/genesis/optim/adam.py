@@ -36,7 +36,7 @@ class Adam(Optimizer):
         >>> w.grad = genesis.tensor([3.0])
         >>> genesis.optim.Adam([w], lr=0.1).step()
         >>> w.data          # the first Adam step moves each weight by about lr
-        array([0.9], dtype=float32)
+        tensor([0.9000])
     """
 
     def __init__(
@@ -99,8 +99,8 @@ class Adam(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param = p.data
-            grad = p.grad.data
+            param = p._array
+            grad = p.grad._array
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
@@ -108,8 +108,8 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
                 if amsgrad:
                     state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
-            exp_avg = state["exp_avg"].data
-            exp_avg_sq = state["exp_avg_sq"].data
+            exp_avg = state["exp_avg"]._array
+            exp_avg_sq = state["exp_avg_sq"]._array
             step = _increment_step(state)
             if maximize:
                 grad = xp.negative(grad)
@@ -129,7 +129,7 @@ class Adam(Optimizer):
             if amsgrad:
                 if "max_exp_avg_sq" not in state:  # amsgrad switched on after the first step
                     state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
-                second_moment = state["max_exp_avg_sq"].data
+                second_moment = state["max_exp_avg_sq"]._array
                 xp.maximum(second_moment, exp_avg_sq, out=second_moment)
             else:
                 second_moment = exp_avg_sq
@@ -153,7 +153,7 @@ class AdamW(Adam):
         >>> w.grad = genesis.tensor([0.0])
         >>> genesis.optim.AdamW([w], lr=0.1, weight_decay=0.5).step()
         >>> w.data          # 1 * (1 - 0.1 * 0.5); a zero gradient adds no Adam step
-        array([0.95], dtype=float32)
+        tensor([0.9500])
     """
 
     def __init__(

@@ -72,7 +72,7 @@ class _Snapshot:
         for tensor in [*model.parameters(), *model.buffers(),
                        *(p for group in optimizer.param_groups for p in group["params"])]:
             tensors.setdefault(id(tensor), tensor)
-        self.values = [(t, t.data.copy(), None if t.grad is None else t.grad.data.copy())
+        self.values = [(t, t._array.copy(), None if t.grad is None else t.grad._array.copy())
                        for t in tensors.values()]
         self.modes = [(module, module.training) for module in model.modules()]
         self.optimizer_state = copy.deepcopy(optimizer.state_dict())
@@ -81,10 +81,10 @@ class _Snapshot:
     def restore(self, model: Module, optimizer: Any) -> None:
         """Put the model, the optimizer and the RNG back as they were at the snapshot."""
         for tensor, value, grad in self.values:
-            if tensor.data.shape == value.shape and tensor.data.dtype == value.dtype:
-                tensor.data[...] = value  # in place: views of the storage stay valid
+            if tensor._array.shape == value.shape and tensor._array.dtype == value.dtype:
+                tensor._array[...] = value  # in place: views of the storage stay valid
             else:
-                tensor.data = value.copy()
+                tensor._array = value.copy()
             tensor.grad = None if grad is None else from_numpy(grad.copy())
         for module, training in self.modes:
             object.__setattr__(module, "training", training)

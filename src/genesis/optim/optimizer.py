@@ -37,7 +37,7 @@ def _step_tensor(value: float = 0.0) -> Tensor:
 
 def _increment_step(state: dict) -> float:
     """Add one to ``state["step"]`` in place and return the new count as a Python float."""
-    counter = state["step"].data
+    counter = state["step"]._array
     xp.add(counter, 1.0, out=counter)
     return float(counter)
 
@@ -221,7 +221,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient once; return ``closure()``'s loss if given.
@@ -239,7 +239,7 @@ class Optimizer:
             >>> opt.step(closure).item()    # the loss at w = 2; then w <- 2 - 0.25 * 4
             4.0
             >>> w.data
-            array([1.], dtype=float32)
+            tensor([1.])
         """
         loss = None
         if closure is not None:
@@ -258,10 +258,10 @@ class Optimizer:
         for group_index, group in enumerate(self.param_groups):
             for p in group["params"]:
                 grad = p.grad
-                if grad is not None and tuple(grad.data.shape) != tuple(p.data.shape):
+                if grad is not None and tuple(grad._array.shape) != tuple(p._array.shape):
                     raise ValueError(
                         f"param_groups[{group_index}] parameter {index} has shape "
-                        f"{tuple(p.data.shape)} but its grad has shape {tuple(grad.data.shape)}; "
+                        f"{tuple(p._array.shape)} but its grad has shape {tuple(grad._array.shape)}; "
                         f"a gradient must have its parameter's shape") from None
                 index += 1
 
@@ -367,15 +367,15 @@ class Optimizer:
 def _cast_value(param: Tensor, key: str, value: Any) -> Any:
     """Deep-copy one saved state value; tensors/arrays become tensors of ``param``'s dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._array
     if isinstance(value, xp.ndarray) or (key == "step" and isinstance(value, numbers.Real)):
         if key == "step":
             return _step_tensor(float(value))
-        array = xp.array(value, dtype=param.data.dtype if _is_floating(param) else None)
-        if array.shape != param.data.shape:
+        array = xp.array(value, dtype=param._array.dtype if _is_floating(param) else None)
+        if array.shape != param._array.shape:
             raise ValueError(
                 f"loaded state {key!r} has shape {tuple(array.shape)}, but its parameter has "
-                f"shape {tuple(param.data.shape)}"
+                f"shape {tuple(param._array.shape)}"
             )
         return _state_tensor(array)
     if isinstance(value, dict):
@@ -386,4 +386,4 @@ def _cast_value(param: Tensor, key: str, value: Any) -> Any:
 
 
 def _is_floating(param: Tensor) -> bool:
-    return xp.issubdtype(param.data.dtype, xp.floating)
+    return xp.issubdtype(param._array.dtype, xp.floating)

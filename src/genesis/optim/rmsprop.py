@@ -37,7 +37,7 @@ class RMSprop(Optimizer):
         >>> w.grad = genesis.tensor([2.0])
         >>> genesis.optim.RMSprop([w], lr=0.01, alpha=0.75).step()
         >>> w.data          # v = 0.25 * 4 = 1, so the step is lr * 2 / (1 + 1e-8)
-        array([0.98], dtype=float32)
+        tensor([0.9800])
     """
 
     def __init__(
@@ -89,8 +89,8 @@ class RMSprop(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param = p.data
-            grad = p.grad.data
+            param = p._array
+            grad = p.grad._array
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
@@ -105,11 +105,11 @@ class RMSprop(Optimizer):
             if weight_decay != 0:
                 grad = xp.multiply(param, weight_decay) + grad
 
-            square_avg = state["square_avg"].data
+            square_avg = state["square_avg"]._array
             square_avg *= alpha
             square_avg += xp.multiply(grad, 1 - alpha) * grad
             if centered:
-                grad_avg = state["grad_avg"].data
+                grad_avg = state["grad_avg"]._array
                 _lerp_(grad_avg, grad, 1 - alpha)
                 # out= throughout: for a 0-d parameter a plain ``a - b`` is a NumPy scalar
                 avg = xp.multiply(grad_avg, grad_avg, out=xp.empty_like(square_avg))
@@ -122,7 +122,7 @@ class RMSprop(Optimizer):
             if momentum > 0:
                 if "momentum_buffer" not in state:  # momentum switched on after the first step
                     state["momentum_buffer"] = _state_tensor(xp.zeros_like(param))
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._array
                 buf *= momentum
                 buf += grad / avg
                 param += xp.multiply(buf, -lr)

@@ -33,7 +33,7 @@ class SGD(Optimizer):
         >>> w.grad = genesis.tensor([0.5, -1.0])
         >>> genesis.optim.SGD([w], lr=0.1).step()
         >>> w.data          # [1 - 0.1*0.5, 2 + 0.1*1.0]
-        array([0.95, 2.1 ], dtype=float32)
+        tensor([0.9500, 2.1000])
     """
 
     def __init__(
@@ -87,8 +87,8 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            param = p.data
-            grad = p.grad.data
+            param = p._array
+            grad = p.grad._array
             if maximize:
                 grad = xp.negative(grad)
             if weight_decay != 0:
@@ -101,7 +101,7 @@ class SGD(Optimizer):
                     buf = grad.copy()
                     state["momentum_buffer"] = _state_tensor(buf)
                 else:
-                    buf = buffer.data
+                    buf = buffer._array
                     buf *= momentum
                     if dampening == 0:
                         buf += grad

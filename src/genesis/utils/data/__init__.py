@@ -189,7 +189,7 @@ def default_collate(batch: list) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([t.data for t in batch], "tensors")
+        return _stack([t._array for t in batch], "tensors")
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: cannot batch NumPy arrays of dtype {elem.dtype}")
@@ -355,6 +355,6 @@ class DataLoader:
             tensors, index_map = self._fast
             rows = indices if index_map is None else index_map[indices]
             rows = xp.asarray(rows)
-            return [_wrap(tensor.data[rows]) for tensor in tensors]
+            return [_wrap(tensor._array[rows]) for tensor in tensors]
         collate = self.collate_fn or default_collate
         return collate([self.dataset[int(i)] for i in indices])
