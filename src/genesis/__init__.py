@@ -8,6 +8,9 @@ from . import backend
 
 # --- tensors, dtypes, autograd, random (core) ---
 from . import autograd, dtypes, random
+# The Tensor class first: importing the submodule genesis.tensor binds the name "tensor" here,
+# and the factory genesis.tensor imported below must be what that name finally means.
+from .tensor import Size, Tensor
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (DType, bool, double, float, float16, float32, float64, get_default_dtype,
                      half, int, int32, int64, long)
@@ -21,7 +24,6 @@ from .functions import (abs, amax, amin, argmax, argmin, clamp, clip, cos, erf, 
                         softmax, sqrt, squeeze, std, sum, take_along_dim, tanh, transpose,
                         unsqueeze, var)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from .tensor import Size, Tensor
 
 # --- checkpoints ---
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint

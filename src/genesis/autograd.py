@@ -12,6 +12,7 @@ import functools
 import weakref
 
 from .backend import xp
+from .tensor_base import TensorBase as Tensor, _wrap
 
 
 class _GradMode:
@@ -153,14 +154,12 @@ def needs_grad(*tensors) -> bool:
 
 
 def _accumulate_leaf(leaf, g) -> None:
-    from .tensor import Tensor
-
     if g.dtype != leaf._array.dtype:
         g = g.astype(leaf._array.dtype)
     if leaf.grad is None:
         # A private copy: the engine may hand the same array to several leaves, and the
         # optimizers and clip_grad_norm_ update .grad in place.
-        leaf.grad = Tensor._wrap(xp.array(g, copy=True))
+        leaf.grad = _wrap(xp.array(g, copy=True))
     else:
         total = leaf.grad._array + g
         # 0-d + 0-d is a NumPy scalar: keep .data an array, so in-place updates keep working.
@@ -286,8 +285,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor
-
         ctx = FunctionCtx()
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         inputs = [args[i] for i in positions]
@@ -306,10 +303,10 @@ class Function:
                             f"{type(out).__name__}")
         if out._node is not None or out._rg:
             # forward returned an input (or a tensor already in a graph): give it its own node.
-            out = Tensor._wrap(out._array)
+            out = _wrap(out._array)
 
         def backward_fn(g):
-            grads = cls.backward(ctx, Tensor._wrap(g))
+            grads = cls.backward(ctx, _wrap(g))
             if not isinstance(grads, tuple):
                 grads = (grads,)
             if len(grads) != len(args):

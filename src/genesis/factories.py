@@ -10,7 +10,7 @@ import numbers
 from . import dtypes, ops
 from .backend import xp
 from .random import generator_for
-from .tensor import Tensor, _axis, _promoted, _wrap
+from .tensor_base import TensorBase as Tensor, _axis, _promoted, _wrap
 
 _f32 = xp.dtype(xp.float32)
 

@@ -12,7 +12,7 @@ import math
 from .autograd import attach, grad_mode
 from .backend import xp
 from .special import erf as _erf
-from . import tensor as _tensor
+from .tensor_base import _wrap
 
 
 def _needs(a, b=None) -> bool:
@@ -55,7 +55,7 @@ def _binary(op, fn, a, b):
 # ---------------------------------------------------------------- elementwise binary
 
 def add(a, b):
-    out = _tensor._wrap(_binary("add", xp.add, a, b))
+    out = _wrap(_binary("add", xp.add, a, b))
     if _needs(a, b):
         sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
@@ -64,7 +64,7 @@ def add(a, b):
 
 
 def sub(a, b):
-    out = _tensor._wrap(_binary("sub", xp.subtract, a, b))
+    out = _wrap(_binary("sub", xp.subtract, a, b))
     if _needs(a, b):
         sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g, sa) if ra else None,
@@ -74,7 +74,7 @@ def sub(a, b):
 
 def mul(a, b):
     x, y = a._array, b._array
-    out = _tensor._wrap(_binary("mul", xp.multiply, a, b))
+    out = _wrap(_binary("mul", xp.multiply, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g * y, x.shape) if ra else None,
@@ -84,7 +84,7 @@ def mul(a, b):
 
 def div(a, b):
     x, y = a._array, b._array
-    out = _tensor._wrap(_binary("div", xp.true_divide, a, b))
+    out = _wrap(_binary("div", xp.true_divide, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
         attach(out, lambda g: (unbroadcast(g / y, x.shape) if ra else None,
@@ -96,7 +96,7 @@ def div(a, b):
 def pow(a, b):  # noqa: A001 - PyTorch's name
     x, y = a._array, b._array
     z = _binary("pow", xp.power, a, b)
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
@@ -118,7 +118,7 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
 def pow_scalar(a, exponent):
     """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
     x = a._array
-    out = _tensor._wrap(xp.power(x, exponent))
+    out = _wrap(xp.power(x, exponent))
     if _needs(a):
         if exponent == 2:
             attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
@@ -129,7 +129,7 @@ def pow_scalar(a, exponent):
 
 def maximum(a, b):
     x, y = a._array, b._array
-    out = _tensor._wrap(_binary("maximum", xp.maximum, a, b))
+    out = _wrap(_binary("maximum", xp.maximum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
@@ -144,7 +144,7 @@ def maximum(a, b):
 
 def minimum(a, b):
     x, y = a._array, b._array
-    out = _tensor._wrap(_binary("minimum", xp.minimum, a, b))
+    out = _wrap(_binary("minimum", xp.minimum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
@@ -168,7 +168,7 @@ def matmul(a, b):
                          f"multiplied ({x.shape[-1]} != "
                          f"{y.shape[-2] if y.ndim > 1 else y.shape[0]}) or their batch "
                          f"dimensions do not broadcast") from None
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
@@ -198,7 +198,7 @@ def where(cond, a, b):
     except ValueError:
         raise ValueError(f"where: condition {tuple(cond.shape)}, input {tuple(a.shape)} and "
                          f"other {tuple(b.shape)} cannot be broadcast together") from None
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if _needs(a, b):
         sa, sb, ra, rb = a._array.shape, b._array.shape, a._rg, b._rg
         attach(out, lambda g: (unbroadcast(xp.where(cond, g, 0), sa) if ra else None,
@@ -210,7 +210,7 @@ def where(cond, a, b):
 # ---------------------------------------------------------------- elementwise unary
 
 def _unary(a, z, backward, name):
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if _needs(a):
         attach(out, backward, (a,), name)
     return out
@@ -307,7 +307,7 @@ def cast(a, np_dtype):
     z = a._array.astype(np_dtype)
     if _needs(a) and z.dtype.kind == "f":
         return _unary(a, z, lambda g: (g.astype(src),), "ToCopyBackward0")
-    return _tensor._wrap(z)
+    return _wrap(z)
 
 
 def clone(a):
@@ -375,7 +375,7 @@ def max_dim(a, axis, keepdim=False, _largest=True):
         xp.put_along_axis(full, ii, gi, axis=axis)
         return (full,)
     values = _unary(a, z, backward, "MaxBackward0" if _largest else "MinBackward0")
-    return values, _tensor._wrap(idx.astype(xp.int64, copy=False))
+    return values, _wrap(idx.astype(xp.int64, copy=False))
 
 
 def logsumexp(a, axis, keepdim=False):
@@ -464,7 +464,7 @@ def setitem(a, index, value, advanced):
     """Out-of-place ``a[index] = value``: a new tensor; ``value`` gets the written slots' grad."""
     x = a._array.copy()
     x[index] = value._array
-    out = _tensor._wrap(x)
+    out = _wrap(x)
     if _needs(a, value):
         ra, rb, vshape = a._rg, value._rg, value._array.shape
 
@@ -497,7 +497,7 @@ def gather(a, axis, index):
 def cat(tensors, axis):
     arrays = [t._array for t in tensors]
     z = xp.concatenate(arrays, axis=axis)
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if grad_mode.enabled and any(t._rg for t in tensors):
         bounds = xp.cumsum([arr.shape[axis] for arr in arrays])[:-1]
         flags = [t._rg for t in tensors]
@@ -509,7 +509,7 @@ def cat(tensors, axis):
 
 def stack(tensors, axis):
     z = xp.stack([t._array for t in tensors], axis=axis)
-    out = _tensor._wrap(z)
+    out = _wrap(z)
     if grad_mode.enabled and any(t._rg for t in tensors):
         flags = [t._rg for t in tensors]
         attach(out, lambda g: tuple(xp.take(g, i, axis=axis) if f else None

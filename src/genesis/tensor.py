@@ -10,84 +10,19 @@ correct.
 """
 from __future__ import annotations
 
-import collections
-import numbers
-
-from . import dtypes, ops
+from . import dtypes, factories, ops
 from .autograd import grad_mode, retain, run_backward
 from .backend import xp
+from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
+                          max_result, min_result, register_tensor_class)
+from .tensor_format import tensor_repr
 from .tensor_inplace import TensorInplace
 from .tensor_math import TensorMath
 from .tensor_shape import TensorShape
 
-_ndarray = xp.ndarray
-_new = object.__new__
-_to_dtype = dtypes._BY_NP.__getitem__
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+__all__ = ["Size", "Tensor", "max_result", "min_result"]
 
-max_result = collections.namedtuple("max", ["values", "indices"])
-min_result = collections.namedtuple("min", ["values", "indices"])
-
-
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as ``genesis.Size([2, 3])``."""
-
-    def __repr__(self) -> str:
-        return f"genesis.Size([{', '.join(str(n) for n in self)}])"
-
-    def numel(self) -> int:
-        """The number of elements a tensor of this shape holds."""
-        n = 1
-        for d in self:
-            n *= d
-        return n
-
-
-def _dim_error(dim, ndim):
-    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
-    return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                      f"but got {dim})")
-
-
-def _axis(dim, ndim):
-    """Normalise a PyTorch ``dim`` (int, tuple or None) to a NumPy ``axis``."""
-    if dim is None:
-        return None
-    if isinstance(dim, (tuple, list)):
-        axes = tuple(_axis(d, ndim) for d in dim)
-        return axes if axes else None
-    span = ndim or 1
-    if not isinstance(dim, numbers.Integral) or not -span <= dim < span:
-        raise _dim_error(dim, ndim)
-    return int(dim) % span if ndim else None
-
-
-def _promoted(a_arr, b_arr):
-    """PyTorch's result dtype for two arrays of different dtypes (0-d ones defer)."""
-    da, db = a_arr.dtype, b_arr.dtype
-    ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    a0, b0 = a_arr.ndim == 0, b_arr.ndim == 0
-    if a0 != b0:
-        dim_arr, zero_cat, dim_cat = (b_arr, ca, cb) if a0 else (a_arr, cb, ca)
-        # A 0-d operand of a higher category decides (int64 tensor * 0-d float64 -> float64);
-        # Python numbers arrive here already given PyTorch's scalar dtype (_scalar_dtype).
-        return dim_arr.dtype if dim_cat >= zero_cat else (a_arr if a0 else b_arr).dtype
-    if ca != cb:
-        return da if ca > cb else db
-    return xp.promote_types(da, db)
-
-
-def _wrap(array) -> "Tensor":
-    """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
-    t = _new(Tensor)
-    t._array = array if type(array) is _ndarray else xp.asarray(array)
-    t.grad = None
-    t._rg = False
-    t._node = None
-    return t
-
-
-class Tensor(TensorMath, TensorShape, TensorInplace):
+class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     """A multi-dimensional array that can record the operations applied to it.
 
     ``data`` is a tensor sharing this one's storage outside the graph (as in PyTorch), ``grad``
@@ -102,9 +37,7 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         tensor([2., 4.])
     """
 
-    # _array: the backend array (storage); _rg: requires_grad; _node: the graph node (None for
-    # leaves).
-    __slots__ = ("_array", "grad", "_rg", "_node", "__weakref__")
+    __slots__ = ()
     # NumPy defers to our reflected operators: ``ndarray + Tensor`` gives a Tensor.
     __array_priority__ = 1000
 
@@ -359,7 +292,6 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
         return id(self)
 
     def __repr__(self) -> str:
-        from .tensor_format import tensor_repr
         return tensor_repr(self)
 
     def __deepcopy__(self, memo):
@@ -447,24 +379,23 @@ class Tensor(TensorMath, TensorShape, TensorInplace):
 
     def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor from ``data`` with this tensor's dtype by default."""
-        from .factories import tensor
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         """Zeros of ``size`` with this tensor's dtype by default."""
-        from .factories import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         """Ones of ``size`` with this tensor's dtype by default."""
-        from .factories import ones
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> "Tensor":
         """``fill_value`` everywhere, with this tensor's dtype by default."""
-        from .factories import full
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         """Uninitialised storage of ``size`` (zeros with NumPy), this tensor's dtype."""
         return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+register_tensor_class(Tensor)

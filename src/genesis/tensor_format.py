@@ -81,10 +81,7 @@ def _body(values, indent, summarize, fmt) -> str:
 
 def tensor_repr(t) -> str:
     """``tensor([1., 2.], requires_grad=True)`` style text for ``t``."""
-    from .nn.parameter import Parameter
-
     values = to_numpy(t._array)
-    is_param = isinstance(t, Parameter)
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
@@ -113,7 +110,4 @@ def tensor_repr(t) -> str:
         else:
             text += ", " + suffix
             last_line += len(suffix) + 2
-    text += ")"
-    if is_param:
-        return "Parameter containing:\n" + text
-    return text
+    return text + ")"

@@ -8,11 +8,12 @@ cannot be modified in place while grad mode is on.
 from __future__ import annotations
 
 from . import ops
-from . import tensor as _tensor
+from .tensor_base import _wrap
 from .autograd import grad_mode
 from .backend import xp
 from .random import generator_for
 from .tensor_math import _check_bool_mask
+from .tensor_shape import _convert_index, _split_integers
 
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -157,7 +158,7 @@ class TensorInplace:
     def copy_(self, src, non_blocking: bool = False):
         """Copy ``src``'s values (broadcast, cast to this dtype) into ``self``."""
         if self._record(src):
-            source = src if isinstance(src, TensorInplace) else _tensor._wrap(xp.asarray(src))
+            source = src if isinstance(src, TensorInplace) else _wrap(xp.asarray(src))
             return self._rebind(ops.expand(source, self._array.shape))
         try:
             xp.copyto(self._array, _arr(src), casting="unsafe")
@@ -203,7 +204,6 @@ class TensorInplace:
         return self
 
     def __setitem__(self, index, value):
-        from .tensor_shape import _convert_index, _split_integers
         split = None
         if type(index) is int or type(index) is slice:
             advanced = False
@@ -212,7 +212,7 @@ class TensorInplace:
             split = _split_integers(index) if advanced else None
         if self._record(value):
             if not isinstance(value, TensorInplace):
-                value = _tensor._wrap(xp.asarray(value, dtype=self._array.dtype))
+                value = _wrap(xp.asarray(value, dtype=self._array.dtype))
             if value._array.dtype != self._array.dtype:
                 value = ops.cast(value, self._array.dtype)
             if split is not None:  # PyTorch's order: integers first, then the arrays

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numbers
 
-from . import ops
-from . import tensor as _tensor
+from . import factories, ops
+from .tensor_base import TensorBase, _axis, _promoted, _wrap, max_result, min_result
 from .backend import xp
 
 _ndarray = xp.ndarray
@@ -32,16 +32,15 @@ def _scalar_dtype(arr_dtype, value):
 
 def _operands(a, b):
     """Return tensors ``(a, b)`` of one dtype (PyTorch's promotion); ``b`` may be a number."""
-    if not isinstance(b, _tensor.Tensor):
+    if not isinstance(b, TensorBase):
         if isinstance(b, (numbers.Number, xp.generic)):
             dt = _scalar_dtype(a._array.dtype, b)
-            b = _tensor._wrap(xp.asarray(b, dtype=dt))
+            b = _wrap(xp.asarray(b, dtype=dt))
         else:
-            from .factories import as_tensor
-            b = as_tensor(b)
+            b = factories.as_tensor(b)
     da, db = a._array.dtype, b._array.dtype
     if da is not db and da != db:
-        target = _tensor._promoted(a._array, b._array)
+        target = _promoted(a._array, b._array)
         if da != target:
             a = ops.cast(a, target)
         if db != target:
@@ -51,7 +50,7 @@ def _operands(a, b):
 
 def _reduce_axis(dim, ndim):
     """``amax``/``amin`` take ``dim=()`` to mean all dimensions."""
-    return _tensor._axis(None if dim in ((), []) else dim, ndim)
+    return _axis(None if dim in ((), []) else dim, ndim)
 
 
 def _check_bool_mask(mask) -> None:
@@ -62,7 +61,7 @@ def _check_bool_mask(mask) -> None:
 
 
 def _array_of(value):
-    return value._array if isinstance(value, _tensor.Tensor) else value
+    return value._array if isinstance(value, TensorBase) else value
 
 
 class TensorMath:
@@ -100,7 +99,7 @@ class TensorMath:
             q = xp.floor_divide(a._array, b._array)
         else:
             q = xp.trunc(a._array / b._array)
-        return _tensor._wrap(q.astype(self._array.dtype if self._array.dtype.kind == "i" else q.dtype))
+        return _wrap(q.astype(self._array.dtype if self._array.dtype.kind == "i" else q.dtype))
 
     true_divide = divide = div
     multiply = mul
@@ -161,7 +160,7 @@ class TensorMath:
 
     def __mod__(self, other):
         a, b = _operands(self, other)
-        return _tensor._wrap(xp.mod(a._array, b._array))
+        return _wrap(xp.mod(a._array, b._array))
 
     def __neg__(self):
         if self._array.dtype.kind == "b":
@@ -198,7 +197,7 @@ class TensorMath:
     def _compare(self, other, fn):
         a, b = _operands(self, other)
         try:
-            return _tensor._wrap(fn(a._array, b._array))
+            return _wrap(fn(a._array, b._array))
         except ValueError:
             raise ops.broadcast_error(fn.__name__, a._array.shape, b._array.shape) from None
 
@@ -235,7 +234,7 @@ class TensorMath:
         return self._logical(other, xp.logical_xor, xp.bitwise_xor)
 
     def __invert__(self):
-        return _tensor._wrap(~self._array)
+        return _wrap(~self._array)
 
     logical_not = __invert__
 
@@ -250,15 +249,15 @@ class TensorMath:
 
     def isnan(self):
         """Bool tensor: where the value is NaN."""
-        return _tensor._wrap(xp.isnan(self._array))
+        return _wrap(xp.isnan(self._array))
 
     def isinf(self):
         """Bool tensor: where the value is infinite."""
-        return _tensor._wrap(xp.isinf(self._array))
+        return _wrap(xp.isinf(self._array))
 
     def isfinite(self):
         """Bool tensor: where the value is finite."""
-        return _tensor._wrap(xp.isfinite(self._array))
+        return _wrap(xp.isfinite(self._array))
 
     # ------------------------------------------------------------ elementwise
     def exp(self):
@@ -329,25 +328,25 @@ class TensorMath:
 
     def floor(self):
         """Elementwise floor (not differentiable)."""
-        return _tensor._wrap(xp.floor(self._array))
+        return _wrap(xp.floor(self._array))
 
     def ceil(self):
         """Elementwise ceiling (not differentiable)."""
-        return _tensor._wrap(xp.ceil(self._array))
+        return _wrap(xp.ceil(self._array))
 
     def round(self, decimals: int = 0):
         """Round half to even (not differentiable)."""
-        return _tensor._wrap(xp.round(self._array, decimals))
+        return _wrap(xp.round(self._array, decimals))
 
     def trunc(self):
         """Round towards zero (not differentiable)."""
-        return _tensor._wrap(xp.trunc(self._array))
+        return _wrap(xp.trunc(self._array))
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-        if isinstance(min, _tensor.Tensor) or isinstance(max, _tensor.Tensor):
+        if isinstance(min, TensorBase) or isinstance(max, TensorBase):
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
         # NumPy scalars act as Python numbers (PyTorch's rule): they never widen the tensor.
@@ -398,7 +397,7 @@ class TensorMath:
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple or all); integer sums are int64."""
         src = self if dtype is None else self.to(dtype)
-        return ops.sum(src, _tensor._axis(dim, self._array.ndim), keepdim)
+        return ops.sum(src, _axis(dim, self._array.ndim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Mean over ``dim`` (int, tuple or all); needs a floating dtype, as in PyTorch."""
@@ -406,7 +405,7 @@ class TensorMath:
         if src._array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {self.dtype}")
-        return ops.mean(src, _tensor._axis(dim, self._array.ndim), keepdim)
+        return ops.mean(src, _axis(dim, self._array.ndim), keepdim)
 
     def _count(self, axis) -> int:
         shape = self._array.shape
@@ -426,7 +425,7 @@ class TensorMath:
             dim, unbiased = unbiased, None  # var(dim) positional, as in PyTorch
         if correction is None:
             correction = 0 if unbiased is False else 1
-        axis = _tensor._axis(dim, self._array.ndim)
+        axis = _axis(dim, self._array.ndim)
         centered = self - ops.mean(self, axis, True)
         denom = max(self._count(axis) - correction, 0)
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -437,7 +436,7 @@ class TensorMath:
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def _extreme(self, dim, keepdim, largest):
-        if isinstance(dim, _tensor.Tensor):
+        if isinstance(dim, TensorBase):
             return self.maximum(dim) if largest else self.minimum(dim)
         if dim is None:
             if self._array.size == 0:
@@ -445,9 +444,9 @@ class TensorMath:
                                    "numel() == 0. Specify the reduction dim with the 'dim' "
                                    "argument.")
             return ops.amax(self) if largest else ops.amin(self)
-        axis = _tensor._axis(dim, self._array.ndim)
+        axis = _axis(dim, self._array.ndim)
         values, indices = ops.max_dim(self, axis if axis is not None else 0, keepdim, largest)
-        result = _tensor.max_result if largest else _tensor.min_result
+        result = max_result if largest else min_result
         return result(values, indices)
 
     def max(self, dim=None, keepdim: bool = False):
@@ -481,36 +480,36 @@ class TensorMath:
             if keepdim:
                 idx = xp.reshape(idx, (1,) * self._array.ndim)
         else:
-            idx = fn(self._array, axis=_tensor._axis(dim, self._array.ndim), keepdims=keepdim)
-        return _tensor._wrap(xp.asarray(idx, dtype=xp.int64))
+            idx = fn(self._array, axis=_axis(dim, self._array.ndim), keepdims=keepdim)
+        return _wrap(xp.asarray(idx, dtype=xp.int64))
 
     def all(self, dim=None, keepdim: bool = False):
         """Whether all elements (over ``dim``) are true."""
-        return _tensor._wrap(xp.asarray(self._array.all(axis=_tensor._axis(dim, self._array.ndim),
+        return _wrap(xp.asarray(self._array.all(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False):
         """Whether any element (over ``dim``) is true."""
-        return _tensor._wrap(xp.asarray(self._array.any(axis=_tensor._axis(dim, self._array.ndim),
+        return _wrap(xp.asarray(self._array.any(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(self), dim))`` computed stably."""
-        return ops.logsumexp(self._floating(), _tensor._axis(dim, self._array.ndim), keepdim)
+        return ops.logsumexp(self._floating(), _axis(dim, self._array.ndim), keepdim)
 
     def softmax(self, dim, dtype=None):
         """``exp(x) / sum(exp(x), dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
-        return ops.softmax(src, _tensor._axis(dim, self._array.ndim))
+        return ops.softmax(src, _axis(dim, self._array.ndim))
 
     def log_softmax(self, dim, dtype=None):
         """``x - logsumexp(x, dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
-        return ops.log_softmax(src, _tensor._axis(dim, self._array.ndim))
+        return ops.log_softmax(src, _axis(dim, self._array.ndim))
 
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm over ``dim`` (all elements by default); ``p`` may be ``float('inf')``."""
-        axis = _tensor._axis(dim, self._array.ndim)
+        axis = _axis(dim, self._array.ndim)
         if p == float("inf"):
             return ops.amax(ops.abs(self), axis, keepdim)
         if p == 2:
@@ -519,4 +518,4 @@ class TensorMath:
 
     def cumsum(self, dim):
         """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
-        return _tensor._wrap(xp.cumsum(self._array, axis=_tensor._axis(dim, self._array.ndim)))
+        return _wrap(xp.cumsum(self._array, axis=_axis(dim, self._array.ndim)))

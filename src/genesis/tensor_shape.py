@@ -3,14 +3,14 @@ squeeze, split, ``__getitem__``, gather.  Each calls the primitives in ``ops.py`
 from __future__ import annotations
 
 from . import ops
-from . import tensor as _tensor
+from .tensor_base import TensorBase, _axis
 from .backend import xp
 
 _ndarray = xp.ndarray
 
 
 def _array_of(value):
-    return value._array if isinstance(value, _tensor.Tensor) else value
+    return value._array if isinstance(value, TensorBase) else value
 
 
 class TensorShape:
@@ -38,8 +38,8 @@ class TensorShape:
         shape = self._array.shape
         if not shape:
             return ops.reshape(self, (1,))
-        start = _tensor._axis(start_dim, len(shape))
-        end = _tensor._axis(end_dim, len(shape))
+        start = _axis(start_dim, len(shape))
+        end = _axis(end_dim, len(shape))
         if start > end:
             raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
                              f"after end_dim ({end_dim})")
@@ -48,7 +48,7 @@ class TensorShape:
     def unflatten(self, dim, sizes):
         """Split dimension ``dim`` into ``sizes``."""
         shape = self._array.shape
-        axis = _tensor._axis(dim, len(shape))
+        axis = _axis(dim, len(shape))
         return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
 
     def permute(self, *dims):
@@ -56,7 +56,7 @@ class TensorShape:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = dims[0]
         ndim = self._array.ndim
-        axes = tuple(_tensor._axis(d, ndim) for d in dims)
+        axes = tuple(_axis(d, ndim) for d in dims)
         if sorted(axes) != list(range(ndim)):
             raise ValueError(f"permute(dims): dims must be a permutation of the {ndim} "
                              f"dimensions, got {tuple(dims)}")
@@ -66,7 +66,7 @@ class TensorShape:
         """Swap dimensions ``dim0`` and ``dim1``."""
         ndim = self._array.ndim
         axes = list(range(ndim))
-        a, b = _tensor._axis(dim0, ndim), _tensor._axis(dim1, ndim)
+        a, b = _axis(dim0, ndim), _axis(dim1, ndim)
         if ndim < 2:
             return self
         axes[a], axes[b] = axes[b], axes[a]
@@ -94,7 +94,7 @@ class TensorShape:
     def unsqueeze(self, dim: int):
         """Insert a dimension of size 1 at ``dim``."""
         shape = self._array.shape
-        axis = _tensor._axis(dim, len(shape) + 1)
+        axis = _axis(dim, len(shape) + 1)
         return ops.reshape(self, shape[:axis] + (1,) + shape[axis:])
 
     def squeeze(self, dim=None):
@@ -103,7 +103,7 @@ class TensorShape:
         if dim is None:
             axes = {i for i, n in enumerate(shape) if n == 1}
         else:
-            axes = _tensor._axis(dim, len(shape))
+            axes = _axis(dim, len(shape))
             axes = {a for a in (axes if isinstance(axes, tuple) else (axes,))
                     if a is not None and shape[a] == 1}
         return ops.reshape(self, tuple(n for i, n in enumerate(shape) if i not in axes))
@@ -139,7 +139,7 @@ class TensorShape:
 
     def split(self, split_size, dim: int = 0):
         """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
-        axis = _tensor._axis(dim, self._array.ndim)
+        axis = _axis(dim, self._array.ndim)
         total = self._array.shape[axis]
         if isinstance(split_size, int) and split_size <= 0:
             raise ValueError(f"split: split_size must be a positive int, got {split_size}")
@@ -156,7 +156,7 @@ class TensorShape:
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
         if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        total = self._array.shape[_tensor._axis(dim, self._array.ndim)]
+        total = self._array.shape[_axis(dim, self._array.ndim)]
         return self.split(max(1, -(-total // chunks)), dim)
 
     # ------------------------------------------------------------ indexing
@@ -178,13 +178,13 @@ class TensorShape:
         if idx.ndim != self._array.ndim:
             raise ValueError(f"gather(): index has {idx.ndim} dimensions but input has "
                              f"{self._array.ndim}; they must match")
-        return ops.gather(self, _tensor._axis(dim, self._array.ndim), idx)
+        return ops.gather(self, _axis(dim, self._array.ndim), idx)
 
     def take_along_dim(self, indices, dim=None):
         """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
         if dim is None:
             return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
-        return ops.gather(self, _tensor._axis(dim, self._array.ndim), _array_of(indices))
+        return ops.gather(self, _axis(dim, self._array.ndim), _array_of(indices))
 
 
 def _split_integers(index):
@@ -230,7 +230,7 @@ def _convert_index(index):
     converted = []
     advanced = False
     for item in items:
-        if isinstance(item, _tensor.Tensor):
+        if isinstance(item, TensorBase):
             item = item._array
             advanced = True
         elif isinstance(item, (list, _ndarray)):

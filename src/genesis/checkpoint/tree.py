@@ -280,7 +280,7 @@ def tensor_or_array(array: np.ndarray) -> Any:
 
 def make_tensor(array: np.ndarray, requires_grad: bool = False) -> Any:
     """A Genesis tensor sharing ``array``'s memory."""
-    from genesis import from_numpy
+    from genesis.factories import from_numpy
 
     result = from_numpy(array)
     if requires_grad:

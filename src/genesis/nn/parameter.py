@@ -31,5 +31,8 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad = True
 
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
     def __reduce_ex__(self, protocol):
         return (Parameter, (self._array, self._rg))
