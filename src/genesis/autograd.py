@@ -153,6 +153,17 @@ def needs_grad(*tensors) -> bool:
     return False
 
 
+def record(out, backward_fn, inputs, name):
+    """Make ``out`` a graph node over ``inputs`` when grad mode is on and one of them needs it.
+
+    The one call a fused op makes after computing its output array: ``backward_fn(g)`` maps the
+    output's gradient array to one array (or None) per input.
+    """
+    if needs_grad(*inputs):
+        attach(out, backward_fn, inputs, name)
+    return out
+
+
 def _accumulate_leaf(leaf, g) -> None:
     if g.dtype != leaf._array.dtype:
         g = g.astype(leaf._array.dtype)

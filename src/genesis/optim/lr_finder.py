@@ -20,7 +20,7 @@ import numpy as np
 
 from genesis.autograd import enable_grad, no_grad
 from genesis.factories import from_numpy
-from genesis.nn.module import Module
+from genesis.nn.modules.module import Module
 from genesis.optim.optimizer import check_real
 from genesis.random import get_rng_state, set_rng_state
 from genesis.utils.extras import install_hint

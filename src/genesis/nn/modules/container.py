@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Iterator
 
-from genesis.nn.module import Module, _addindent
+from genesis.nn.modules.module import Module, _addindent
 
 
 def _index(index: Any, length: int, kind: str) -> int:

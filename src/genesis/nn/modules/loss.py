@@ -18,7 +18,8 @@ from typing import Any
 
 from genesis.autograd import Function, attach, needs_grad
 from genesis.backend import xp
-from genesis.nn.module import Module
+from genesis.nn.modules.module import Module
+from genesis.nn.modules.utils import _check_tensor
 from genesis.ops import unbroadcast
 from genesis.tensor import Tensor
 
@@ -37,11 +38,6 @@ def _resolve_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
             f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}"
         )
     return reduction
-
-
-def _check_tensor(name: str, value: Any) -> None:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name} must be a genesis.Tensor, got {type(value).__name__}")
 
 
 def _rows(x: Any) -> Any:
