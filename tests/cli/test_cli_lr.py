@@ -135,7 +135,7 @@ def test_warmup_stable_decay_length_from_its_phases(capsys):
 
 def test_csv_equals_stepping_genesis_and_torch_multistep(capsys, tmp_path):
     csv = tmp_path / "multistep.csv"
-    status, _, _ = run_lr(capsys, "MultiStepLR", "--milestones", "[30,80]", "--gamma", 0.1,
+    status, _, _ = run_lr(capsys, "MultiStepLR", "--milestones", "30,80", "--gamma", 0.1,
                           "--steps", 100, "--csv", csv)
     assert status == 0
     _, table = read_csv(csv)
@@ -176,7 +176,7 @@ def test_sequential_composition_from_the_command_line_equals_torch(capsys, tmp_p
     status, out, _ = run_lr(
         capsys, "SequentialLR", "--schedulers",
         "[LinearLR(start_factor=0.01, total_iters=10), CosineAnnealingLR(T_max=90, eta_min=1e-4)]",
-        "--milestones", "[10]", "--steps", 100, "--csv", csv)
+        "--milestones", "10", "--steps", 100, "--csv", csv)
     assert status == 0
     assert out.splitlines()[0] == ("SequentialLR(schedulers=[LinearLR(start_factor=0.01, total_iters=10), "
                                    "CosineAnnealingLR(T_max=90, eta_min=0.0001)], milestones=[10])")
@@ -267,6 +267,23 @@ def test_bad_arguments_exit_2_naming_them(capsys, argv, expected):
     assert "genesis lr: error:" in err and "Traceback" not in err
     for text in expected:
         assert text in err
+
+
+def test_list_arguments_written_for_every_shell(tmp_path):
+    """Unquoted brackets are a glob pattern: with a file named 0 in the directory, bash turns
+    --milestones [30,80] into --milestones 0.  The documented spelling 30,80 survives any shell."""
+    (tmp_path / "0").write_text("")
+    genesis = f"{shlex.quote(sys.executable)} -m genesis lr MultiStepLR --gamma 0.1 --steps 100 --csv out.csv"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "src")}
+    globbed = subprocess.run(["/bin/sh", "-c", genesis + " --milestones [30,80]"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert "milestones=[0]" in globbed.stdout  # the shell's doing, not ours
+    done = subprocess.run(["/bin/sh", "-c", genesis + " --milestones 30,80"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "MultiStepLR(milestones=[30, 80], gamma=0.1)"
+    expected = torch_rates(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, [30, 80], 0.1), 100)
+    np.testing.assert_allclose(read_csv(tmp_path / "out.csv")[1][:, 1:], expected, rtol=1e-12, atol=0)
 
 
 def test_subprocess_exit_status_and_clean_error():

@@ -255,13 +255,14 @@ ALL_FACTORIES = [
 
 
 @pytest.mark.parametrize("name,build", ALL_FACTORIES)
-def test_lambda_is_vectorised_and_identical_to_scalar_calls(name, build):
+def test_lambda_is_vectorised_and_agrees_with_scalar_calls(name, build):
     factor = build(make_optimizer()).lr_lambdas[0]
     assert type(factor(3)) is float
     steps = np.arange(0, 60, dtype=np.int64)
     values = factor(steps)
     assert isinstance(values, np.ndarray) and values.dtype == np.float64 and values.shape == (60,)
-    np.testing.assert_array_equal(values, [factor(int(s)) for s in steps])
+    # The exactness contract: within rel 1e-12, not bit for bit (SIMD paths differ by CPU).
+    np.testing.assert_allclose(values, [factor(int(s)) for s in steps], rtol=1e-12, atol=1e-300)
     assert all(isinstance(v, (int, float, str)) for v in vars(factor).values())
 
 

@@ -1,8 +1,10 @@
 """Saving and resuming schedulers: plain-data state dicts that continue exactly like torch.
 
-A torch scheduler runs uninterrupted; ours runs to a random step, its state (and the optimizer's)
-goes through ``json``, a fresh optimizer and scheduler are built and loaded — in PyTorch's order
-(both state dicts) and with the scheduler's state alone — and the continuation must equal torch's.
+Torch and ours run side by side to a random step; each one's state (and its optimizer's) goes
+through ``json``; a fresh optimizer and scheduler of each library are built and loaded the same
+way — in PyTorch's order (both state dicts) or with the scheduler's state alone, which (as in
+PyTorch) leaves the optimizer's rates as the fresh construction set them — and the two
+continuations must agree.  With both state dicts loaded this is also the uninterrupted run.
 """
 import json
 import random
@@ -54,6 +56,18 @@ def _make_case(case, rng, groups):
     return simple_factory(case, config(case, rng, groups, STEPS))
 
 
+def _resumed(module, make, kind, lrs, saved, saved_opt, order):
+    """A fresh optimizer and scheduler of ``module`` that load the saved states in ``order``."""
+    optimizer = torch_optimizer(kind, lrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = make(module, optimizer)
+    if order == "both":
+        optimizer.load_state_dict(saved_opt)
+    scheduler.load_state_dict(saved)
+    return optimizer, scheduler
+
+
 @pytest.mark.parametrize("order", ["both", "scheduler_only"])
 @pytest.mark.parametrize("case", list(_cases()))
 def test_resume_continues_like_torch(case, order):
@@ -70,22 +84,18 @@ def test_resume_continues_like_torch(case, order):
         stop = rng.randint(0, STEPS - 20)
         for _ in range(stop):
             step_both(s_o, s_t)
-        saved = json_round_trip(s_o.state_dict())
-        saved_opt = opt_o.state_dict()
-
-        fresh_opt = torch_optimizer(kind, lrs)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fresh = make(ours, fresh_opt)
+        fresh_opt, fresh = _resumed(ours, make, kind, lrs, json_round_trip(s_o.state_dict()),
+                                    opt_o.state_dict(), order)
+        torch_opt, resumed_t = _resumed(theirs, make, kind, lrs, s_t.state_dict(), opt_t.state_dict(),
+                                        order)
         if order == "both":
-            fresh_opt.load_state_dict(saved_opt)
-        fresh.load_state_dict(saved)
-        assert_same_state(fresh_opt, opt_t, f"{case} {order} right after loading at {stop}")
-        assert_close(fresh.get_last_lr(), s_t.get_last_lr())
+            assert_same_state(torch_opt, opt_t, f"{case}: torch's own resume is exact")
+        assert_same_state(fresh_opt, torch_opt, f"{case} {order} right after loading at {stop}")
+        assert_close(fresh.get_last_lr(), resumed_t.get_last_lr())
         for step in range(stop, STEPS):
-            step_both(fresh, s_t)
-            assert_same_state(fresh_opt, opt_t, f"{case} {order} saved at {stop}, step {step + 1}")
-            assert_close(fresh.get_last_lr(), s_t.get_last_lr())
+            step_both(fresh, resumed_t)
+            assert_same_state(fresh_opt, torch_opt, f"{case} {order} saved at {stop}, step {step + 1}")
+            assert_close(fresh.get_last_lr(), resumed_t.get_last_lr())
 
 
 @pytest.mark.parametrize("order", ["both", "scheduler_only"])
@@ -101,15 +111,17 @@ def test_reduce_lr_on_plateau_resumes_like_torch(order):
         stop = rng.randint(1, STEPS - 10)
         for m in metrics[:stop]:
             step_both(s_o, s_t, m)
-        saved, saved_opt = json_round_trip(s_o.state_dict()), opt_o.state_dict()
-        fresh_opt = torch_optimizer("sgd", lrs)
-        fresh = ours.ReduceLROnPlateau(fresh_opt, **kwargs)
-        if order == "both":
-            fresh_opt.load_state_dict(saved_opt)
-        fresh.load_state_dict(saved)
+
+        def make(module, optimizer):
+            return module.ReduceLROnPlateau(optimizer, **kwargs)
+
+        fresh_opt, fresh = _resumed(ours, make, "sgd", lrs, json_round_trip(s_o.state_dict()),
+                                    opt_o.state_dict(), order)
+        torch_opt, resumed_t = _resumed(theirs, make, "sgd", lrs, s_t.state_dict(), opt_t.state_dict(),
+                                        order)
         for i, m in enumerate(metrics[stop:]):
-            step_both(fresh, s_t, m)
-            assert_same_state(fresh_opt, opt_t, f"{kwargs} saved at {stop}, step {i}")
+            step_both(fresh, resumed_t, m)
+            assert_same_state(fresh_opt, torch_opt, f"{kwargs} saved at {stop}, step {i}")
 
 
 def test_state_dict_is_plain_named_data():
@@ -171,3 +183,84 @@ def test_composite_state_holds_children_states():
     bad = dict(state, _schedulers=state["_schedulers"][:1])
     with pytest.raises(ValueError, match="_schedulers must hold 2 state dicts"):
         s.load_state_dict(bad)
+
+
+LOAD_ORDERS = list(__import__("itertools").permutations(["optimizer", "first", "second"]))
+
+
+@pytest.mark.parametrize("order", LOAD_ORDERS, ids="-".join)
+def test_two_schedulers_on_one_optimizer_resume_alike_in_every_load_order(order):
+    """Regression: each scheduler's load_state_dict wrote its own last rate into the optimizer,
+    so loading the second scheduler before the first (or the optimizer first) left a wrong rate
+    that stayed wrong.  PyTorch's loads never touch the optimizer: every order is one run."""
+    lrs = [0.05, 0.02]
+
+    def make(module, optimizer):
+        return [module.ExponentialLR(optimizer, gamma=0.9), module.StepLR(optimizer, step_size=3, gamma=0.5)]
+
+    runs = {}
+    for name, module in (("torch", theirs), ("genesis", ours)):
+        opt = torch_optimizer("sgd", lrs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schedulers = make(module, opt)
+        for _ in range(6):  # StepLR halves the rate at this last step: the two _last_lr differ
+            opt.step()
+            for s in schedulers:
+                s.step()
+        saved = {"optimizer": opt.state_dict(), "first": schedulers[0].state_dict(),
+                 "second": schedulers[1].state_dict()}
+        fresh_opt = torch_optimizer("sgd", lrs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fresh = dict(zip(("first", "second"), make(module, fresh_opt)))
+        targets = {"optimizer": fresh_opt, **fresh}
+        for key in order:
+            targets[key].load_state_dict(json_round_trip(saved[key]) if key != "optimizer" else saved[key])
+        rates = []
+        for _ in range(10):
+            rates.append([g["lr"] for g in fresh_opt.param_groups])
+            fresh_opt.step()
+            for key in ("first", "second"):
+                fresh[key].step()
+        uninterrupted = []
+        for _ in range(10):
+            uninterrupted.append([g["lr"] for g in opt.param_groups])
+            opt.step()
+            for s in schedulers:
+                s.step()
+        runs[name] = (rates, uninterrupted)
+    assert_close(runs["genesis"][0], runs["torch"][0], f"load order {order}")
+    assert_close(runs["genesis"][0], runs["genesis"][1], f"load order {order} vs the uninterrupted run")
+
+
+def _attributes(value, depth=0):
+    """A scheduler's attributes, recursively (children by theirs, functions by identity)."""
+    if isinstance(value, ours.LRScheduler):
+        return {k: _attributes(v, depth + 1) for k, v in vars(value).items() if k != "optimizer"}
+    if isinstance(value, (list, tuple)):
+        return [_attributes(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _attributes(v, depth + 1) for k, v in value.items()}
+    if callable(value) and not isinstance(value, type):
+        return ("callable", id(value), _attributes(getattr(value, "__dict__", {}), depth + 1))
+    return value
+
+
+@pytest.mark.parametrize("case", list(_cases()))
+def test_a_loaded_scheduler_keeps_nothing_from_its_own_construction(case):
+    """Regression: b.load_state_dict(a.state_dict()) left values that b had cached while it
+    stepped (CosineAnnealingLR's last cosine, OneCycleLR's phase): every attribute must be a's."""
+    rng = random.Random(f"attributes-{case}")
+    groups = rng.choice([1, 3])
+    make = _make_case(case, rng, groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = make(ours, torch_optimizer("sgd", [0.1] * groups))
+        b = make(ours, torch_optimizer("sgd", [0.1] * groups))
+        for _ in range(rng.randint(20, 40)):
+            a.step()
+        for _ in range(rng.randint(1, 15)):
+            b.step()
+    b.load_state_dict(json_round_trip(a.state_dict()))
+    assert _attributes(b) == _attributes(a)

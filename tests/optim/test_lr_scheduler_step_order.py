@@ -19,10 +19,10 @@ import genesis.optim.lr_scheduler as glr
 
 
 def _kind(message: str) -> str | None:
-    """Which of the two step-order warnings a message is (PyTorch's or ours), else None."""
-    if "Detected call of `lr_scheduler.step()` before" in message or "was called before optimizer.step()" in message:
+    """Which of the two step-order warnings a message is (by PyTorch's opening words), else None."""
+    if message.startswith("Detected call of `lr_scheduler.step()` before `optimizer.step()`."):
         return "order"
-    if "has been overridden after learning rate scheduler" in message or "optimizer.step was replaced" in message:
+    if message.startswith("Seems like `optimizer.step()` has been overridden after learning rate scheduler"):
         return "replaced"
     return None
 
@@ -225,8 +225,9 @@ def test_message_says_what_to_do():
     with pytest.warns(UserWarning) as caught:
         s.step()
     (message,) = [str(w.message) for w in caught]
-    assert message.startswith("StepLR.step() was called before optimizer.step()")
-    assert "call optimizer.step() first, then scheduler.step()" in message
+    assert message.startswith("Detected call of `lr_scheduler.step()` before `optimizer.step()`.")
+    assert "(StepLR: the first rate of the schedule was skipped" in message
+    assert "genesis.optim.lr_scheduler.preview(scheduler, num_steps)" in message
     assert caught[0].filename == __file__  # points at the user's call
 
 

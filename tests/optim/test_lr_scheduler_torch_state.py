@@ -89,8 +89,21 @@ def assert_same(a_opt, a_sched, b_opt, b_sched, where):
                                err_msg=f"get_last_lr {where}")
 
 
+def _resume(module, lib, make, kind, lrs, saved, order):
+    """A fresh optimizer and scheduler of ``module`` loading ``saved`` in ``order``."""
+    optimizer = make_optimizer(module, kind, lrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = make(lib, optimizer)
+    if order == "both":
+        optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    return optimizer, scheduler
+
+
 def _run(name, groups, order, seed, source, target, tmp_path):
-    """Run ``source`` (torch or genesis) k steps, load into a fresh ``target``, compare MORE steps."""
+    """Run ``source`` (torch or genesis) k steps, load into a fresh ``target``, compare MORE steps
+    with ``source`` resumed the same way (with both state dicts: the uninterrupted run)."""
     rng = random.Random(f"migrate-{name}-{groups}-{order}-{seed}-{source.__name__}")
     k = rng.randint(0, 60)
     kind = rng.choice(["sgd", "adam"])
@@ -106,13 +119,10 @@ def _run(name, groups, order, seed, source, target, tmp_path):
         src_opt.step()
         step(src, metrics[i])
     saved = through_checkpoint(tmp_path, {"optimizer": src_opt.state_dict(), "scheduler": src.state_dict()})
-    dst_opt = make_optimizer(target, kind, lrs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dst = make(dst_mod, dst_opt)
-    if order == "both":
-        dst_opt.load_state_dict(saved["optimizer"])
-    dst.load_state_dict(saved["scheduler"])
+    dst_opt, dst = _resume(target, dst_mod, make, kind, lrs, saved, order)
+    if order != "both":  # the reference resumes the same way
+        src_opt, src = _resume(source, src_mod, make, kind, lrs,
+                               {"scheduler": src.state_dict()}, order)
     where = f"{name} groups={groups} {order}, loaded at step {k}"
     assert_same(dst_opt, dst, src_opt, src, where)
     for i in range(k, k + MORE):
@@ -255,3 +265,66 @@ def test_refusal_names_only_the_keys_that_differ():
     with pytest.raises(SchedulerStateError) as both:
         s.load_state_dict({**{k: v for k, v in state.items() if k != "gamma"}, "gama": 0.5})
     assert str(both.value).endswith("(missing keys ['gamma'], unknown keys ['gama'])")
+
+
+def _resume_and_compare(make, kind="sgd", lrs=(0.1, 0.02), stop=7, more=25):
+    """Torch runs ``stop`` steps; Genesis loads both state dicts and both continue ``more``."""
+    opt_t = make_optimizer(torch, kind, list(lrs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_t = make(theirs, opt_t)
+    for _ in range(stop):
+        opt_t.step()
+        step(s_t, None)
+    opt_o = make_optimizer(genesis, kind, list(lrs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_o = make(ours, opt_o)
+    opt_o.load_state_dict(opt_t.state_dict())
+    s_o.load_state_dict(s_t.state_dict())
+    for i in range(more):
+        assert_same(opt_o, s_o, opt_t, s_t, f"step {stop + i}")
+        opt_t.step()
+        opt_o.step()
+        step(s_t, None)
+        step(s_o, None)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, cycle_momentum=False),
+    lambda m, o: m.OneCycleLR(o, max_lr=0.3, total_steps=40, cycle_momentum=False),
+], ids=["CyclicLR", "OneCycleLR"])
+def test_torch_state_without_cycle_momentum_loads(make):
+    """Regression: PyTorch stores no momentum keys without cycle_momentum; Genesis refused them."""
+    opt = make_optimizer(torch, "sgd", [0.1])
+    assert "base_momentums" not in make(theirs, opt).state_dict()
+    _resume_and_compare(make)
+
+
+NESTED = {
+    "SequentialLR(ChainedScheduler, ...)": lambda m, o: m.SequentialLR(o, [
+        m.ChainedScheduler([m.LinearLR(o, start_factor=0.2, total_iters=4), m.ExponentialLR(o, 0.9)]),
+        m.StepLR(o, step_size=3, gamma=0.5)], milestones=[6]),
+    "SequentialLR(SequentialLR, ...)": lambda m, o: m.SequentialLR(o, [
+        m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=2), m.ExponentialLR(o, 0.8)],
+                       milestones=[3]),
+        m.CosineAnnealingLR(o, T_max=10)], milestones=[5]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NESTED))
+def test_nested_composites_step_and_resume_like_torch(name):
+    """Regression: a composite nested first in a SequentialLR has a `_step_count` in PyTorch's
+    state dict, which Genesis refused.  Stepping must match too (PyTorch's own quirks included)."""
+    make = NESTED[name]
+    opt_t, opt_o = make_optimizer(torch, "sgd", [0.1, 0.02]), make_optimizer(genesis, "sgd", [0.1, 0.02])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_t, s_o = make(theirs, opt_t), make(ours, opt_o)
+    for i in range(20):
+        assert_same(opt_o, s_o, opt_t, s_t, f"{name} step {i}")
+        step(s_t, None)
+        step(s_o, None)
+    assert "_step_count" in s_t.state_dict()["_schedulers"][0]
+    for stop in (2, 9):
+        _resume_and_compare(make, stop=stop)

@@ -36,13 +36,15 @@ _EXAMPLES = """\
 examples:
   genesis lr cosine --warmup 500 --steps 10000
   genesis lr OneCycleLR --max_lr 0.1 --total_steps 1000
-  genesis lr MultiStepLR --milestones [30,80] --gamma 0.1 --steps 100 --csv multistep.csv
+  genesis lr MultiStepLR --milestones 30,80 --gamma 0.1 --steps 100 --csv multistep.csv
   genesis lr CyclicLR --base_lr 0.001 --max_lr 0.1 --step_size_up 200 --mode triangular2 --steps 1200
   genesis lr warmup_stable_decay --warmup 100 --num_decay_steps 300 --decay_type 1-sqrt --steps 1000
   genesis lr SequentialLR --schedulers "[LinearLR(start_factor=0.01, total_iters=100),
-      CosineAnnealingLR(T_max=900)]" --milestones [100] --steps 1000 --png warmup_cosine.png
+      CosineAnnealingLR(T_max=900)]" --milestones 100 --steps 1000 --png warmup_cosine.png
 
-Argument values are Python literals (1e-3, [30,80], True, None) or plain words (cos).
+Argument values are Python literals (1e-3, True, None) or plain words (cos); a list is written
+with commas and no brackets (--milestones 30,80; one value, --milestones 100, is a list of one):
+brackets are a glob pattern to the shell, so [30,80] unquoted fails in zsh and can change in bash.
 SequentialLR and ChainedScheduler take --schedulers as a list of calls of the classes above,
 with keyword arguments only.  LambdaLR and MultiplicativeLR (Python functions) and
 ReduceLROnPlateau (rates that depend on metrics) cannot be previewed from the command line.

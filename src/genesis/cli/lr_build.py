@@ -45,17 +45,29 @@ _BARE = object()
 
 
 def _literal(text: str | None) -> Any:
-    """A Python literal (``1e-3``, ``[30, 80]``, ``True``), else the text itself (``cos``).
+    """A Python literal (``1e-3``, ``30,80``, ``[30, 80]``, ``True``), else the text itself (``cos``).
 
-    A bare ``--name`` (no text) gives ``_BARE``, which only a bool argument accepts (as True).
+    A list may be written without brackets, ``30,80`` (brackets are a glob pattern to the
+    shell); comma-separated values become a list.  A bare ``--name`` (no text) gives ``_BARE``,
+    which only a bool argument accepts (as True).
     """
     if text is None:
         return _BARE
     spelled = {"true": "True", "false": "False", "none": "None"}.get(text.strip().lower(), text)
     try:
-        return ast.literal_eval(spelled)
+        value = ast.literal_eval(spelled)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _as_list_where_expected(parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> None:
+    """``--milestones 100`` for a parameter that only takes a list: one number is a list of one."""
+    for name, value in given.items():
+        annotation = str(parameters[name].annotation) if name in parameters else ""
+        takes_only_lists = annotation.startswith(("Iterable[", "Sequence[", "list[")) and "|" not in annotation
+        if takes_only_lists and isinstance(value, (int, float)) and not isinstance(value, bool):
+            given[name] = [value]
 
 
 # --- what NAME means ---------------------------------------------------------------------------------
@@ -301,6 +313,7 @@ def build(spec: Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any
             raise UsageError(f"--{name} given twice")
         given[name] = _literal(text)
     _check_arguments(spec.name, parameters, given, spec.is_hf)
+    _as_list_where_expected(parameters, given)
     optimizer = _stand_in_optimizer(common["lr"] or [DEFAULT_LR])
     if spec.is_hf:
         _hf_defaults(spec.name, parameters, given, common)

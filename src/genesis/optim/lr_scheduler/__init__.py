@@ -36,3 +36,10 @@ __all__ = [
     "preview",
     "plot_schedule",
 ]
+
+# The classes report the public module they are used from (as PyTorch's report
+# torch.optim.lr_scheduler): code tells built-in schedulers apart by it, and pickles name it.
+for _value in list(globals().values()):
+    if isinstance(_value, type) and _value.__name__ in __all__:
+        _value.__module__ = __name__
+del _value

@@ -7,16 +7,13 @@ from typing import Any
 import numpy as np
 
 from .. import schedules
-from .base import LRScheduler, check_int, check_real
+from .base import LRScheduler, as_number, check_int, check_real, warn_get_lr_outside_step
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
 
 
-def _check_eta_min(eta_min: Any) -> None:
-    check_real("eta_min", eta_min, "a finite number >= 0", lambda v: v >= 0)
-
-# Bound once: get_lr runs every training step, and module attribute lookups add up there.
-_cos, _PI = math.cos, math.pi
+def _check_eta_min(eta_min: Any) -> float:
+    return check_real("eta_min", eta_min, "a finite number >= 0", lambda v: v >= 0)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -40,14 +37,14 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1, verbose: bool = False) -> None:
         check_int("T_max", T_max, 1)
-        _check_eta_min(eta_min)
         self.T_max = int(T_max)
-        self.eta_min = eta_min
-        self._last_cos = (None, 0.0)  # (epoch, cos(pi * epoch / T_max)) of the last ratio step
+        self.eta_min = _check_eta_min(eta_min)
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         """Chainable cosine step (see the class docstring); exact at the cosine's troughs."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         groups = self.optimizer.param_groups
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
@@ -59,13 +56,7 @@ class CosineAnnealingLR(LRScheduler):
             # Leaving a trough, where the ratio below would be 0/0: add the first rise instead.
             rise = (1 - math.cos(math.pi / t_max)) / 2
             return [group["lr"] + (base - eta_min) * rise for base, group in zip(self.base_lrs, groups)]
-        # cos(pi (e-1) / T) is the previous step's cos(pi e / T): reuse it (same float).
-        cos_now = _cos(_PI * epoch / t_max)
-        previous_epoch, cos_previous = self._last_cos
-        if previous_epoch != epoch - 1:
-            cos_previous = _cos(_PI * (epoch - 1) / t_max)
-        self._last_cos = (epoch, cos_now)
-        ratio = (1 + cos_now) / (1 + cos_previous)
+        ratio = (1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max))
         if len(groups) == 1:  # the common case, without the comprehension's extra call
             return [ratio * (groups[0]["lr"] - eta_min) + eta_min]
         return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
@@ -109,24 +100,37 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1, verbose: bool = False) -> None:
-        check_int("T_0", T_0, 1)
-        check_int("T_mult", T_mult, 1)
-        _check_eta_min(eta_min)
+        # PyTorch's messages for what it refuses too; Genesis refuses bools and a negative eta_min.
+        if isinstance(T_0, bool) or not isinstance(T_0, (int, np.integer)) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, (int, np.integer)) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(as_number(eta_min), (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
         self.T_0 = int(T_0)
         self.T_i = int(T_0)
         self.T_mult = int(T_mult)
-        self.eta_min = eta_min
+        self.eta_min = _check_eta_min(eta_min)
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         """The SGDR rate at the current ``T_cur`` / ``T_i`` (not chainable)."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         eta_min = self.eta_min
         cos = math.cos(math.pi * self.T_cur / self.T_i)
         return [eta_min + (base - eta_min) * (1 + cos) / 2 for base in self.base_lrs]
 
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or jump to ``epoch`` (may be fractional, e.g. ``3 + 7 / 100``)."""
+        if epoch is not None:
+            number = as_number(epoch)
+            if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)):
+                raise ValueError(f"Expected non-negative epoch, but got {epoch!r}: a number >= 0")
+            if not number >= 0 or not math.isfinite(number):
+                raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+            epoch = number
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -136,11 +140,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur %= self.T_i
                 self.T_i *= self.T_mult
         else:
-            if not isinstance(epoch, (int, float, np.integer, np.floating)) or not epoch >= 0:
-                raise ValueError(f"epoch must be a number >= 0, got {epoch!r}")
             self._jump(epoch)
         self.last_epoch = math.floor(epoch)
-        self._write_lrs(self.get_lr())
+        self._write_lrs(self._computed_lr())
 
     def _jump(self, epoch: float) -> None:
         # PyTorch's arithmetic (a logarithm for T_mult > 1), kept so fractional jumps match it.

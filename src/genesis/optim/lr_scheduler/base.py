@@ -17,6 +17,7 @@ PyTorch optimizers alike.
 from __future__ import annotations
 
 import math
+import types
 import warnings
 import weakref
 from collections.abc import Callable
@@ -28,23 +29,36 @@ from .torch_state import from_torch
 
 __all__ = ["LRScheduler", "_LRScheduler", "LRList", "SchedulerStateError"]
 
+# PyTorch 2.13's messages open ours (code filters warnings and matches errors by this text);
+# Genesis's advice follows.
 EPOCH_DEPRECATION_WARNING = (
-    "The epoch parameter in `scheduler.step()` is deprecated (as in PyTorch): call "
-    "`scheduler.step()` without it. While it is accepted, a given epoch makes the scheduler "
-    "use its closed form instead of the chainable form, where it has one."
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
+    "epoch is different from None, the closed form is used instead of the new chainable form, "
+    "where available. Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
 )
 
 STEP_ORDER_WARNING = (
-    "{scheduler}.step() was called before optimizer.step(), so the first rate of the schedule "
-    "was skipped. In a training loop call optimizer.step() first, then scheduler.step() (the "
-    "order since PyTorch 1.1). To look at a schedule without training, use "
-    "genesis.optim.lr_scheduler.preview(scheduler, num_steps)."
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value "
+    "of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+    " ({scheduler}: the first rate of the schedule was skipped. To look at a schedule without "
+    "training, use genesis.optim.lr_scheduler.preview(scheduler, num_steps).)"
 )
 
 STEP_REPLACED_WARNING = (
-    "optimizer.step was replaced after {scheduler} was built, so the scheduler cannot check that "
-    "optimizer.step() runs before scheduler.step(). Replace optimizer.step before building the "
-    "scheduler, and call optimizer.step() before scheduler.step()."
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before `lr_scheduler.step()`. "
+    "See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+    " ({scheduler}: replace optimizer.step before building the scheduler, so that it can check "
+    "the order.)"
+)
+
+GET_LR_WARNING = (
+    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 )
 
 
@@ -96,10 +110,27 @@ def check_optimizer(optimizer: Any) -> list[dict]:
         or not all(isinstance(g, dict) and "lr" in g for g in groups)
     ):
         raise TypeError(
-            "optimizer must be an optimizer whose param_groups is a non-empty list of dicts "
-            f"holding 'lr' (a Genesis or PyTorch optimizer), got {type(optimizer).__name__}"
+            f"{type(optimizer).__name__} is not an Optimizer: a scheduler needs an optimizer whose "
+            "param_groups is a non-empty list of dicts holding 'lr' (a Genesis or PyTorch optimizer)"
         )
     return groups
+
+
+def as_number(value: Any) -> Any:
+    """``value`` as a plain Python number when it is a one-element tensor or a NumPy scalar.
+
+    Duck-typed (``item()``), so Genesis and PyTorch tensors alike; anything else is returned
+    as given for the caller's own check.
+    """
+    if isinstance(value, (int, float)):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, (str, bytes)):
+        try:
+            return item()
+        except (ValueError, RuntimeError, TypeError):  # several elements: the caller reports it
+            return value
+    return value
 
 
 def format_param(name: str, optimizer: Any, value: Any) -> list:
@@ -108,11 +139,11 @@ def format_param(name: str, optimizer: Any, value: Any) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != count:
             raise ValueError(
-                f"{name} must have one value per param group ({count}), got {len(value)} "
-                f"values: {list(value)!r}"
+                f"{name} must have the same length as optimizer.param_groups. {name} has "
+                f"{len(value)} values, param_groups has {count}."
             )
-        return list(value)
-    return [value] * count
+        return [as_number(v) for v in value]
+    return [as_number(value)] * count
 
 
 def check_int(name: str, value: Any, minimum: int) -> None:
@@ -122,15 +153,17 @@ def check_int(name: str, value: Any, minimum: int) -> None:
         raise ValueError(f"{name} must be {expected}, got {value!r}")
 
 
-def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite real number with ``ok(value)`` true."""
+def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> Any:
+    """``value`` as a plain number (0-d tensors accepted) if finite and ``ok``; else ``ValueError``."""
+    number = as_number(value)
     if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not math.isfinite(value)
-        or not ok(value)
+        isinstance(number, bool)
+        or not isinstance(number, (int, float, np.integer, np.floating))
+        or not math.isfinite(number)
+        or not ok(number)
     ):
         raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return number
 
 
 def call_vectorised(fn: Callable, values: np.ndarray) -> np.ndarray:
@@ -152,13 +185,46 @@ def check_last_epoch(last_epoch: Any) -> None:
     check_int("last_epoch", last_epoch, -1)
 
 
+def check_epoch(epoch: Any) -> int:
+    """The ``epoch`` of ``step(epoch)`` as an int >= 0 (an integral float is accepted)."""
+    number = as_number(epoch)
+    if isinstance(number, (float, np.floating)) and math.isfinite(number) and number == int(number):
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 0:
+        raise ValueError(
+            f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the chainable steps "
+            "that follow count whole epochs (only CosineAnnealingWarmRestarts takes fractions)"
+        )
+    return int(number)
+
+
 def lambda_state(fn: Any) -> dict | None:
     """What ``state_dict`` records of a user callable: None for a function, else its attributes."""
-    import types
-
     if isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
         return None
     return dict(getattr(fn, "__dict__", {}))
+
+
+def warn_get_lr_outside_step() -> None:
+    """PyTorch's warning when ``get_lr()`` is called by hand (it computes a step; it is no getter)."""
+    warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=3)
+
+
+def write_values(groups: list[dict], key: str, values: list) -> list:
+    """Write ``values`` into ``group[key]``, keeping a tensor there a tensor (``fill_``, as
+    PyTorch 2.13 does); returns what the groups now hold, as plain numbers (a float32 tensor
+    holds the value rounded), which is what ``get_last_lr`` reports."""
+    plain = []
+    for group, value in zip(groups, values):
+        value = as_number(value)
+        current = group[key]
+        if not isinstance(current, (int, float)) and callable(getattr(current, "fill_", None)):
+            current.fill_(value)
+            value = as_number(current)
+        else:
+            group[key] = value
+        plain.append(value)
+    return plain
 
 
 class _TrackedStep:
@@ -217,7 +283,10 @@ class LRScheduler:
     # Keys of ``state_dict()`` besides the ones every scheduler has; subclasses extend it.
     _state_keys: tuple[str, ...] = ()
     _base_state_keys: tuple[str, ...] = ("base_lrs", "last_epoch", "_step_count", "_last_lr", "verbose")
+    # Keys a state dict may lack (PyTorch leaves some out, e.g. without cycle_momentum).
+    _optional_state_keys: tuple[str, ...] = ()
     _is_initial = False
+    _get_lr_called_within_step = False
 
     def __init__(self, optimizer: Any, last_epoch: int = -1, verbose: bool = False) -> None:
         groups = check_optimizer(optimizer)
@@ -226,17 +295,23 @@ class LRScheduler:
         self.verbose = bool(verbose)
         if last_epoch == -1:
             for group in groups:
-                group.setdefault("initial_lr", group["lr"])
+                # A plain number, never the group's own tensor (it changes with every step).
+                group.setdefault("initial_lr", as_number(group["lr"]))
         else:
             for index, group in enumerate(groups):
                 if "initial_lr" not in group:
                     raise SchedulerStateError(
-                        f"param_groups[{index}] has no 'initial_lr', which resuming with "
-                        f"last_epoch={last_epoch} needs: load the optimizer's state dict (saved "
-                        "while a scheduler was attached) before building the scheduler, or build "
-                        "it with last_epoch=-1 and load the scheduler's state dict instead"
+                        f"param 'initial_lr' is not specified in param_groups[{index}] when "
+                        "resuming scheduler with last_epoch >= 0.\n"
+                        "This typically happens when:\n"
+                        "1. You're trying to resume training from a checkpoint but haven't "
+                        "properly loaded the optimizer state\n"
+                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
+                        f"\n(last_epoch={last_epoch}: load the optimizer's state dict, saved while "
+                        "a scheduler was attached, before building the scheduler, or build it with "
+                        "last_epoch=-1 and load the scheduler's state dict instead)"
                     )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
+        self.base_lrs: list[float] = [as_number(group["initial_lr"]) for group in groups]
         self.last_epoch = last_epoch
         track_optimizer_step(optimizer)
         self._initial_step()
@@ -256,24 +331,32 @@ class LRScheduler:
         """The rates for the current ``last_epoch`` (called by ``step``; use ``get_last_lr``)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
 
+    def _computed_lr(self) -> list[float]:
+        """``get_lr()`` as ``step`` calls it (no warning)."""
+        self._get_lr_called_within_step = True
+        try:
+            return self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
-        # The hot path of every training loop: kept flat (no helper calls beyond get_lr).
         if self._step_count == 1:
             self._check_step_order()
-        self._step_count += 1
-        if epoch is None:
+        if epoch is None:  # the hot path of every training loop: _computed_lr inlined
+            self._step_count += 1
             self.last_epoch += 1
-            values = self.get_lr()
+            self._get_lr_called_within_step = True
+            try:
+                values = self.get_lr()
+            finally:
+                self._get_lr_called_within_step = False
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            epoch = check_epoch(epoch)  # before anything changes: a refused epoch leaves no trace
+            self._step_count += 1
             values = self._rates_at(epoch)
-        groups = self.optimizer.param_groups
-        if self.verbose or len(values) != len(groups):
-            self._check_and_report(values, groups)
-        for group, lr in zip(groups, values):
-            group["lr"] = lr
-        self._last_lr = values
+        self._write_lrs(values)
 
     def _check_step_order(self) -> None:
         """PyTorch's check at the first ``step()`` after construction: has the optimizer stepped?
@@ -293,23 +376,26 @@ class LRScheduler:
         """Jump to ``epoch``: the closed form where the class has one, else ``get_lr``."""
         self.last_epoch = epoch
         closed_form = getattr(self, "_get_closed_form_lr", None)
-        return closed_form() if closed_form is not None else self.get_lr()
+        return closed_form() if closed_form is not None else self._computed_lr()
 
     def _update_lr(self, epoch: int | None = None) -> None:
         """PyTorch's step without the step count (SequentialLR enters a child with epoch 0)."""
         if epoch is None:
             self.last_epoch += 1
-            values = self.get_lr()
+            values = self._computed_lr()
         else:
             values = self._rates_at(epoch)
         self._write_lrs(values)
 
     def _write_lrs(self, values: list[float]) -> None:
-        """Write ``values`` into the groups (``step`` inlines this same body on its hot path)."""
+        """Write ``values`` into the groups' ``"lr"`` and keep them as ``get_last_lr()``."""
         groups = self.optimizer.param_groups
         if self.verbose or len(values) != len(groups):
             self._check_and_report(values, groups)
         for group, lr in zip(groups, values):
+            if group["lr"].__class__ is not float:  # a tensor (or an int): see write_values
+                values = write_values(groups, "lr", values)
+                break
             group["lr"] = lr
         self._last_lr = values
 
@@ -322,7 +408,7 @@ class LRScheduler:
         if self.verbose:
             for index, (group, lr) in enumerate(zip(groups, values)):
                 if group["lr"] != lr:
-                    print(f"Adjusting learning rate of group {index} to {lr:.4e}.")
+                    print(f"Adjusting learning rate of group {index} to {float(lr):.4e}.")
 
     def get_last_lr(self) -> LRList:
         """The rates of the last step, one per group (a new ``LRList`` at every call)."""
@@ -380,18 +466,25 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer."""
-        return {name: _plain(self._save_value(name)) for name in self._state_names()}
+        return {
+            name: _plain(self._save_value(name)) for name in self._state_names()
+            if name not in self._optional_state_keys or hasattr(self, name)
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict()``; also writes the saved rates back into the optimizer.
+        """Restore a ``state_dict()``; the optimizer is not touched (load its own state dict).
 
         Also reads the state dict of PyTorch's class of the same name (see ``torch_state``).
         """
         state_dict = from_torch(self, state_dict)
         self._check_state(state_dict)
         for name in self._state_names():
-            self._load_value(name, state_dict[name])
-        self._restore_optimizer()
+            if name in state_dict:
+                self._load_value(name, state_dict[name])
+        self._after_load()
+
+    def _after_load(self) -> None:
+        """Recompute what derives from the loaded state (nothing here)."""
 
     def _save_value(self, name: str) -> Any:
         return getattr(self, name)
@@ -405,7 +498,7 @@ class LRScheduler:
         if not isinstance(state_dict, dict):
             raise TypeError(f"{cls}.load_state_dict expects a dict, got {type(state_dict).__name__}")
         expected = set(self._state_names()) | set(ignore)
-        missing = sorted(expected - state_dict.keys())
+        missing = sorted(expected - state_dict.keys() - set(self._optional_state_keys))
         unknown = sorted(state_dict.keys() - expected)
         if missing or unknown:
             found = [f"{what} keys {keys}" for what, keys in (("missing", missing), ("unknown", unknown)) if keys]
@@ -421,16 +514,6 @@ class LRScheduler:
                     f"has {groups} param groups"
                 )
 
-    def _restore_optimizer(self) -> None:
-        """Put the restored last rates (and ``initial_lr``) back into the optimizer's groups.
-
-        Loading the optimizer's state afterwards (PyTorch's order) writes the same values, so
-        both orders continue identically.
-        """
-        for group, lr, base in zip(self.optimizer.param_groups, self._last_lr, self.base_lrs):
-            group["lr"] = lr
-            group.setdefault("initial_lr", base)
-
 
 def _plain(value: Any) -> Any:
     """A JSON-friendly copy: lists copied, tuples as lists, NumPy scalars as Python numbers."""
@@ -444,12 +527,13 @@ def _plain(value: Any) -> Any:
 
 
 def _copy_plain(value: Any) -> Any:
-    """A copy of loaded plain data, so later steps never mutate the caller's dict."""
+    """A copy of loaded plain data, so later steps never mutate the caller's dict; one-element
+    tensors (in a PyTorch state dict) become numbers."""
     if isinstance(value, list):
         return [_copy_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _copy_plain(v) for k, v in value.items()}
-    return value
+    return as_number(value)
 
 
 class _LRScheduler(LRScheduler):

@@ -8,32 +8,56 @@ from typing import Any
 
 import numpy as np
 
-from .base import LRScheduler, check_optimizer
+from .base import LRScheduler, as_number, check_optimizer, write_values
 from .plateau import ReduceLROnPlateau
 from .step import _check_milestones
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
 
+_EMPTY = {
+    "SequentialLR": "SequentialLR expects at least one scheduler, but got no scheduler.",
+    "ChainedScheduler": "ChainedScheduler expects at least one scheduler to be chained, but got no "
+                        "scheduler.",
+}
+
+
+def _check_list(owner: str, schedulers: Any) -> None:
+    if not isinstance(schedulers, (list, tuple)):
+        raise TypeError(f"{owner} needs a list of schedulers, got {type(schedulers).__name__}")
+    if not schedulers:
+        raise ValueError(f"{_EMPTY[owner]} (schedulers=[])")
+
+
+def _check_child(owner: str, index: int, child: Any) -> None:
+    if not hasattr(child, "optimizer"):
+        raise TypeError(
+            f"{owner} at index {index} should have `optimizer` as its attribute. (schedulers[{index}] "
+            f"is a {type(child).__name__}, not a scheduler)"
+        )
+    if isinstance(child, ReduceLROnPlateau):
+        raise ValueError(
+            f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+            "kwargs to be specified when calling `step`, but got one at index "
+            f"{index} in the given schedulers sequence. (Step it on its own.)"
+        )
+    if not isinstance(child, LRScheduler):
+        raise TypeError(
+            f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got {type(child).__name__}"
+        )
+
+
 def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
     """The child schedulers: a non-empty sequence of LRSchedulers, all on ``optimizer``."""
-    if not isinstance(schedulers, (list, tuple)) or not schedulers:
-        raise ValueError(f"{owner} needs a non-empty list of schedulers, got {schedulers!r}")
+    _check_list(owner, schedulers)
     for index, child in enumerate(schedulers):
-        if isinstance(child, ReduceLROnPlateau):
-            raise ValueError(
-                f"{owner}: schedulers[{index}] is a ReduceLROnPlateau, which needs a metric at "
-                "every step and cannot be composed; step it on its own"
-            )
-        if not isinstance(child, LRScheduler):
-            raise TypeError(
-                f"{owner}: schedulers[{index}] must be an LRScheduler, got {type(child).__name__}"
-            )
+        _check_child(owner, index, child)
         if child.optimizer is not optimizer:
             raise ValueError(
-                f"{owner}: schedulers[{index}] ({type(child).__name__}) drives another optimizer "
-                f"({type(child.optimizer).__name__} at {id(child.optimizer):#x}) than the one "
-                f"given ({type(optimizer).__name__} at {id(optimizer):#x}); all must share one"
+                f"{owner} expects all schedulers to belong to the same optimizer, but got "
+                f"scheduler {type(child).__name__} at index {index} has {child.optimizer}, which "
+                f"is different from {type(optimizer).__name__}. (schedulers[{index}] drives "
+                f"another optimizer than the one given; all must share one)"
             )
     return list(schedulers)
 
@@ -42,9 +66,12 @@ class _Composite(LRScheduler):
     """State and verbose printing shared by the composite schedulers."""
 
     _base_state_keys = ("_last_lr", "verbose")
+    # PyTorch's state of a composite nested as the first child of a SequentialLR has the step
+    # count that its _initial_step() set.
+    _optional_state_keys = ("_step_count",)
 
     def _state_names(self) -> tuple[str, ...]:
-        return self._base_state_keys + self._state_keys + ("_schedulers",)
+        return self._base_state_keys + self._state_keys + ("_schedulers",) + self._optional_state_keys
 
     def _save_value(self, name: str) -> Any:
         if name == "_schedulers":
@@ -61,10 +88,6 @@ class _Composite(LRScheduler):
             )
         for child, state in zip(self._schedulers, value):
             child.load_state_dict(state)
-
-    def _restore_optimizer(self) -> None:
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
 
     def _report(self, before: list[float]) -> None:
         for index, (old, new) in enumerate(zip(before, self._last_lr)):
@@ -98,17 +121,18 @@ class SequentialLR(_Composite):
         milestones = _check_milestones("milestones", milestones)
         if len(milestones) != len(self._schedulers) - 1:
             raise ValueError(
-                f"SequentialLR needs one milestone fewer than schedulers: got "
-                f"{len(self._schedulers)} schedulers and milestones={milestones}"
+                "Sequential Schedulers expects number of schedulers provided to be one more than "
+                "the number of milestone points, but got number of schedulers "
+                f"{len(self._schedulers)} and the number of milestones to be equal to "
+                f"{len(milestones)} (milestones={milestones})"
             )
         self._milestones = milestones
         self.optimizer = optimizer
         self.verbose = bool(verbose)
         self.last_epoch = last_epoch + 1
-        self.base_lrs = [group["initial_lr"] for group in groups]
+        self.base_lrs = [as_number(group["initial_lr"]) for group in groups]
         # The children stepped once when they were built: start over from the initial rates.
-        for group in groups:
-            group["lr"] = group["initial_lr"]
+        write_values(groups, "lr", [group["initial_lr"] for group in groups])
         self._undo_initial_steps(self)
         active = self._schedulers[bisect_right(self._milestones, 0)]
         active._initial_step()
@@ -184,15 +208,15 @@ class ChainedScheduler(_Composite):
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any | None = None,
                  verbose: bool = False) -> None:
         if optimizer is None:
-            if not isinstance(schedulers, (list, tuple)) or not schedulers:
-                raise ValueError(f"ChainedScheduler needs a non-empty list of schedulers, got {schedulers!r}")
-            optimizer = getattr(schedulers[0], "optimizer", None)
+            _check_list("ChainedScheduler", schedulers)
+            _check_child("ChainedScheduler", 0, schedulers[0])
+            optimizer = schedulers[0].optimizer
         groups = check_optimizer(optimizer)
         self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
         self.optimizer = optimizer
         self.verbose = bool(verbose)
-        self.base_lrs = [group.get("initial_lr", group["lr"]) for group in groups]
-        self._last_lr = [group["lr"] for group in groups]
+        self.base_lrs = [as_number(group.get("initial_lr", group["lr"])) for group in groups]
+        self._last_lr = [as_number(group["lr"]) for group in groups]
 
     @property
     def last_epoch(self) -> int:
@@ -204,7 +228,7 @@ class ChainedScheduler(_Composite):
         before = self._last_lr
         for child in self._schedulers:
             child.step()
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [as_number(group["lr"]) for group in self.optimizer.param_groups]
         if self.verbose:
             self._report(before)
 

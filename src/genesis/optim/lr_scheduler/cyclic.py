@@ -16,12 +16,14 @@ from .. import schedules
 from .base import (
     LRScheduler,
     _copy_plain,
+    as_number,
     call_vectorised,
-    check_int,
     check_optimizer,
     check_real,
     format_param,
     lambda_state,
+    warn_get_lr_outside_step,
+    write_values,
 )
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -34,10 +36,24 @@ def _uses_betas(optimizer: Any) -> bool:
         options = optimizer.param_groups[0]
     if "momentum" not in options and "betas" not in options:
         raise ValueError(
-            "cycle_momentum=True needs an optimizer with a 'momentum' or 'betas' option, "
-            f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
+            f"({type(optimizer).__name__} has neither a 'momentum' nor a 'betas' option; pass "
+            "cycle_momentum=False)"
         )
     return "betas" in options
+
+
+def _rates(name: str, optimizer: Any, value: Any) -> list[float]:
+    """One finite number >= 0 per group (a rate or a momentum), each checked by name."""
+    values = format_param(name, optimizer, value)
+    many = isinstance(value, (list, tuple))
+    return [check_real(f"{name}[{i}]" if many else name, v, "a finite number >= 0", lambda x: x >= 0)
+            for i, v in enumerate(values)]
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Expected positive integer {name}, but got {value}")
 
 
 class _MomentumCycler(LRScheduler):
@@ -47,14 +63,13 @@ class _MomentumCycler(LRScheduler):
     use_beta1 = False
 
     def _setup_momentum(self, optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch):
+        # Without cycle_momentum PyTorch keeps no momentum attributes (nor state dict keys).
         self.cycle_momentum = bool(cycle_momentum)
-        self.use_beta1 = False
-        self.base_momentums = self.max_momentums = None
         if not self.cycle_momentum:
             return
         self.use_beta1 = _uses_betas(optimizer)
-        self.base_momentums = format_param("base_momentum", optimizer, base_momentum)
-        self.max_momentums = format_param("max_momentum", optimizer, max_momentum)
+        self.base_momentums = _rates("base_momentum", optimizer, base_momentum)
+        self.max_momentums = _rates("max_momentum", optimizer, max_momentum)
         if last_epoch == -1:
             for top, bottom, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
                 self._set_momentum(group, top)
@@ -74,12 +89,6 @@ class _MomentumCycler(LRScheduler):
     def _momentum_curve(self, epochs: Any) -> np.ndarray:
         """Momentum (or ``betas[0]``) per group at ``epochs``; shape ``(len(epochs), groups)``."""
         raise NotImplementedError
-
-    def _restore_optimizer(self) -> None:
-        super()._restore_optimizer()
-        # last_epoch -1: a SequentialLR child not entered yet, which has written no momentum
-        if self.cycle_momentum and self.last_epoch >= 0:
-            self._write_momenta([float(v) for v in self._momentum_curve([self.last_epoch])[0]])
 
 
 class CyclicLR(_MomentumCycler):
@@ -101,6 +110,7 @@ class CyclicLR(_MomentumCycler):
         "max_lrs", "total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
         "use_beta1", "base_momentums", "max_momentums", "_scale_fn_custom",
     )
+    _optional_state_keys = ("use_beta1", "base_momentums", "max_momentums")
 
     def __init__(
         self,
@@ -120,23 +130,25 @@ class CyclicLR(_MomentumCycler):
         verbose: bool = False,
     ) -> None:
         check_optimizer(optimizer)
-        base_lrs = format_param("base_lr", optimizer, base_lr)
-        self.max_lrs = format_param("max_lr", optimizer, max_lr)
+        base_lrs = _rates("base_lr", optimizer, base_lr)
+        self.max_lrs = _rates("max_lr", optimizer, max_lr)
         check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
         if step_size_down is not None:
             check_real("step_size_down", step_size_down, "a number > 0 or None", lambda v: v > 0)
         if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
             raise ValueError(
-                f"mode must be 'triangular', 'triangular2' or 'exp_range' (or give scale_fn), got {mode!r}"
+                f"mode is invalid and scale_fn is None (mode must be 'triangular', 'triangular2' or "
+                f"'exp_range', or give scale_fn; got mode={mode!r})"
             )
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn must be callable or None, got {type(scale_fn).__name__}")
         if scale_mode not in ("cycle", "iterations"):
             raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
-        check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        gamma = check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        # Checks the momenta, then writes them: the last check before anything is written.
+        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+            write_values(optimizer.param_groups, "lr", base_lrs)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down
@@ -146,31 +158,36 @@ class CyclicLR(_MomentumCycler):
         self.scale_mode = scale_mode
         self._scale_fn_custom = scale_fn
         self._init_scale_fn()
-        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         # As in PyTorch, the initial step runs with base_lrs read from group["initial_lr"];
         # the given base_lr takes over from the first step on.
         super().__init__(optimizer, last_epoch, verbose)
         self.base_lrs = base_lrs
 
     def _init_scale_fn(self) -> None:
-        if self._scale_fn_custom is not None:
-            self._scale = self._scale_fn_custom
-        else:
-            self._scale, self.scale_mode = schedules.cyclic_scale(self.mode, self.gamma)
+        if self._scale_fn_custom is None:  # the built-in policies fix their scale mode
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
 
     def scale_fn(self, x: float) -> float:
         """The scaling policy at ``x`` (the cycle number or the batch index)."""
-        return self._scale(x)
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
 
     def get_lr(self) -> list[float]:
         """The cyclic rates at ``last_epoch``; also writes the cycled momenta into the groups."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         # schedules.cyclic_position on one Python number (this is the per-batch hot path)
         epoch, total = self.last_epoch, self.total_size
         cycle = math.floor(1 + epoch / total)
         x = 1.0 + epoch / total - cycle
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        scale = self._scale(cycle if self.scale_mode == "cycle" else epoch)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else epoch)
         lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             self._write_momenta([top - (top - bottom) * height * scale
@@ -182,7 +199,7 @@ class CyclicLR(_MomentumCycler):
         return up, self.total_size - up, self._vector_scale, self.scale_mode
 
     def _vector_scale(self, x: np.ndarray) -> np.ndarray:
-        return call_vectorised(self._scale, x)
+        return call_vectorised(self.scale_fn, x)
 
     def _lr_curve(self, epochs: Any) -> np.ndarray:
         column, _ = self._grid(epochs)
@@ -211,9 +228,8 @@ class CyclicLR(_MomentumCycler):
         if value is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(_copy_plain(value))
 
-    def _restore_optimizer(self) -> None:
-        self._init_scale_fn()  # mode/gamma may have changed with the loaded state
-        super()._restore_optimizer()
+    def _after_load(self) -> None:
+        self._init_scale_fn()  # mode may have changed with the loaded state (as PyTorch)
 
 
 class OneCycleLR(_MomentumCycler):
@@ -233,6 +249,7 @@ class OneCycleLR(_MomentumCycler):
     """
 
     _state_keys = ("total_steps", "_schedule_phases", "anneal_strategy", "cycle_momentum", "use_beta1")
+    _optional_state_keys = ("use_beta1",)
 
     def __init__(
         self,
@@ -254,73 +271,82 @@ class OneCycleLR(_MomentumCycler):
     ) -> None:
         check_optimizer(optimizer)
         if total_steps is not None:
-            check_int("total_steps", total_steps, 1)
+            _check_count("total_steps", total_steps)
             self.total_steps = int(total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            check_int("epochs", epochs, 1)
-            check_int("steps_per_epoch", steps_per_epoch, 1)
+            _check_count("epochs", epochs)
+            _check_count("steps_per_epoch", steps_per_epoch)
             self.total_steps = int(epochs) * int(steps_per_epoch)
         else:
             raise ValueError(
-                "OneCycleLR needs total_steps, or both epochs and steps_per_epoch "
+                "You must define either total_steps OR (epochs AND steps_per_epoch) "
                 f"(got total_steps={total_steps}, epochs={epochs}, steps_per_epoch={steps_per_epoch})"
             )
-        check_real("pct_start", pct_start, "a number in [0, 1]", lambda p: 0 <= p <= 1)
+        number = as_number(pct_start)
+        if isinstance(number, (int, float)) and not 0 <= number <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        pct_start = check_real("pct_start", pct_start, "a number in [0, 1]", lambda p: 0 <= p <= 1)
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
-        check_real("div_factor", div_factor, "a finite number > 0", lambda v: v > 0)
-        check_real("final_div_factor", final_div_factor, "a finite number > 0", lambda v: v > 0)
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
+        div_factor = check_real("div_factor", div_factor, "a finite number > 0", lambda v: v > 0)
+        final_div_factor = check_real("final_div_factor", final_div_factor, "a finite number > 0",
+                                      lambda v: v > 0)
         self._schedule_phases = [list(p) for p in schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)]
         self.anneal_strategy = anneal_strategy
-        self._phase = None  # cache of _locate(last_epoch)
-        max_lrs = format_param("max_lr", optimizer, max_lr)
+        self._phases = self._spans()
+        max_lrs = _rates("max_lr", optimizer, max_lr)
+        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         if last_epoch == -1:
             for top, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch, verbose)
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or jump to ``epoch``); refuses to go past ``total_steps``."""
         target = self.last_epoch + 1 if epoch is None else epoch
-        if target > self.total_steps:
-            self._check_step(target)
+        if isinstance(target, (int, float)) and target > self.total_steps:
+            self._check_step(target)  # before anything changes (PyTorch raises after)
         LRScheduler.step(self, epoch)
 
     def _check_step(self, step: int) -> None:
         if step > self.total_steps:
             raise ValueError(
-                f"OneCycleLR was built for total_steps={self.total_steps} steps, asked for step "
-                f"{step}: build it with a larger total_steps (or epochs * steps_per_epoch)"
+                f"Tried to step {step} times. The specified number of total steps is "
+                f"{self.total_steps} (OneCycleLR was built for total_steps={self.total_steps} "
+                "steps: build it with a larger total_steps, or epochs * steps_per_epoch)"
             )
 
-    def _locate(self, step: float) -> tuple:
-        """The phase holding ``step``: ``(after, upto, start, end, lr names..., momentum names...)``.
+    def _after_load(self) -> None:
+        self._phases = self._spans()  # the loaded phases may differ
 
-        ``step`` belongs to it while ``after < step <= upto``, so ``get_lr`` can keep it.
-        """
-        start, after = 0.0, -math.inf
-        last = len(self._schedule_phases) - 1
+    def _spans(self) -> list[tuple]:
+        """Each phase as ``(last step, first step, end step, lr names..., momentum names...)``,
+        the last one open-ended: ``_schedule_phases`` laid out for the per-batch ``get_lr``."""
+        spans, start = [], 0.0
         for index, (end, *names) in enumerate(self._schedule_phases):
-            if step <= end or index == last:
-                if end == start:
-                    raise ValueError(
-                        f"OneCycleLR phase {index} is empty (total_steps={self.total_steps}): "
-                        "choose pct_start so that every phase spans at least one step"
-                    )
-                return (after, math.inf if index == last else end, start, end, *names)
-            start, after = end, max(after, end)
-        raise AssertionError("unreachable: the last phase takes every step")
+            last = index == len(self._schedule_phases) - 1
+            spans.append((math.inf if last else end, start, end, *names))
+            start = end
+        return spans
 
     def get_lr(self) -> list[float]:
         """The 1cycle rates at ``last_epoch``; also writes the cycled momenta into the groups."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         step = self.last_epoch
-        phase = self._phase
-        if phase is None or not phase[0] < step <= phase[1]:
-            phase = self._phase = self._locate(step)
-        _, _, start, end, first, last, first_m, last_m = phase
+        for phase in self._phases:  # two or three; the last takes every later step
+            if step <= phase[0]:
+                break
+        _, start, end, first, last, first_m, last_m = phase
+        if end == start:
+            raise ValueError(
+                f"OneCycleLR phase {self._phases.index(phase)} is empty (total_steps="
+                f"{self.total_steps}): choose pct_start so that every phase spans at least one step"
+            )
         pct = (step - start) / (end - start)
         cycle = self.cycle_momentum
         lrs = []
@@ -338,10 +364,6 @@ class OneCycleLR(_MomentumCycler):
                 if cycle:
                     self._set_momentum(g, (g[last_m] - g[first_m]) * pct + g[first_m])
         return lrs
-
-    def _restore_optimizer(self) -> None:
-        self._phase = None  # the loaded phases may differ
-        super()._restore_optimizer()
 
     def _endpoints(self, momentum: bool) -> dict[str, np.ndarray]:
         names = ("max_momentum", "base_momentum") if momentum else ("initial_lr", "max_lr", "min_lr")

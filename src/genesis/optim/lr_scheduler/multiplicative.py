@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import LRScheduler, _copy_plain, call_vectorised, check_optimizer, lambda_state
+from .base import LRScheduler, _copy_plain, call_vectorised, check_optimizer, lambda_state, warn_get_lr_outside_step
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -20,8 +20,8 @@ def _as_lambdas(optimizer: Any, lr_lambda: Any) -> list[Callable]:
     if isinstance(lr_lambda, (list, tuple)):
         if len(lr_lambda) != count:
             raise ValueError(
-                f"lr_lambda must be one function or a list of one function per param group: "
-                f"the optimizer has {count} groups, got a list of {len(lr_lambda)}"
+                f"Expected {count} lr_lambdas, but got {len(lr_lambda)} (lr_lambda is one function, "
+                "or a list of one function per param group)"
             )
         lambdas = list(lr_lambda)
     else:
@@ -29,8 +29,8 @@ def _as_lambdas(optimizer: Any, lr_lambda: Any) -> list[Callable]:
     for index, fn in enumerate(lambdas):
         if not callable(fn):
             raise TypeError(
-                f"lr_lambda[{index}] must be callable (a function of the epoch), "
-                f"got {type(fn).__name__}"
+                f"lr_lambda should be a function, but got {type(fn).__name__} (lr_lambda[{index}]: "
+                "a function of the epoch returning a factor)"
             )
     return lambdas
 
@@ -130,6 +130,8 @@ class LambdaLR(_LambdaScheduler):
 
     def get_lr(self) -> list[float]:
         """``base_lr * lr_lambda(last_epoch)`` for every group (not chainable, as in PyTorch)."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         return _scaled(self.lr_lambdas, self.base_lrs, self.last_epoch)
 
     def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
@@ -165,6 +167,8 @@ class MultiplicativeLR(_LambdaScheduler):
 
     def get_lr(self) -> list[float]:
         """Chainable: the group's current ``lr`` times ``lr_lambda(last_epoch)``."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         groups = self.optimizer.param_groups
         if self._is_initial:
             return [group["lr"] for group in groups]

@@ -5,9 +5,14 @@ import math
 import warnings
 from typing import Any
 
-from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_int, check_optimizer, check_real, format_param
+from .base import (EPOCH_DEPRECATION_WARNING, LRScheduler, as_number, check_int, check_optimizer,
+                   check_real, write_values)
 
 __all__ = ["ReduceLROnPlateau"]
+
+
+def _check_min_lr(value: Any) -> float:
+    return check_real("min_lr", value, "a finite number >= 0 (or a list of them)", lambda v: v >= 0)
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -46,38 +51,43 @@ class ReduceLROnPlateau(LRScheduler):
         eps: float = 1e-8,
         verbose: bool = False,
     ) -> None:
+        number = as_number(factor)
+        if isinstance(number, (int, float)) and number >= 1.0:
+            raise ValueError(f"Factor should be < 1.0. (got factor={factor!r})")
+        factor = check_real("factor", factor, "a number in [0, 1)", lambda f: 0 <= f < 1)
         groups = check_optimizer(optimizer)
-        check_real("factor", factor, "a number in [0, 1)", lambda f: 0 <= f < 1)
         check_int("patience", patience, 0)
         check_int("cooldown", cooldown, 0)
-        check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
+        eps = check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
         self._check_modes(mode, threshold, threshold_mode)
         self.optimizer = optimizer
         self.verbose = bool(verbose)
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
-            self.min_lrs = format_param("min_lr", optimizer, min_lr)
+            if len(min_lr) != len(groups):
+                raise ValueError(f"expected {len(groups)} min_lrs, got {len(min_lr)} (min_lr is one "
+                                 "number, or a list of one per param group)")
+            self.min_lrs = [_check_min_lr(value) for value in min_lr]
             self.default_min_lr = None
         else:
-            self.min_lrs = [min_lr] * len(groups)
-            self.default_min_lr = min_lr
-        for value in self.min_lrs:
-            check_real("min_lr", value, "a finite number >= 0 (or a list of them)", lambda v: v >= 0)
+            self.default_min_lr = _check_min_lr(min_lr)
+            self.min_lrs = [self.default_min_lr] * len(groups)
         self.patience = int(patience)
         self.cooldown = int(cooldown)
         self.eps = eps
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in groups]
+        self._last_lr = [as_number(group["lr"]) for group in groups]
         self._reset()
 
     @staticmethod
     def _check_modes(mode: Any, threshold: Any, threshold_mode: Any) -> None:
         if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+            raise ValueError(f"mode {mode} is unknown! (mode must be 'min' or 'max', got {mode!r})")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ValueError(f"threshold mode {threshold_mode} is unknown! (threshold_mode must be "
+                             f"'rel' or 'abs', got {threshold_mode!r})")
         check_real("threshold", threshold, "a finite number >= 0", lambda v: v >= 0)
 
     def _reset(self) -> None:
@@ -121,32 +131,31 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [as_number(group["lr"]) for group in self.optimizer.param_groups]
 
     def _reduce_lr(self, epoch: int) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise ValueError(
-                    f"ReduceLROnPlateau was built with {len(self.min_lrs)} min_lr values but the "
-                    f"optimizer now has {len(groups)} param groups; set scheduler.min_lrs to match"
+            if self.default_min_lr is None:  # PyTorch 2.13's behaviour and words
+                raise RuntimeError(
+                    "The number of param groups in the `optimizer` "
+                    f"({len(groups)}) differs from when `ReduceLROnPlateau` was initialized "
+                    f"({len(self.min_lrs)}), usually due to a new param group being added to the "
+                    "optimizer. Please modify the `min_lrs` field to match the length of the "
+                    "`optimizer` param groups."
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
         for index, group in enumerate(groups):
             old = float(group["lr"])
             new = max(old * self.factor, self.min_lrs[index])
             if old - new > self.eps:
-                group["lr"] = new
+                write_values([group], "lr", [new])
                 if self.verbose:
                     print(f"Epoch {epoch}: reducing learning rate of group {index} to {new:.4e}.")
 
     def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
         super()._check_state(state_dict, ignore)
         self._check_modes(state_dict["mode"], state_dict["threshold"], state_dict["threshold_mode"])
-
-    def _restore_optimizer(self) -> None:
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
 
     def _lr_curve(self, epochs: Any):
         raise ValueError(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import schedules
-from .base import LRScheduler, check_int, check_real
+from .base import LRScheduler, as_number, check_int, check_real, warn_get_lr_outside_step
 
 __all__ = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR"]
 
@@ -55,13 +55,15 @@ class StepLR(_ClosedFormScheduler):
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1, verbose: bool = False) -> None:
         check_int("step_size", step_size, 1)
-        check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        gamma = check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
         self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         """Chainable: the current rates times ``gamma`` at every non-zero multiple of ``step_size``."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         epoch = self.last_epoch
         if epoch == 0 or epoch % self.step_size:
             return self._unchanged()
@@ -91,7 +93,7 @@ class MultiStepLR(_ClosedFormScheduler):
     def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1, verbose: bool = False) -> None:
         milestones = _check_milestones("milestones", milestones)
-        check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        gamma = check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
         self.milestones = milestones
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
@@ -110,6 +112,8 @@ class MultiStepLR(_ClosedFormScheduler):
 
     def get_lr(self) -> list[float]:
         """Chainable: the current rates times ``gamma ** k`` at an epoch listed ``k`` times."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         count = self._counts.get(self.last_epoch)
         if count is None:
             return self._unchanged()
@@ -139,8 +143,12 @@ class ConstantLR(_ClosedFormScheduler):
 
     def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5,
                  last_epoch: int = -1, verbose: bool = False) -> None:
+        factor = as_number(factor)
+        if isinstance(factor, (int, float)) and (factor > 1.0 or factor < 0):
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1. "
+                             f"Got factor={factor!r}")
         # factor 0 could never be undone at total_iters (PyTorch divides by it there)
-        check_real("factor", factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
+        factor = check_real("factor", factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
         check_int("total_iters", total_iters, 1)
         self.factor = factor
         self.total_iters = int(total_iters)
@@ -148,6 +156,8 @@ class ConstantLR(_ClosedFormScheduler):
 
     def get_lr(self) -> list[float]:
         """Chainable: times ``factor`` at epoch 0, times ``1 / factor`` at ``total_iters``."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         epoch = self.last_epoch
         if epoch == 0:
             return self._scaled(self.factor)
@@ -182,8 +192,15 @@ class LinearLR(_ClosedFormScheduler):
 
     def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1, verbose: bool = False) -> None:
-        check_real("start_factor", start_factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
-        check_real("end_factor", end_factor, "a number in [0, 1]", lambda f: 0 <= f <= 1)
+        start_factor, end_factor = as_number(start_factor), as_number(end_factor)
+        if isinstance(start_factor, (int, float)) and (start_factor > 1.0 or start_factor <= 0):
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less "
+                             f"or equal to 1. Got start_factor={start_factor!r}")
+        if isinstance(end_factor, (int, float)) and (end_factor > 1.0 or end_factor < 0):
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1. "
+                             f"Got end_factor={end_factor!r}")
+        start_factor = check_real("start_factor", start_factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
+        end_factor = check_real("end_factor", end_factor, "a number in [0, 1]", lambda f: 0 <= f <= 1)
         check_int("total_iters", total_iters, 1)
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -197,6 +214,8 @@ class LinearLR(_ClosedFormScheduler):
 
     def get_lr(self) -> list[float]:
         """Chainable: times ``start_factor`` at epoch 0, then the ratio of consecutive factors."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         epoch = self.last_epoch
         if epoch == 0:
             return self._scaled(self.start_factor)
@@ -229,12 +248,14 @@ class ExponentialLR(_ClosedFormScheduler):
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1,
                  verbose: bool = False) -> None:
-        check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
+        gamma = check_real("gamma", gamma, "a finite number > 0", lambda g: g > 0)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         """Chainable: the current rates times ``gamma`` (unchanged by the initial step)."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         if self._is_initial:
             return self._unchanged()
         return self._scaled(self.gamma)
@@ -261,7 +282,7 @@ class PolynomialLR(_ClosedFormScheduler):
     def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0,
                  last_epoch: int = -1, verbose: bool = False) -> None:
         check_int("total_iters", total_iters, 1)
-        check_real("power", power, "a finite number >= 0", lambda p: p >= 0)
+        power = check_real("power", power, "a finite number >= 0", lambda p: p >= 0)
         self.total_iters = int(total_iters)
         self.power = power
         super().__init__(optimizer, last_epoch, verbose)
@@ -272,6 +293,8 @@ class PolynomialLR(_ClosedFormScheduler):
 
     def get_lr(self) -> list[float]:
         """Chainable: the current rates times ``((1 - e/T) / (1 - (e-1)/T)) ** power``."""
+        if not self._get_lr_called_within_step:
+            warn_get_lr_outside_step()
         epoch = self.last_epoch
         if self._is_initial or epoch > self.total_iters:
             return self._unchanged()
