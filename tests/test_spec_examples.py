@@ -138,7 +138,8 @@ def test_signature_blocks_exec_and_match_genesis():
         ("signature_load_state_dict", LRScheduler.load_state_dict),
     ]:
         (page_function,) = [v for k, v in run(key).items() if not k.startswith("__")]
-        assert _parameters(page_function) == _parameters(method)
+        page = _parameters(page_function)  # Genesis may add keyword arguments after the page's
+        assert page == _parameters(method)[:len(page)]
 
 
 # --- LambdaLR usage: 0.95 every 10 epochs ---------------------------------------------------------------

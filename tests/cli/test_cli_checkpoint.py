@@ -155,3 +155,18 @@ def test_convert_errors_exit_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
     assert run_cli("convert", tmp_path / "complex.pt", tmp_path / "out.safetensors") == 1
     assert "needs PyTorch" in capsys.readouterr().err
+
+
+def test_inspect_shows_the_saved_schedule_definitions(tmp_path, capsys):
+    from genesis.optim import lr_scheduler
+
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    warmup = lr_scheduler.get_linear_schedule_with_warmup(optimizer, 10, 20_000)
+    plain = lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0)  # a function: no definition
+    save_checkpoint({"scheduler": warmup.state_dict(), "runs": [{"s": plain.state_dict()}]},
+                    tmp_path / "ckpt.safetensors")
+    assert run_cli("inspect", tmp_path / "ckpt.safetensors") == 0
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("saved schedules (scheduler.to_config(); genesis lr --config shows one):")
+    assert out[start + 1:] == [
+        "  scheduler: LambdaLR(lr_lambda=linear_with_warmup(num_warmup_steps=10, num_training_steps=20000))"]

@@ -319,7 +319,7 @@ def test_every_help_example_runs(capsys, tmp_path, monkeypatch, argv):
 
 
 def test_help_and_list_name_every_scheduler_and_hf_name(capsys):
-    from genesis.optim.hf import SCHEDULER_NAMES
+    from genesis.optim.lr_scheduler.hf import SCHEDULER_NAMES
 
     status, help_text, _ = run_lr(capsys, "--help")
     assert status == 0
@@ -390,3 +390,40 @@ def test_two_groups_table_has_a_column_each_and_min_max_per_group(capsys):
     assert table["min (group 1)"] == ["8", "0.0025"]  # 0.01 * 0.5**2 from step 8 (hand)
     assert table["max (group 0)"] == ["0", "0.1"]
     assert sum(line.startswith("  group ") for line in lines) == 2  # a sparkline per group
+
+
+def test_config_file_from_to_config_previews_the_same_schedule(capsys, tmp_path):
+    import json
+
+    T = torch.optim.lr_scheduler
+    optimizer = SGD([genesis_param()], lr=0.1)
+    scheduler = lr_scheduler.SequentialLR(optimizer, [lr_scheduler.LinearLR(optimizer, 0.01, total_iters=10),
+                                                      lr_scheduler.CosineAnnealingLR(optimizer, T_max=90)], [10])
+    (tmp_path / "schedule.json").write_text(json.dumps(scheduler.to_config()))
+    csv = tmp_path / "out.csv"
+    status, out, err = run_lr(capsys, "--config", tmp_path / "schedule.json", "--steps", 100, "--csv", csv)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == ("SequentialLR(schedulers=[LinearLR(start_factor=0.01, end_factor=1.0, "
+                                   "total_iters=10), CosineAnnealingLR(T_max=90, eta_min=0.0)], milestones=[10])")
+    expected = torch_rates(lambda o: T.SequentialLR(o, [T.LinearLR(o, 0.01, total_iters=10),
+                                                        T.CosineAnnealingLR(o, T_max=90)], [10]), 100)
+    np.testing.assert_allclose(read_csv(csv)[1][:, 1:], expected, rtol=1e-12, atol=0)
+    hf = lr_scheduler.get_cosine_schedule_with_warmup(SGD([genesis_param()], lr=0.1), 5, 40)
+    (tmp_path / "hf.json").write_text(json.dumps(hf.to_config()))
+    status, out, _ = run_lr(capsys, "--config", tmp_path / "hf.json")  # its own length: 40 steps
+    assert status == 0 and key_rates(out)["end"][0] == 39
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "--config missing.json: No such file or directory"),
+    ("{not json", "not JSON"),
+    ('{"scheduler": "CosineLR"}', "unknown scheduler 'CosineLR' in config"),
+    ('{"scheduler": "CosineAnnealingLR", "T_max": 10}', "--steps N is required for --config"),
+])
+def test_bad_config_files_exit_2_naming_the_problem(capsys, tmp_path, monkeypatch, content, expected):
+    monkeypatch.chdir(tmp_path)
+    name = "missing.json" if content is None else "schedule.json"
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    status, out, err = run_lr(capsys, "--config", name)
+    assert status == 2 and out == "" and expected in err

@@ -10,7 +10,7 @@ import torch
 
 import genesis.optim as optim
 import genesis.optim.lr_scheduler as ours
-import genesis.optim.schedules as schedules
+import genesis.optim.lr_scheduler.schedules as schedules
 from genesis.optim.lr_scheduler import base, LRList
 from test_lr_scheduler import torch_optimizer
 

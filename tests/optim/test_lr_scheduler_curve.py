@@ -1,5 +1,6 @@
-"""Closed forms: ``_lr_curve`` (the preview protocol) equals stepping, the recursive ``get_lr``
-equals the closed form, hand-computed values at the boundaries, and Genesis optimizers driven."""
+"""Closed forms: ``lr_at`` equals stepping (rel 1e-12, the exactness contract), the recursive
+``get_lr`` equals the closed form, hand-computed values at the boundaries, and Genesis
+optimizers driven."""
 import math
 import random
 import warnings
@@ -29,12 +30,10 @@ CURVE_REL = 1e-12
 
 def stepped_rates(scheduler, optimizer, steps):
     rows = [[g["lr"] for g in optimizer.param_groups]]
-    momenta = [[g["betas"][0] if "betas" in g else g.get("momentum") for g in optimizer.param_groups]]
     for _ in range(steps):
         scheduler.step()
         rows.append([g["lr"] for g in optimizer.param_groups])
-        momenta.append([g["betas"][0] if "betas" in g else g.get("momentum") for g in optimizer.param_groups])
-    return np.array(rows, dtype=np.float64), np.array(momenta, dtype=np.float64)
+    return np.array(rows, dtype=np.float64)
 
 
 def assert_curve(curve, rates, where):
@@ -42,55 +41,68 @@ def assert_curve(curve, rates, where):
 
 
 @pytest.mark.parametrize("name", SIMPLE)
-def test_lr_curve_equals_stepping(name):
+def test_lr_at_equals_stepping(name):
     for seed in range(3):
         rng = random.Random(f"curve-{name}-{seed}")
         groups = rng.choice([1, 3])
         opt = torch_optimizer(rng.choice(["sgd", "adam"]), [10 ** rng.uniform(-4, -1) for _ in range(groups)])
         kwargs = config(name, rng, groups, STEPS)
         s = build(ours, name, opt, kwargs)
-        epochs = np.arange(STEPS + 1)
-        curve = s._lr_curve(epochs)
+        before = [dict(g, params=None) for g in opt.param_groups]
+        curve = s.lr_at(np.arange(STEPS + 1))
         assert curve.shape == (STEPS + 1, groups) and curve.dtype == np.float64
-        momentum_curve = s._momentum_curve(epochs) if hasattr(s, "_momentum_curve") else None
-        rates, momenta = stepped_rates(s, opt, STEPS)
+        assert [dict(g, params=None) for g in opt.param_groups] == before  # nothing moved
+        rates = stepped_rates(s, opt, STEPS)
         assert_curve(curve, rates, f"{name} {kwargs}")
-        # any order and repetition of epochs
-        shuffled = np.array(rng.sample(range(STEPS + 1), 30) * 2)
-        assert_curve(s._lr_curve(shuffled), rates[shuffled], f"{name} shuffled")
-        if momentum_curve is not None:
-            np.testing.assert_allclose(momentum_curve, momenta, rtol=CURVE_REL)
+        # any order, repetition and shape of steps, and one int
+        shuffled = np.array(rng.sample(range(STEPS + 1), 30) * 2).reshape(6, 10)
+        assert s.lr_at(shuffled).shape == (6, 10, groups)
+        assert_curve(s.lr_at(shuffled), rates[shuffled], f"{name} shuffled")
+        assert_curve(s.lr_at(17), rates[17], f"{name} at one step")
+
+
+COMPOSABLE_SEQUENCES = [names for names in SEQUENCES if "MultiplicativeLR" not in names[1:]]
 
 
 @pytest.mark.parametrize("names", SEQUENCES)
-def test_sequential_curve_equals_stepping(names):
+def test_sequential_lr_at_equals_stepping_where_its_children_compose(names):
     rng = random.Random(f"seq-curve-{names}")
     groups = rng.choice([1, 3])
     opt = torch_optimizer("sgd", [10 ** rng.uniform(-4, -1) for _ in range(groups)])
     milestones = sorted(rng.sample(range(1, STEPS), len(names) - 1))
     children = [build(ours, n, opt, config(n, rng, groups, STEPS)) for n in names]
     s = ours.SequentialLR(opt, children, milestones)
-    curve = s._lr_curve(np.arange(STEPS + 1))
-    rates, _ = stepped_rates(s, opt, STEPS)
-    assert_curve(curve, rates, f"{names} {milestones}")
+    if names not in COMPOSABLE_SEQUENCES:  # MultiplicativeLR enters by scaling the running rate
+        with pytest.raises(TypeError, match="MultiplicativeLR at index 1 of a SequentialLR has no closed form"):
+            s.lr_at(np.arange(STEPS + 1))
+        return
+    curve = s.lr_at(np.arange(STEPS + 1))
+    assert_curve(curve, stepped_rates(s, opt, STEPS), f"{names} {milestones}")
 
 
-@pytest.mark.parametrize("names", [("ExponentialLR", "StepLR"), ("LinearLR", "CosineAnnealingLR"),
-                                   ("ConstantLR", "CosineAnnealingLR", "MultiplicativeLR"),
-                                   ("PolynomialLR", "MultiStepLR"), ("CyclicLR", "ExponentialLR"),
-                                   ("LambdaLR", "LinearLR"), ("StepLR", "CosineAnnealingWarmRestarts")])
-def test_chained_curve_equals_stepping(names):
+@pytest.mark.parametrize("names", [("ExponentialLR", "StepLR"), ("ConstantLR", "MultiplicativeLR", "LinearLR"),
+                                   ("PolynomialLR", "MultiStepLR"), ("LinearLR", "StepLR", "ExponentialLR")])
+def test_chained_lr_at_of_scaling_children_equals_stepping(names):
     rng = random.Random(f"chain-curve-{names}")
     groups = rng.choice([1, 3])
     opt = torch_optimizer("sgd", [10 ** rng.uniform(-4, -1) for _ in range(groups)])
     children = [build(ours, n, opt, config(n, rng, groups, STEPS)) for n in names]
     s = ours.ChainedScheduler(children)
-    curve = s._lr_curve(np.arange(STEPS + 1))
-    rates, _ = stepped_rates(s, opt, STEPS)
-    assert_curve(curve, rates, f"{names}")
+    curve = s.lr_at(np.arange(STEPS + 1))
+    assert_curve(curve, stepped_rates(s, opt, STEPS), f"{names}")
 
 
-def test_lambda_curve_calls_a_vectorised_lambda_once():
+@pytest.mark.parametrize("names", [("LinearLR", "CosineAnnealingLR"), ("CyclicLR", "ExponentialLR"),
+                                   ("StepLR", "LambdaLR")])
+def test_chained_children_that_set_or_add_to_the_rate_have_no_closed_form(names):
+    rng = random.Random(f"chain-none-{names}")
+    opt = torch_optimizer("sgd", [0.1])
+    s = ours.ChainedScheduler([build(ours, n, opt, config(n, rng, 1, STEPS)) for n in names])
+    with pytest.raises(TypeError, match="of a ChainedScheduler does not scale the rate; preview"):
+        s.lr_at(5)
+
+
+def test_lambda_closed_form_calls_a_vectorised_lambda_once():
     calls = []
 
     class Vectorised:
@@ -101,21 +113,34 @@ def test_lambda_curve_calls_a_vectorised_lambda_once():
     opt = torch_optimizer("sgd", [0.1])
     s = ours.LambdaLR(opt, Vectorised())
     calls.clear()
-    curve = s._lr_curve(np.arange(50))
+    curve = s.lr_at(np.arange(50))
     assert calls == [1]
     np.testing.assert_allclose(curve[:, 0], 0.1 * np.minimum(1.0, (np.arange(50) + 1) / 10.0), rtol=1e-15)
 
 
-def test_reduce_lr_on_plateau_has_no_curve():
-    s = ours.ReduceLROnPlateau(torch_optimizer("sgd", [0.1]))
-    with pytest.raises(ValueError, match="depend on the metrics"):
-        s._lr_curve(np.arange(3))
+@pytest.mark.parametrize("steps, message", [(-1, "steps must be an int >= 0"), (2.5, "got 2.5"),
+                                            ([1, -3], "got \\[1, -3\\]"), ("3", "got '3'")])
+def test_lr_at_refuses_steps_that_are_not_counts(steps, message):
+    with pytest.raises(ValueError, match=message):
+        ours.StepLR(torch_optimizer("sgd", [0.1]), 2).lr_at(steps)
 
 
-def test_one_cycle_curve_refuses_steps_past_total():
+def test_reduce_lr_on_plateau_and_user_subclasses_have_no_lr_at():
+    with pytest.raises(TypeError, match="ReduceLROnPlateau.lr_at: ReduceLROnPlateau has no closed form"):
+        ours.ReduceLROnPlateau(torch_optimizer("sgd", [0.1])).lr_at(3)
+
+    class Slower(ours.StepLR):
+        def get_lr(self):
+            return [0.5 * lr for lr in super().get_lr()]
+
+    with pytest.raises(TypeError, match="Slower has no closed form of its own; preview"):
+        Slower(torch_optimizer("sgd", [0.1]), 2).lr_at(3)
+
+
+def test_one_cycle_lr_at_refuses_steps_past_total():
     s = ours.OneCycleLR(torch_optimizer("sgd", [0.1]), max_lr=1.0, total_steps=10)
     with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
-        s._lr_curve(np.arange(12))
+        s.lr_at(np.arange(12))
 
 
 CHAINABLE = ["StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
@@ -130,7 +155,7 @@ def test_recursive_get_lr_agrees_with_closed_form(name):
         s = build(ours, name, opt, config(name, rng, 3, STEPS))
         for _ in range(STEPS):
             s.step()
-            np.testing.assert_allclose(s.get_last_lr(), s._get_closed_form_lr(), rtol=1e-12, atol=1e-300)
+            np.testing.assert_allclose(s.get_last_lr(), s.lr_at(s.last_epoch), rtol=1e-12, atol=1e-300)
 
 
 # --- hand-computed values ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``genesis checkpoint inspect PATH`` and ``genesis checkpoint convert IN.pt OUT.safetensors``.
 
 ``inspect`` verifies a checkpoint (or any ``.safetensors`` file) and prints its tree with the
-dtype, shape and size of every tensor.  ``convert`` turns a PyTorch pickle checkpoint into a
+dtype, shape and size of every tensor, then the schedule definitions that scheduler state dicts
+carry.  ``convert`` turns a PyTorch pickle checkpoint into a
 Genesis checkpoint; it is the only place in Genesis that imports PyTorch, and it reads with
 ``torch.load(weights_only=True)``, which refuses to run code from the file.
 """
@@ -19,6 +20,7 @@ import numpy as np
 from genesis.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from genesis.checkpoint import fileformat
 from genesis.checkpoint.tree import child_path, tensor_or_array, tensor_type
+from genesis.optim.lr_scheduler.config import describe
 
 _INLINE_WIDTH = 72
 
@@ -69,7 +71,27 @@ def run_inspect(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     exact = f" ({totals[1]:,} bytes)" if totals[1] >= 1024 else ""
     print(f"total: {totals[0]} tensor{'s' * (totals[0] != 1)}, {_size(totals[1])}{exact}")
+    schedules = list(_schedules(tree, ""))
+    if schedules:
+        print("saved schedules (scheduler.to_config(); genesis lr --config shows one):")
+        for path, definition in schedules:
+            print(textwrap.fill(f"{path or '<root>'}: {describe(definition)}", 100, initial_indent="  ",
+                                subsequent_indent="      "))
     return 0
+
+
+def _schedules(value: Any, path: str):
+    """``(path, definition)`` of every scheduler state dict in the tree that carries one."""
+    if isinstance(value, dict):
+        definition = value.get("definition")
+        if isinstance(definition, dict) and isinstance(definition.get("scheduler"), str):
+            yield path, definition
+            return
+        for key, item in value.items():
+            yield from _schedules(item, child_path(path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _schedules(item, f"{path}[{index}]")
 
 
 def _kind(path: str) -> str:

@@ -1,7 +1,8 @@
 """``genesis lr NAME [--arg value ...] --steps N``: see a learning-rate schedule before training.
 
 NAME is a scheduler class of ``genesis.optim.lr_scheduler`` (``OneCycleLR``) or a Hugging Face
-schedule name of ``genesis.optim.get_scheduler`` (``cosine``).  ``lr_build`` checks the
+schedule name of ``genesis.optim.get_scheduler`` (``cosine``); ``--config FILE.json`` reads a
+definition saved with ``scheduler.to_config()`` instead.  ``lr_build`` checks the
 arguments against the real signature and builds the scheduler on a stand-in SGD optimizer; this
 module reads the command line, takes the curve from ``lr_scheduler.preview`` and prints it.  The command prints the
 rate at key steps and a sparkline, and writes a CSV or PNG on request.
@@ -26,8 +27,8 @@ import numpy as np
 from genesis.utils.extras import install_hint
 from genesis.utils.sparkline import sparkline
 
-from .lr_build import (DEFAULT_LR, Spec, UsageError, build, catalogue_text, parameters_of, resolve,
-                       warmup_end, with_owner)
+from .lr_build import (DEFAULT_LR, Spec, UsageError, build, build_from_config, catalogue_text,
+                       parameters_of, resolve, warmup_end, with_owner)
 
 _MAX_STEPS = 10_000_000  # 80 MB of float64 rates per group; a preview needs no more
 _SPARK_WIDTH = 60
@@ -99,6 +100,7 @@ _COMMON: dict[str, tuple[str, Callable[[str], Any]]] = {
     "--warmup": ("warmup", _warmup_value),
     "--png": ("png", str),
     "--csv": ("csv", str),
+    "--config": ("config", str),
 }
 
 
@@ -108,6 +110,7 @@ def register(subparsers: Any) -> None:
         "lr",
         help="preview a learning-rate schedule: key rates, a sparkline, CSV or PNG",
         usage="genesis lr NAME [--arg value ...] [--steps N] [--lr BASE] [--warmup N] "
+              "[--png FILE] [--csv FILE]\n       genesis lr --config FILE.json [--steps N] [--lr BASE] "
               "[--png FILE] [--csv FILE]\n       genesis lr --list",
         description=textwrap.fill(
             "Show the learning rate a schedule sets at each step: the rate at the start, the end "
@@ -139,6 +142,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--png", metavar="FILE", help="write a plot of the curve (needs matplotlib)")
     parser.add_argument("--csv", metavar="FILE",
                         help="write 'step,lr' rows (one lr column per param group if several)")
+    parser.add_argument("--config", metavar="FILE.json",
+                        help="a definition saved with scheduler.to_config() (json.dump), instead "
+                             "of NAME and its arguments")
     parser.add_argument("--list", action="store_true",
                         help="list the schedulers and Hugging Face names with their arguments")
     parser.set_defaults(func=run, lr_parser=parser)
@@ -208,19 +214,23 @@ def _number(value: float) -> str:
 _COLUMN = 12  # width of one group's rate column
 
 
-def _report(spec: Spec, shown: dict[str, Any], rates: np.ndarray, warmup_end: int | None,
+def _report(title: str, defaults: str, rates: np.ndarray, warmup_end: int | None,
             base: list[float]) -> str:
     """The header, the key-step table and the sparklines, as printed."""
-    return "\n".join([*_header(spec, shown, rates.shape, base), "", *_table(rates, warmup_end), "",
+    return "\n".join([*_header(title, defaults, rates.shape, base), "", *_table(rates, warmup_end), "",
                       *_sparklines(rates)])
 
 
-def _header(spec: Spec, shown: dict[str, Any], shape: tuple[int, int], base: list[float]) -> list[str]:
-    steps, groups = shape
+def _title_and_defaults(spec: Spec, shown: dict[str, Any]) -> tuple[str, str]:
     arguments = ", ".join(f"{name}={value!r}" for name, value in shown.items())
     defaults = ", ".join(f"{name}={p.default!r}" for name, p in parameters_of(spec.target).items()
                          if name not in shown and p.default is not inspect.Parameter.empty)
-    lines = [f"{spec.title()}({arguments})"]
+    return f"{spec.title()}({arguments})", defaults
+
+
+def _header(title: str, defaults: str, shape: tuple[int, int], base: list[float]) -> list[str]:
+    steps, groups = shape
+    lines = [title]
     if defaults:
         lines.append(textwrap.fill(f"defaults: {defaults}", 100, initial_indent="  ",
                                    subsequent_indent="    "))
@@ -318,24 +328,30 @@ def run(args: argparse.Namespace) -> int:
         if common["list"]:
             print(catalogue_text())
             return 0
-        if args.name is None:
+        if common["config"] and (args.name is not None or pairs):
+            raise UsageError("--config FILE.json replaces NAME and its arguments; give one or the other")
+        if args.name is None and not common["config"]:
             raise UsageError("NAME is required: a scheduler class or Hugging Face name (genesis lr --list)")
-        spec = resolve(args.name)
         if common["png"]:
             _require_matplotlib()
             common["png"] = png_path(common["png"])
-        scheduler, shown, steps = build(spec, pairs, common)
+        if common["config"]:
+            scheduler, title, steps = build_from_config(common)
+            defaults, warmup = "", None
+        else:
+            spec = resolve(args.name)
+            scheduler, shown, steps = build(spec, pairs, common)
+            (title, defaults), warmup = _title_and_defaults(spec, shown), warmup_end(spec, scheduler, shown)
         try:
             rates = curve(scheduler, steps)
         except (ValueError, TypeError) as error:
-            raise UsageError(with_owner(spec.name, error)) from None
+            raise UsageError(with_owner(type(scheduler).__name__, error)) from None
     except UsageError as error:
         parser.error(str(error))  # exits with status 2
     except _MissingMatplotlib as error:
         print(f"genesis lr: error: {error}", file=sys.stderr)
         return 1
-    report = _report(spec, shown, rates, warmup_end(spec, scheduler, shown),
-                     common["lr"] or [DEFAULT_LR])
+    report = _report(title, defaults, rates, warmup, common["lr"] or [DEFAULT_LR])
     print(report)
     try:
         if common["csv"]:

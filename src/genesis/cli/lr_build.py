@@ -23,6 +23,7 @@ _NOT_SETTABLE = {
     "verbose": "it only prints while stepping",
     "lr_lambda": "it takes a Python function",
     "scale_fn": "it takes a Python function; use --mode triangular|triangular2|exp_range",
+    "field": "the command shows the learning rate (a config file may drive another field)",
 }
 # Whole schedulers the command cannot build, and why.
 _UNAVAILABLE = {
@@ -76,16 +77,13 @@ def _as_list_where_expected(parameters: dict[str, inspect.Parameter], given: dic
 def _scheduler_classes() -> dict[str, type]:
     from genesis.optim import lr_scheduler
 
-    classes = {}
-    for name in lr_scheduler.__all__:
-        value = getattr(lr_scheduler, name)
-        if isinstance(value, type) and name not in ("LRScheduler", "_LRScheduler", "LRList"):
-            classes[name] = value
-    return classes
+    return {name: value for name, value in vars(lr_scheduler).items()
+            if isinstance(value, type) and issubclass(value, lr_scheduler.LRScheduler)
+            and name in lr_scheduler.__all__ and name not in ("LRScheduler", "_LRScheduler")}
 
 
 def _hf_factories() -> dict[str, Callable]:
-    from genesis.optim import hf
+    from genesis.optim.lr_scheduler import hf
 
     return dict(hf.SCHEDULER_FACTORIES)  # the table get_scheduler reads
 
@@ -329,6 +327,43 @@ def build(spec: Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any
     return _construct(spec.name, spec.target, optimizer, given), shown, steps
 
 
+def build_from_config(common: dict[str, Any]) -> tuple[Any, str, int]:
+    """The scheduler of ``--config FILE.json`` on the stand-in optimizer, its title and the steps."""
+    import json
+
+    from genesis.optim.lr_scheduler import describe, from_config
+
+    path = common["config"]
+    try:
+        with open(path, encoding="utf-8") as file:
+            config = json.load(file)
+    except OSError as error:
+        raise UsageError(f"--config {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UsageError(f"--config {path}: not JSON ({error})") from None
+    try:
+        scheduler = from_config(_stand_in_optimizer(common["lr"] or [DEFAULT_LR]), config)
+    except (ValueError, TypeError) as error:
+        raise UsageError(f"--config {path}: {error}") from None
+    steps = common["steps"] or _length_in(config)
+    if steps is None:
+        raise UsageError(f"--steps N is required for --config {path}: how many steps to show")
+    return scheduler, describe(config), steps
+
+
+def _length_in(config: Any) -> int | None:
+    """The first total_steps or num_training_steps in a definition, its natural length."""
+    if isinstance(config, dict):
+        for key in ("total_steps", "num_training_steps"):
+            value = config.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        config = list(config.values())
+    if isinstance(config, list):
+        return next((n for n in map(_length_in, config) if n is not None), None)
+    return None
+
+
 def _hf_defaults(name: str, parameters: dict[str, inspect.Parameter], given: dict[str, Any],
                  common: dict[str, Any]) -> None:
     """--warmup is num_warmup_steps (default 0); num_training_steps defaults to --steps."""
@@ -367,7 +402,7 @@ def _natural_length(name: str, given: dict[str, Any]) -> int | None:
 
 def warmup_end(spec: Spec, scheduler: Any, given: dict[str, Any]) -> int | None:
     """The first step at or after the end of warmup, for schedules that have one."""
-    from genesis.optim import schedules
+    from genesis.optim.lr_scheduler import schedules
 
     if spec.is_hf:
         warmup = given.get("num_warmup_steps", 0)

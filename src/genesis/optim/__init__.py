@@ -1,13 +1,10 @@
-"""Optimizers and learning-rate schedulers (``genesis.optim``)."""
+"""Optimizers and learning-rate schedulers (``genesis.optim``).
 
-# --- optimizers ---
-from .adagrad import Adagrad
-from .adam import Adam, AdamW
-from .optimizer import Optimizer
-from .rmsprop import RMSprop
-from .sgd import SGD
+The optimizers and ``LRFinder`` are imported on first use, so that the schedulers
+(``genesis.optim.lr_scheduler``, NumPy only) can be used without loading the tensor core.
+"""
+import importlib
 
-# --- learning-rate schedulers (PyTorch family) ---
 from . import lr_scheduler
 from .lr_scheduler import (
     ChainedScheduler,
@@ -27,10 +24,6 @@ from .lr_scheduler import (
     SequentialLR,
     StepLR,
     _LRScheduler,
-)
-
-# --- Hugging Face schedule family ---
-from .hf import (
     get_constant_schedule,
     get_constant_schedule_with_warmup,
     get_cosine_schedule_with_warmup,
@@ -43,5 +36,18 @@ from .hf import (
     get_wsd_schedule,
 )
 
-# --- tools ---
-from .lr_finder import LRFinder
+# name -> the module that defines it, imported on first use (these need tensors)
+_LAZY = {"Adagrad": "adagrad", "Adam": "adam", "AdamW": "adam", "Optimizer": "optimizer",
+         "RMSprop": "rmsprop", "SGD": "sgd", "LRFinder": "lr_finder"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -21,6 +21,7 @@ import numpy as np
 from genesis.autograd import enable_grad, no_grad
 from genesis.factories import from_numpy
 from genesis.nn.modules.module import Module
+from genesis.optim.lr_scheduler.schedules import range_test_lr
 from genesis.optim.optimizer import check_real
 from genesis.random import get_rng_state, set_rng_state
 from genesis.utils.extras import install_hint
@@ -39,23 +40,6 @@ def _check_positive(name: str, value: Any, hint: str = "") -> None:
     check_real(name, value)
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}{hint}")
-
-
-def lr_ramp(start_lr: float, end_lr: float, num_iter: int, step_mode: str) -> np.ndarray:
-    """The ``num_iter`` rates of a range test, from ``start_lr`` to ``end_lr`` inclusive.
-
-    ``"exp"``: ``start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))``;
-    ``"linear"``: ``start_lr + (end_lr - start_lr) * i / (num_iter - 1)``, for
-    ``i = 0 .. num_iter - 1`` (torch-lr-finder's ``ExponentialLR`` / ``LinearLR``).
-
-    Example:
-        >>> lr_ramp(1e-3, 1e-1, 3, "exp").tolist(), lr_ramp(0.1, 0.3, 3, "linear").tolist()
-        ([0.001, 0.01, 0.1], [0.1, 0.2, 0.3])
-    """
-    fraction = np.arange(num_iter, dtype=np.float64) / (num_iter - 1)
-    if step_mode == "exp":
-        return start_lr * (end_lr / start_lr) ** fraction
-    return start_lr + (end_lr - start_lr) * fraction
 
 
 class _Snapshot:
@@ -187,7 +171,7 @@ class LRFinder:
     ) -> None:
         """Train ``num_iter`` steps with growing rates; record ``history`` = ``{"lr", "loss"}``.
 
-        Step ``i`` sets every group's rate to the ramp's ``i``-th value (see ``lr_ramp``: from
+        Step ``i`` sets every group's rate to the ramp's ``i``-th value (see ``lr_scheduler.schedules.range_test_lr``: from
         ``start_lr``, default each group's current ``lr``, to ``end_lr``; exponential or
         linear), trains on the next ``(inputs, targets)`` batch of ``train_loader`` (starting it
         again when it runs out) and records that rate (group 0's) with the batch's loss, computed
@@ -219,7 +203,8 @@ class LRFinder:
         if val_loader is not None and not isinstance(val_loader, Iterable):
             raise TypeError(f"val_loader must be None or an iterable of (inputs, targets) "
                             f"batches, got {type(val_loader).__name__}")
-        ramps = [lr_ramp(start, end_lr, num_iter, step_mode.lower()) for start in starts]
+        steps = np.arange(num_iter)
+        ramps = [range_test_lr(steps, start, end_lr, num_iter, step_mode.lower()) for start in starts]
         self.history = {"lr": [], "loss": []}
         self.best_loss = None
         snapshot = _Snapshot(self.model, self.optimizer)

@@ -2,39 +2,38 @@
 
 One module per family: ``base`` (the protocol), ``multiplicative`` (lambda-driven), ``step``
 (step, multi-step, constant, linear, exponential, polynomial), ``annealing`` (cosine),
-``cyclic`` (CyclicLR, OneCycleLR), ``composite`` (SequentialLR, ChainedScheduler) and
-``plateau`` (ReduceLROnPlateau).  The formulas themselves live in ``genesis.optim.schedules``.
+``cyclic`` (CyclicLR, OneCycleLR), ``composite`` (SequentialLR, ChainedScheduler), ``plateau``
+(ReduceLROnPlateau) and ``hf`` (the Hugging Face family).  The closed forms live in
+``schedules``; ``preview`` and ``config`` are the tools around them.  Importing this package
+loads no tensor, autograd or ``nn`` module: it needs only NumPy.
 """
+from . import schedules
 from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts
-from .base import LRList, LRScheduler, _LRScheduler
+from .base import LRList, LRScheduler, ScheduleChangedWarning, _LRScheduler
 from .composite import ChainedScheduler, SequentialLR
+from .config import describe, from_config
 from .cyclic import CyclicLR, OneCycleLR
+from .hf import (SCHEDULER_NAMES, get_constant_schedule, get_constant_schedule_with_warmup,
+                 get_cosine_schedule_with_warmup, get_cosine_with_hard_restarts_schedule_with_warmup,
+                 get_cosine_with_min_lr_schedule_with_warmup, get_inverse_sqrt_schedule,
+                 get_linear_schedule_with_warmup, get_polynomial_decay_schedule_with_warmup,
+                 get_scheduler, get_wsd_schedule)
 from .multiplicative import LambdaLR, MultiplicativeLR
 from .plateau import ReduceLROnPlateau
 from .preview import plot_schedule, preview
+from .schedules import Schedule, register_schedule
 from .step import ConstantLR, ExponentialLR, LinearLR, MultiStepLR, PolynomialLR, StepLR
 
 __all__ = [
-    "LRList",
-    "LRScheduler",
-    "_LRScheduler",
-    "LambdaLR",
-    "MultiplicativeLR",
-    "StepLR",
-    "MultiStepLR",
-    "ConstantLR",
-    "LinearLR",
-    "ExponentialLR",
-    "SequentialLR",
-    "CosineAnnealingLR",
-    "ChainedScheduler",
-    "ReduceLROnPlateau",
-    "CyclicLR",
-    "CosineAnnealingWarmRestarts",
-    "OneCycleLR",
-    "PolynomialLR",
-    "preview",
-    "plot_schedule",
+    "LRList", "LRScheduler", "_LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR",
+    "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "SequentialLR", "CosineAnnealingLR",
+    "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts",
+    "OneCycleLR", "PolynomialLR", "preview", "plot_schedule", "from_config", "describe",
+    "Schedule", "register_schedule", "ScheduleChangedWarning", "SCHEDULER_NAMES",
+    "get_constant_schedule", "get_constant_schedule_with_warmup", "get_linear_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "get_polynomial_decay_schedule_with_warmup", "get_inverse_sqrt_schedule",
+    "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule", "get_scheduler",
 ]
 
 # The classes report the public module they are used from (as PyTorch's report

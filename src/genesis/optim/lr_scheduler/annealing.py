@@ -6,17 +6,22 @@ from typing import Any
 
 import numpy as np
 
-from .. import schedules
-from .base import LRScheduler, as_number, check_int, check_real, warn_get_lr_outside_step
+from . import schedules
+from .base import LRScheduler, _Chainable, warn_get_lr_outside_step
+from .checks import as_number, check_int, check_real
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
+
+
+# Bound once: get_lr runs at every training step, where module attribute lookups add up.
+_cos, _PI = math.cos, math.pi
 
 
 def _check_eta_min(eta_min: Any) -> float:
     return check_real("eta_min", eta_min, "a finite number >= 0", lambda v: v >= 0)
 
 
-class CosineAnnealingLR(LRScheduler):
+class CosineAnnealingLR(_Chainable):
     """Cosine annealing from the base rate to ``eta_min`` over ``T_max`` epochs (no restarts).
 
     Closed form: ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``; past
@@ -32,54 +37,38 @@ class CosineAnnealingLR(LRScheduler):
         0.05
     """
 
-    _state_keys = ("T_max", "eta_min")
+    _state_keys = _arguments = ("T_max", "eta_min")
+    _scaling = False  # eta_min and the troughs add to the rate instead of scaling it
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1, verbose: bool = False) -> None:
+                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_int("T_max", T_max, 1)
         self.T_max = int(T_max)
         self.eta_min = _check_eta_min(eta_min)
-        super().__init__(optimizer, last_epoch, verbose)
+        super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
         """Chainable cosine step (see the class docstring); exact at the cosine's troughs."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
-        groups = self.optimizer.param_groups
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
-            return [group["lr"] for group in groups]
+            return self._unchanged()
         if self._step_count == 1 and epoch > 0:
-            cos = math.cos(epoch * math.pi / t_max)
+            cos = _cos(epoch * _PI / t_max)
             return [eta_min + (base - eta_min) * (1 + cos) / 2 for base in self.base_lrs]
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
             # Leaving a trough, where the ratio below would be 0/0: add the first rise instead.
-            rise = (1 - math.cos(math.pi / t_max)) / 2
-            return [group["lr"] + (base - eta_min) * rise for base, group in zip(self.base_lrs, groups)]
-        ratio = (1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max))
-        if len(groups) == 1:  # the common case, without the comprehension's extra call
-            return [ratio * (groups[0]["lr"] - eta_min) + eta_min]
-        return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
+            rise = (1 - _cos(_PI / t_max)) / 2
+            return [lr + (base - eta_min) * rise for base, lr in zip(self.base_lrs, self._unchanged())]
+        ratio = (1 + _cos(_PI * epoch / t_max)) / (1 + _cos(_PI * (epoch - 1) / t_max))
+        groups = self.optimizer.param_groups
+        if len(groups) == 1 and self._item is None:  # the common case, without a comprehension
+            return [ratio * (groups[0][self._key] - eta_min) + eta_min]
+        return [ratio * (lr - eta_min) + eta_min for lr in self._unchanged()]
 
-    def _get_closed_form_lr(self) -> list[float]:
-        """The closed form at ``last_epoch`` from ``base_lrs`` (used by ``step(epoch)``)."""
-        return [float(v) for v in self._lr_curve([self.last_epoch])[0]]
-
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        column, base = self._grid(epochs)
-        return schedules.cosine_annealing_lr(column, base, self.T_max, self.eta_min)
-
-    def _step_map(self, epochs):
-        column, base = self._grid(epochs)
-        t_max, eta_min = self.T_max, self.eta_min
-        trough = (column - 1 - t_max) % (2 * t_max) == 0
-        initial = column == 0
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 at the troughs, masked below
-            ratio = (1 + np.cos(np.pi * column / t_max)) / (1 + np.cos(np.pi * (column - 1) / t_max))
-            ratio = np.where(initial | trough, 1.0, ratio)
-        rise = (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-        b = np.where(initial, 0.0, np.where(trough, rise, eta_min - ratio * eta_min))
-        return ratio * np.ones_like(base), b * np.ones_like(base)
+    def _closed_form(self, steps, start):
+        return schedules.cosine_annealing_lr(steps, start, self.T_max, self.eta_min)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -96,10 +85,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         [0.085355, 0.05, 0.014645, 0.1, 0.085355]
     """
 
+    _arguments = ("T_0", "T_mult", "eta_min")
     _state_keys = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
 
     def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
-                 last_epoch: int = -1, verbose: bool = False) -> None:
+                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         # PyTorch's messages for what it refuses too; Genesis refuses bools and a negative eta_min.
         if isinstance(T_0, bool) or not isinstance(T_0, (int, np.integer)) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
@@ -107,30 +97,26 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(as_number(eta_min), (float, int)):
             raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
-        self.T_0 = int(T_0)
-        self.T_i = int(T_0)
+        self.T_0 = self.T_i = int(T_0)
         self.T_mult = int(T_mult)
         self.eta_min = _check_eta_min(eta_min)
         self.T_cur = last_epoch
-        super().__init__(optimizer, last_epoch, verbose)
+        super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
         """The SGDR rate at the current ``T_cur`` / ``T_i`` (not chainable)."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         eta_min = self.eta_min
-        cos = math.cos(math.pi * self.T_cur / self.T_i)
+        cos = _cos(_PI * self.T_cur / self.T_i)
         return [eta_min + (base - eta_min) * (1 + cos) / 2 for base in self.base_lrs]
 
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or jump to ``epoch`` (may be fractional, e.g. ``3 + 7 / 100``)."""
         if epoch is not None:
-            number = as_number(epoch)
-            if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)):
-                raise ValueError(f"Expected non-negative epoch, but got {epoch!r}: a number >= 0")
-            if not number >= 0 or not math.isfinite(number):
-                raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-            epoch = number
+            epoch = as_number(epoch)
+            if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not 0 <= epoch < math.inf:
+                raise ValueError(f"Expected non-negative epoch, but got {epoch!r} (a number >= 0)")
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -156,9 +142,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_cur = epoch - t_0 * (t_mult**n - 1) / (t_mult - 1)
             self.T_i = t_0 * t_mult**n
 
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        column, base = self._grid(epochs)
-        return schedules.cosine_warm_restarts_lr(column, base, self.T_0, self.T_mult, self.eta_min)
+    def _seek(self, epoch: int) -> None:
+        super()._seek(epoch)
+        t_cur, t_i = schedules.warm_restart_position(max(epoch, 0), self.T_0, self.T_mult)
+        self.T_cur, self.T_i = int(t_cur), int(t_i)
 
-    def _step_map(self, epochs):
-        return self._value_map(epochs)
+    def _closed_form(self, steps, start):
+        base = np.asarray(self.base_lrs, dtype=np.float64)
+        return schedules.cosine_warm_restarts_lr(steps, base, self.T_0, self.T_mult, self.eta_min)

@@ -1,22 +1,20 @@
-"""The scheduler protocol shared by every learning-rate scheduler.
-
-A scheduler owns no learning rates of its own: it rewrites ``optimizer.param_groups[i]["lr"]``
-(and, for the cyclic ones, the momentum) once per ``step()``.  The protocol is PyTorch's:
+"""The scheduler protocol: a scheduler rewrites one entry of every param group (``"lr"``, or
+its ``field``: ``"weight_decay"``, ``"betas[0]"``...) once per ``step()``, as PyTorch's do:
 
 * construction with ``last_epoch=-1`` records ``group["initial_lr"]`` (kept if already there),
   ``base_lrs`` are read back from it, and one *initial step* moves ``last_epoch`` to 0;
 * ``step()`` adds one to ``last_epoch`` and asks ``get_lr()`` for the new rates.  Chainable
-  schedulers compute them from the group's current ``"lr"`` so that several schedulers stepped on
+  schedulers compute them from the group's current rate so that several schedulers stepped on
   one optimizer compose; the others from ``base_lrs``;
 * ``step(epoch)`` (deprecated in PyTorch, kept) jumps to ``epoch`` and uses the closed form
   ``_get_closed_form_lr()`` where the class has one.
 
-Anything whose ``param_groups`` is a list of dicts holding ``"lr"`` can be driven: Genesis and
-PyTorch optimizers alike.
+Each class also has one closed form, ``_closed_form(steps, start)``, a call of a pure function
+of ``schedules`` (``lr_at``, ``preview``, plots and the CLI use it).  Anything whose
+``param_groups`` is a list of dicts can be driven: Genesis and PyTorch optimizers alike.
 """
 from __future__ import annotations
 
-import math
 import types
 import warnings
 import weakref
@@ -25,9 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from .checks import as_number, check_epoch, check_field, check_int, check_steps
+from .plain import copy_plain, definition_changes, plain
 from .torch_state import from_torch
 
-__all__ = ["LRScheduler", "_LRScheduler", "LRList", "SchedulerStateError"]
+__all__ = ["LRScheduler", "_LRScheduler", "LRList", "SchedulerStateError", "ScheduleChangedWarning"]
 
 # PyTorch 2.13's messages open ours (code filters warnings and matches errors by this text);
 # Genesis's advice follows.
@@ -38,7 +38,6 @@ EPOCH_DEPRECATION_WARNING = (
     "where available. Please open an issue if you are unable to replicate your use case: "
     "https://github.com/pytorch/pytorch/issues/new/choose."
 )
-
 STEP_ORDER_WARNING = (
     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
     "later, you should call them in the opposite order: `optimizer.step()` before "
@@ -48,7 +47,6 @@ STEP_ORDER_WARNING = (
     " ({scheduler}: the first rate of the schedule was skipped. To look at a schedule without "
     "training, use genesis.optim.lr_scheduler.preview(scheduler, num_steps).)"
 )
-
 STEP_REPLACED_WARNING = (
     "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
     "initialization. Please, make sure to call `optimizer.step()` before `lr_scheduler.step()`. "
@@ -56,9 +54,14 @@ STEP_REPLACED_WARNING = (
     " ({scheduler}: replace optimizer.step before building the scheduler, so that it can check "
     "the order.)"
 )
-
-GET_LR_WARNING = (
-    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+MISSING_INITIAL_LR = (
+    "param '{key}' is not specified in param_groups[{index}] when resuming scheduler with "
+    "last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume training from a "
+    "checkpoint but haven't properly loaded the optimizer state\n2. You're using last_epoch >= 0 "
+    "for a fresh training run (not recommended)\n(last_epoch={last_epoch}: load the optimizer's "
+    "state dict, saved while a scheduler was attached, before building the scheduler, or build it "
+    "with last_epoch=-1 and load the scheduler's state dict instead)"
 )
 
 
@@ -67,6 +70,10 @@ class SchedulerStateError(KeyError):
 
     def __str__(self) -> str:  # KeyError would print the message with quotes around it
         return str(self.args[0]) if self.args else ""
+
+
+class ScheduleChangedWarning(UserWarning):
+    """A resumed scheduler was built with another schedule than the one its state was saved with."""
 
 
 class LRList(list):
@@ -86,10 +93,8 @@ class LRList(list):
 
     def _single(self, what: str) -> float:
         if len(self) != 1:
-            raise TypeError(
-                f"get_last_lr() holds {len(self)} rates (one per param group), so it cannot be "
-                f"used as one number in {what}; index it, e.g. get_last_lr()[0]"
-            )
+            raise TypeError(f"get_last_lr() holds {len(self)} rates (one per param group), so it cannot be "
+                            f"used as one number in {what}; index it, e.g. get_last_lr()[0]")
         return self[0]
 
     def __format__(self, spec: str) -> str:
@@ -101,106 +106,31 @@ class LRList(list):
         return float(self._single("float()"))
 
 
-def check_optimizer(optimizer: Any) -> list[dict]:
-    """Return ``optimizer.param_groups`` after checking it is a non-empty list of dicts with "lr"."""
+def check_optimizer(optimizer: Any, field: str = "lr") -> list[dict]:
+    """Return ``optimizer.param_groups`` after checking it is a non-empty list of dicts that
+    hold ``field``."""
     groups = getattr(optimizer, "param_groups", None)
-    if (
-        not isinstance(groups, list)
-        or not groups
-        or not all(isinstance(g, dict) and "lr" in g for g in groups)
-    ):
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) and "lr" in g for g in groups):
         raise TypeError(
             f"{type(optimizer).__name__} is not an Optimizer: a scheduler needs an optimizer whose "
             "param_groups is a non-empty list of dicts holding 'lr' (a Genesis or PyTorch optimizer)"
         )
+    key, item = check_field(field)
+    for index, group in enumerate(groups):
+        try:
+            value = as_number(group[key] if item is None else group[key][item])
+        except (KeyError, IndexError, TypeError):
+            value = None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"field {field!r}: param_groups[{index}] holds no number there "
+                             f"(its entries: {sorted(k for k in group if k != 'params')})")
     return groups
 
 
-def as_number(value: Any) -> Any:
-    """``value`` as a plain Python number when it is a one-element tensor or a NumPy scalar.
-
-    Duck-typed (``item()``), so Genesis and PyTorch tensors alike; anything else is returned
-    as given for the caller's own check.
-    """
-    if isinstance(value, (int, float)):
-        return value
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, (str, bytes)):
-        try:
-            return item()
-        except (ValueError, RuntimeError, TypeError):  # several elements: the caller reports it
-            return value
-    return value
-
-
-def format_param(name: str, optimizer: Any, value: Any) -> list:
-    """One value per param group: a scalar is repeated, a list/tuple must match the group count."""
-    count = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != count:
-            raise ValueError(
-                f"{name} must have the same length as optimizer.param_groups. {name} has "
-                f"{len(value)} values, param_groups has {count}."
-            )
-        return [as_number(v) for v in value]
-    return [as_number(value)] * count
-
-
-def check_int(name: str, value: Any, minimum: int) -> None:
-    """Raise ``ValueError`` unless ``value`` is an int (not bool) ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-
-
-def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> Any:
-    """``value`` as a plain number (0-d tensors accepted) if finite and ``ok``; else ``ValueError``."""
-    number = as_number(value)
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, (int, float, np.integer, np.floating))
-        or not math.isfinite(number)
-        or not ok(number)
-    ):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return number
-
-
-def call_vectorised(fn: Callable, values: np.ndarray) -> np.ndarray:
-    """``fn`` at every entry of ``values`` as float64: one call on the whole array when ``fn``
-    accepts arrays (the Hugging Face lambdas do), else a Python loop over the entries."""
-    try:
-        # NaN from an invalid power or division is reported by the caller's check, by epoch.
-        with np.errstate(all="ignore"):
-            out = fn(values)
-        if isinstance(out, np.ndarray) and out.shape == values.shape:
-            return out.astype(np.float64)
-    except Exception:  # plain Python lambdas (math.cos, if/else) reject arrays: loop instead
-        pass
-    return np.array([fn(v.item()) for v in values.reshape(-1)], dtype=np.float64).reshape(values.shape)
-
-
-def check_last_epoch(last_epoch: Any) -> None:
-    """``last_epoch`` is -1 (a fresh start) or the index of the last epoch already run."""
-    check_int("last_epoch", last_epoch, -1)
-
-
-def check_epoch(epoch: Any) -> int:
-    """The ``epoch`` of ``step(epoch)`` as an int >= 0 (an integral float is accepted)."""
-    number = as_number(epoch)
-    if isinstance(number, (float, np.floating)) and math.isfinite(number) and number == int(number):
-        number = int(number)
-    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 0:
-        raise ValueError(
-            f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the chainable steps "
-            "that follow count whole epochs (only CosineAnnealingWarmRestarts takes fractions)"
-        )
-    return int(number)
-
-
 def lambda_state(fn: Any) -> dict | None:
-    """What ``state_dict`` records of a user callable: None for a function, else its attributes."""
-    if isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+    """What ``state_dict`` records of a user callable (as PyTorch): None for a function, else
+    its attributes."""
+    if fn is None or isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
         return None
     return dict(getattr(fn, "__dict__", {}))
 
@@ -210,21 +140,31 @@ def warn_get_lr_outside_step() -> None:
     warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=3)
 
 
-def write_values(groups: list[dict], key: str, values: list) -> list:
-    """Write ``values`` into ``group[key]``, keeping a tensor there a tensor (``fill_``, as
-    PyTorch 2.13 does); returns what the groups now hold, as plain numbers (a float32 tensor
-    holds the value rounded), which is what ``get_last_lr`` reports."""
-    plain = []
+def read_values(groups: list[dict], key: str, item: int | None) -> list:
+    """``group[key]`` (or ``group[key][item]``) of every group."""
+    if item is None:
+        return [group[key] for group in groups]
+    return [group[key][item] for group in groups]
+
+
+def write_values(groups: list[dict], key: str, values: list, item: int | None = None) -> list:
+    """Write ``values`` into ``group[key]`` (or entry ``item`` of it), keeping a tensor there a
+    tensor (``fill_``, as PyTorch 2.13 does); returns what the groups now hold, as plain numbers
+    (a float32 tensor holds the value rounded): what ``get_last_lr`` reports."""
+    written = []
     for group, value in zip(groups, values):
         value = as_number(value)
-        current = group[key]
+        current = group[key] if item is None else group[key][item]
         if not isinstance(current, (int, float)) and callable(getattr(current, "fill_", None)):
             current.fill_(value)
             value = as_number(current)
-        else:
+        elif item is None:
             group[key] = value
-        plain.append(value)
-    return plain
+        else:
+            entries = group[key]
+            group[key] = type(entries)([*entries[:item], value, *entries[item + 1:]])
+        written.append(value)
+    return written
 
 
 class _TrackedStep:
@@ -263,14 +203,18 @@ def track_optimizer_step(optimizer: Any) -> None:
 class LRScheduler:
     """Base class of the learning-rate schedulers: the ``initial_lr``/``last_epoch`` protocol.
 
-    Subclasses implement ``get_lr()`` (the rates at ``last_epoch``), optionally
-    ``_get_closed_form_lr()`` for ``step(epoch)``, and ``_lr_curve(epochs)`` for previews.
+    A subclass implements ``get_lr()`` (the rates at ``last_epoch``) and, for fast previews,
+    ``_closed_form(steps, start)``; ``step(epoch)`` uses ``_get_closed_form_lr()`` where a class
+    has one, as in PyTorch.
 
     Args:
         optimizer: anything with PyTorch-shaped ``param_groups``.
         last_epoch: index of the last epoch run; -1 starts afresh, another value resumes and
             needs ``"initial_lr"`` in every group.
         verbose: print ``Adjusting learning rate of group i to x.`` whenever a rate changes.
+        field: the param-group entry to drive (keyword only): ``"lr"``, or another number such
+            as ``"weight_decay"``, ``"momentum"`` or ``"betas[0]"``; its starting value is kept
+            under ``"initial_<field>"``.
 
     Example:
         >>> from genesis.optim.lr_scheduler import StepLR
@@ -285,36 +229,47 @@ class LRScheduler:
     _base_state_keys: tuple[str, ...] = ("base_lrs", "last_epoch", "_step_count", "_last_lr", "verbose")
     # Keys a state dict may lack (PyTorch leaves some out, e.g. without cycle_momentum).
     _optional_state_keys: tuple[str, ...] = ()
+    # The constructor's arguments, as attributes of the same names (to_config).
+    _arguments: tuple[str, ...] = ()
+    # get_lr only multiplies the group's current rate by a factor of the step: chained
+    # scalings multiply, which is how ChainedScheduler composes closed forms.
+    _scaling = False
     _is_initial = False
     _get_lr_called_within_step = False
+    field = "lr"
+    _key, _item = "lr", None
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1, verbose: bool = False) -> None:
-        groups = check_optimizer(optimizer)
-        check_last_epoch(last_epoch)
+    def __init__(self, optimizer: Any, last_epoch: int = -1, verbose: bool = False, *,
+                 field: str = "lr") -> None:
+        groups = check_optimizer(optimizer, field)
+        check_int("last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         self.verbose = bool(verbose)
+        self._set_field(field)
+        initial = self._initial_key()
         if last_epoch == -1:
-            for group in groups:
-                # A plain number, never the group's own tensor (it changes with every step).
-                group.setdefault("initial_lr", as_number(group["lr"]))
+            for group, value in zip(groups, self._values()):
+                group.setdefault(initial, as_number(value))  # plain: never the group's tensor
         else:
             for index, group in enumerate(groups):
-                if "initial_lr" not in group:
-                    raise SchedulerStateError(
-                        f"param 'initial_lr' is not specified in param_groups[{index}] when "
-                        "resuming scheduler with last_epoch >= 0.\n"
-                        "This typically happens when:\n"
-                        "1. You're trying to resume training from a checkpoint but haven't "
-                        "properly loaded the optimizer state\n"
-                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
-                        f"\n(last_epoch={last_epoch}: load the optimizer's state dict, saved while "
-                        "a scheduler was attached, before building the scheduler, or build it with "
-                        "last_epoch=-1 and load the scheduler's state dict instead)"
-                    )
-        self.base_lrs: list[float] = [as_number(group["initial_lr"]) for group in groups]
+                if initial not in group:
+                    raise SchedulerStateError(MISSING_INITIAL_LR.format(
+                        key=initial, index=index, last_epoch=last_epoch))
+        self.base_lrs: list[float] = [as_number(group[initial]) for group in groups]
         self.last_epoch = last_epoch
         track_optimizer_step(optimizer)
         self._initial_step()
+
+    def _set_field(self, field: str) -> None:
+        self.field = field
+        self._key, self._item = check_field(field)
+
+    def _initial_key(self) -> str:
+        return "initial_lr" if self.field == "lr" else f"initial_{self.field}"
+
+    def _values(self) -> list:
+        """The driven entry of every param group, as it is now."""
+        return read_values(self.optimizer.param_groups, self._key, self._item)
 
     # --- stepping -------------------------------------------------------------------------------
 
@@ -359,10 +314,7 @@ class LRScheduler:
         self._write_lrs(values)
 
     def _check_step_order(self) -> None:
-        """PyTorch's check at the first ``step()`` after construction: has the optimizer stepped?
-
-        Silent for an optimizer without a ``step`` method (nothing to call first).
-        """
+        """PyTorch's check at the first ``step()``: has the optimizer (if it has a step) stepped?"""
         step = getattr(self.optimizer, "step", None)
         if step is None:
             return
@@ -378,86 +330,113 @@ class LRScheduler:
         closed_form = getattr(self, "_get_closed_form_lr", None)
         return closed_form() if closed_form is not None else self._computed_lr()
 
-    def _update_lr(self, epoch: int | None = None) -> None:
-        """PyTorch's step without the step count (SequentialLR enters a child with epoch 0)."""
-        if epoch is None:
-            self.last_epoch += 1
-            values = self._computed_lr()
-        else:
-            values = self._rates_at(epoch)
-        self._write_lrs(values)
+    def _update_lr(self, epoch: int) -> None:
+        """PyTorch's jump without the step count (SequentialLR enters a child with epoch 0)."""
+        self._write_lrs(self._rates_at(epoch))
 
     def _write_lrs(self, values: list[float]) -> None:
-        """Write ``values`` into the groups' ``"lr"`` and keep them as ``get_last_lr()``."""
+        """Write ``values`` into the driven entry of the groups; keep them as ``get_last_lr()``."""
         groups = self.optimizer.param_groups
         if self.verbose or len(values) != len(groups):
             self._check_and_report(values, groups)
-        for group, lr in zip(groups, values):
-            if group["lr"].__class__ is not float:  # a tensor (or an int): see write_values
-                values = write_values(groups, "lr", values)
-                break
-            group["lr"] = lr
+        key = self._key
+        if self._item is None:
+            for group, lr in zip(groups, values):
+                if group[key].__class__ is not float:  # a tensor (or an int): see write_values
+                    values = write_values(groups, key, values)
+                    break
+                group[key] = lr
+        else:
+            values = write_values(groups, key, values, self._item)
         self._last_lr = values
 
     def _check_and_report(self, values: list[float], groups: list[dict]) -> None:
         if len(values) != len(groups):
-            raise ValueError(
-                f"{type(self).__name__} computed {len(values)} rates for {len(groups)} param "
-                "groups: param groups were added or removed after the scheduler was built"
-            )
+            raise ValueError(f"{type(self).__name__} computed {len(values)} rates for {len(groups)} param "
+                             "groups: param groups were added or removed after the scheduler was built")
         if self.verbose:
-            for index, (group, lr) in enumerate(zip(groups, values)):
-                if group["lr"] != lr:
-                    print(f"Adjusting learning rate of group {index} to {float(lr):.4e}.")
+            for index, (old, new) in enumerate(zip(self._values(), values)):
+                if old != new:
+                    print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
 
     def get_last_lr(self) -> LRList:
         """The rates of the last step, one per group (a new ``LRList`` at every call)."""
         return LRList(self._last_lr)
 
-    # --- preview protocol ---------------------------------------------------------------------
+    # --- the closed form --------------------------------------------------------------------------
 
-    def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
-        """Rates at the absolute ``last_epoch`` values ``epochs``: shape ``(len(epochs), groups)``.
+    def lr_at(self, steps: Any) -> np.ndarray:
+        """The rates of every param group at ``steps``, computed from the closed form.
 
-        The values stepping would give when this scheduler alone drives the optimizer from its
-        ``base_lrs``; computed without stepping.
+        ``steps`` counts like ``last_epoch`` (0 is right after construction): an int gives one
+        rate per group, an array of shape ``S`` an array of shape ``S + (groups,)``.  These are
+        the rates stepping gives when this scheduler alone drives the optimizer from its
+        ``base_lrs`` (within rel 1e-12); the scheduler and its optimizer do not change.
+
+        Example:
+            >>> from genesis.optim.lr_scheduler import CosineAnnealingLR
+            >>> class Opt: param_groups = [{"lr": 0.1}, {"lr": 0.3}]
+            >>> s = CosineAnnealingLR(Opt(), T_max=10)
+            >>> s.lr_at(5).round(6).tolist(), s.lr_at([0, 10]).round(6).tolist()
+            ([0.05, 0.15], [[0.1, 0.3], [0.0, 0.0]])
         """
-        raise NotImplementedError(f"{type(self).__name__} has no closed-form curve")
+        epochs = check_steps(steps)
+        try:
+            rates = self._rates(epochs.reshape(-1, 1))
+        except NotImplementedError as error:
+            raise TypeError(f"{type(self).__name__}.lr_at: {error}; preview(scheduler, num_steps) "
+                            "steps a copy instead") from None
+        return rates.reshape(epochs.shape + (rates.shape[1],))
 
-    def _entry_curve(self, offsets: np.ndarray, previous: np.ndarray) -> np.ndarray:
-        """Rates ``offsets`` steps after SequentialLR hands over to this scheduler.
+    def _rates(self, epochs: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+        """The closed form at the int64 column ``epochs`` from the rates ``start`` (default
+        ``base_lrs``): ``(len(epochs), groups)``.  Only the class that wrote ``_closed_form``
+        uses it (a subclass may have changed ``get_lr``): the others raise NotImplementedError."""
+        if "_closed_form" not in vars(type(self)):
+            raise NotImplementedError(f"{type(self).__name__} has no closed form of its own")
+        if start is None:
+            start = np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
+        rates = np.asarray(self._closed_form(epochs, start), dtype=np.float64)
+        shape = (len(epochs), start.shape[1])
+        return rates if rates.shape == shape else np.broadcast_to(rates, shape).copy()
 
-        SequentialLR enters a scheduler with ``_update_lr(0)``; for most that restarts the
-        standalone curve.  ``previous`` holds the rates just before the hand-over.
+    def _closed_form(self, steps: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """The rates at ``steps`` (a column) when stepping began from ``start`` (a row, one per
+        group; chainable classes use it): a call of a function of ``schedules``."""
+        raise NotImplementedError(f"{type(self).__name__} has no closed form")
+
+    # --- definition: to_config ------------------------------------------------------------------------
+
+    def to_config(self) -> dict[str, Any]:
+        """The scheduler's definition as JSON-ready data: its class and constructor arguments.
+
+        No state (``last_epoch``...); ``from_config(optimizer, config)`` builds a scheduler that
+        steps identically.  A plain function or lambda cannot be written out: use a registered
+        ``Schedule`` instead (the error says which argument holds one).
+
+        Example:
+            >>> from genesis.optim.lr_scheduler import StepLR
+            >>> class Opt: param_groups = [{"lr": 0.1, "weight_decay": 0.01}]
+            >>> StepLR(Opt(), step_size=30).to_config()
+            {'scheduler': 'StepLR', 'step_size': 30, 'gamma': 0.1}
+            >>> StepLR(Opt(), step_size=30, field="weight_decay").to_config()["field"]
+            'weight_decay'
         """
-        return self._lr_curve(offsets)
+        config = {"scheduler": type(self).__name__, **plain(self._definition())}
+        if self.field != "lr":
+            config["field"] = self.field
+        return config
 
-    def _step_map(self, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(a, b)`` with ``lr_new = a * lr_old + b``: the step to each epoch (0 = initial step).
+    def _definition(self) -> dict[str, Any]:
+        """The constructor's arguments (``to_config`` less the class and the field)."""
+        return {name: getattr(self, name) for name in self._arguments}
 
-        Used by ChainedScheduler to compose its children on one optimizer without stepping.
-        """
-        raise NotImplementedError(f"{type(self).__name__} cannot be composed in a preview")
-
-    def _grid(self, epochs: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``epochs`` as an int64 column and ``base_lrs`` as a float64 row, for the closed forms."""
-        epochs = np.asarray(epochs)
-        if epochs.size and (not np.issubdtype(epochs.dtype, np.integer) or epochs.min() < 0):
-            if not np.all(np.equal(np.mod(epochs, 1), 0)) or epochs.min() < 0:
-                raise ValueError(f"epochs must be ints >= 0, got {epochs.min()!r} among them")
-        epochs = epochs.astype(np.int64).reshape(-1, 1)
-        return epochs, np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
-
-    def _ratio_map(self, epochs: Any, ratio: Callable[[np.ndarray], np.ndarray]):
-        """``_step_map`` of a purely multiplicative recursion: ``a = ratio(epochs)``, ``b = 0``."""
-        column, base = self._grid(epochs)
-        a = np.broadcast_to(np.asarray(ratio(column), dtype=np.float64), (len(column), base.shape[1]))
-        return a.copy(), np.zeros_like(a)
-
-    def _value_map(self, epochs: Any):
-        """``_step_map`` of a scheduler that overwrites the rate: ``a = 0``, ``b = curve``."""
-        values = self._lr_curve(epochs)
-        return np.zeros_like(values), values
+    def _saved_definition(self) -> dict[str, Any] | None:
+        """``to_config()``, or None when it holds a plain function (the state dict's entry)."""
+        try:
+            return self.to_config()
+        except TypeError:
+            return None
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -465,40 +444,111 @@ class LRScheduler:
         return self._base_state_keys + self._state_keys
 
     def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer."""
-        return {
-            name: _plain(self._save_value(name)) for name in self._state_names()
-            if name not in self._optional_state_keys or hasattr(self, name)
-        }
+        """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer.
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        PyTorch's keys, plus ``"definition"``: ``to_config()`` (None with a plain function), which
+        ``load_state_dict`` compares with the scheduler it loads into.
+        """
+        state = {name: plain(self._save_value(name)) for name in self._state_names()
+                 if name not in self._optional_state_keys or hasattr(self, name)}
+        state["definition"] = self._saved_definition()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any], schedule: str = "saved") -> None:
         """Restore a ``state_dict()``; the optimizer is not touched (load its own state dict).
 
-        Also reads the state dict of PyTorch's class of the same name (see ``torch_state``).
+        When the saved definition differs from this scheduler's, a ``ScheduleChangedWarning``
+        names each changed argument (``T_max: 100 -> 200``, saved -> built).  With
+        ``schedule="saved"`` (PyTorch's behaviour) the saved values win and the run continues
+        exactly as saved.  ``schedule="built"`` keeps this scheduler's arguments and continues
+        from the saved step on its schedule: the rates at that step are written into the
+        optimizer (load the optimizer's state first) and the jump is reported.  PyTorch's state
+        dicts (see ``torch_state``) load too; they carry no definition to compare.
         """
-        state_dict = from_torch(self, state_dict)
-        self._check_state(state_dict)
-        for name in self._state_names():
-            if name in state_dict:
-                self._load_value(name, state_dict[name])
-        self._after_load()
+        if schedule not in ("saved", "built"):
+            raise ValueError(f"schedule must be 'saved' or 'built', got {schedule!r}")
+        state = from_torch(self, state_dict)
+        self._check_state(state)
+        if schedule == "built":
+            self._load_built(state)
+            return
+        changes = definition_changes(state.get("definition"), self._saved_definition())
+        self._load_saved(state)
+        if changes:
+            warnings.warn(ScheduleChangedWarning(
+                f"{type(self).__name__}.load_state_dict: the saved schedule differs from the one "
+                f"this scheduler was built with (saved -> built): {'; '.join(changes)}. The saved "
+                "values are used, as PyTorch does, so the run continues exactly as saved; pass "
+                "schedule='built' to continue from the saved step on the new schedule instead."
+            ), stacklevel=2)
 
-    def _after_load(self) -> None:
+    def _load_saved(self, state: dict[str, Any]) -> None:
+        for name in self._state_names():
+            if name in state:
+                self._load_value(name, state[name])
+        self._after_load(state.get("definition"))
+
+    def _after_load(self, definition: dict | None) -> None:
         """Recompute what derives from the loaded state (nothing here)."""
 
+    def _load_built(self, state: dict[str, Any]) -> None:
+        epoch = self._saved_epoch(state)
+        if not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"{type(self).__name__}.load_state_dict(schedule='built'): the saved "
+                             f"step (last_epoch={epoch!r}) must be an int >= 0")
+        saved_rates = state.get("_last_lr") or self._last_lr
+        self._seek(epoch)
+        try:
+            self._write_lrs(self._built_rates(epoch))
+        except NotImplementedError as error:
+            raise ValueError(f"{type(self).__name__}.load_state_dict(schedule='built') needs a "
+                             f"closed form: {error}") from None
+        jumps = [f"group {i}: {float(old):.6g} -> {float(new):.6g}" for i, (old, new)
+                 in enumerate(zip(saved_rates, self._last_lr)) if old != new]
+        warnings.warn(ScheduleChangedWarning(
+            f"{type(self).__name__}.load_state_dict(schedule='built'): continuing from the saved "
+            f"step {epoch} on the schedule this scheduler was built with; the rate "
+            f"{'jumps (' + ', '.join(jumps) + ')' if jumps else 'does not change'}"), stacklevel=3)
+
+    def _saved_epoch(self, state: dict[str, Any]) -> Any:
+        return state.get("last_epoch")
+
+    def _seek(self, epoch: int) -> None:
+        """Move to ``epoch`` as if stepped there on this schedule (``schedule="built"``)."""
+        self.last_epoch = epoch
+        self._step_count = epoch + 1
+
+    def _built_rates(self, epoch: int) -> list[float]:
+        return [float(v) for v in self._rates(np.array([[epoch]], dtype=np.int64))[0]]
+
+    # Entries holding user callables (lr_lambdas): saved as PyTorch saves them, None for a
+    # function and a callable object's attributes, and loaded into this scheduler's own.
+    _callable_keys: tuple[str, ...] = ()
+
     def _save_value(self, name: str) -> Any:
-        return getattr(self, name)
+        value = getattr(self, name)
+        if name not in self._callable_keys:
+            return value
+        return [lambda_state(fn) for fn in value] if isinstance(value, list) else lambda_state(value)
 
     def _load_value(self, name: str, value: Any) -> None:
-        setattr(self, name, _copy_plain(value))
+        if name not in self._callable_keys:
+            return setattr(self, name, copy_plain(value))
+        mine = getattr(self, name)
+        if isinstance(mine, list) and (not isinstance(value, list) or len(value) != len(mine)):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: {name} must be a list of {len(mine)} "
+                             f"entries (None or a dict of attributes), got {value!r}")
+        for fn, attributes in zip(mine, value) if isinstance(mine, list) else [(mine, value)]:
+            if fn is not None and attributes is not None:
+                fn.__dict__.update(copy_plain(attributes))
 
     def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
         """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
         cls = type(self).__name__
         if not isinstance(state_dict, dict):
             raise TypeError(f"{cls}.load_state_dict expects a dict, got {type(state_dict).__name__}")
-        expected = set(self._state_names()) | set(ignore)
-        missing = sorted(expected - state_dict.keys() - set(self._optional_state_keys))
+        expected = set(self._state_names()) | set(ignore) | {"definition"}
+        missing = sorted(expected - state_dict.keys() - set(self._optional_state_keys) - {"definition"})
         unknown = sorted(state_dict.keys() - expected)
         if missing or unknown:
             found = [f"{what} keys {keys}" for what, keys in (("missing", missing), ("unknown", unknown)) if keys]
@@ -509,31 +559,42 @@ class LRScheduler:
         for name in ("base_lrs", "_last_lr"):
             value = state_dict.get(name)
             if isinstance(value, list) and len(value) != groups:
-                raise ValueError(
-                    f"{cls}.load_state_dict: {name} has {len(value)} entries but the optimizer "
-                    f"has {groups} param groups"
-                )
+                raise ValueError(f"{cls}.load_state_dict: {name} has {len(value)} entries but the optimizer "
+                                 f"has {groups} param groups")
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-friendly copy: lists copied, tuples as lists, NumPy scalars as Python numbers."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+class _Chainable(LRScheduler):
+    """A scheduler whose ``get_lr`` is PyTorch's recursion on the group's current rate, with
+    PyTorch's ``_get_closed_form_lr`` for ``step(epoch)``."""
 
+    _scaling = True
 
-def _copy_plain(value: Any) -> Any:
-    """A copy of loaded plain data, so later steps never mutate the caller's dict; one-element
-    tensors (in a PyTorch state dict) become numbers."""
-    if isinstance(value, list):
-        return [_copy_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _copy_plain(v) for k, v in value.items()}
-    return as_number(value)
+    def _get_closed_form_lr(self) -> list[float]:
+        """The rates at ``last_epoch`` from ``base_lrs`` (used by ``step(epoch)``)."""
+        start = np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
+        rates = self._closed_form(np.array([[self.last_epoch]], dtype=np.int64), start)
+        return [float(v) for v in np.broadcast_to(rates, start.shape)[0]]
+
+    # The two helpers below run at every training step: one group, the common case, is read
+    # without a comprehension (each costs a call in Python 3.11).
+
+    def _scaled(self, factor: float) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self._item is not None:
+            return [value * factor for value in self._values()]
+        if len(groups) == 1:
+            return [groups[0][self._key] * factor]
+        key = self._key
+        return [group[key] * factor for group in groups]
+
+    def _unchanged(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self._item is not None:
+            return self._values()
+        if len(groups) == 1:
+            return [groups[0][self._key]]
+        key = self._key
+        return [group[key] for group in groups]
 
 
 class _LRScheduler(LRScheduler):

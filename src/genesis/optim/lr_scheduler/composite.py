@@ -1,32 +1,32 @@
 """Schedulers made of schedulers: ``SequentialLR`` (one after another) and ``ChainedScheduler``
-(all at every step, composing on the same optimizer)."""
+(all at every step, composing on the same optimizer).
+
+Their closed forms are made of their children's: a SequentialLR joins them at the milestones
+(optax's ``join_schedules``), a ChainedScheduler of scaling children multiplies them.  Where a
+child has no closed form that composes this way, ``preview`` steps a copy instead.
+"""
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .base import LRScheduler, as_number, check_optimizer, write_values
+from .base import LRScheduler, ScheduleChangedWarning, check_optimizer, write_values
+from .checks import as_number, check_milestones
+from .multiplicative import MultiplicativeLR
 from .plateau import ReduceLROnPlateau
-from .step import _check_milestones
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
-
-
-_EMPTY = {
-    "SequentialLR": "SequentialLR expects at least one scheduler, but got no scheduler.",
-    "ChainedScheduler": "ChainedScheduler expects at least one scheduler to be chained, but got no "
-                        "scheduler.",
-}
-
 
 def _check_list(owner: str, schedulers: Any) -> None:
     if not isinstance(schedulers, (list, tuple)):
         raise TypeError(f"{owner} needs a list of schedulers, got {type(schedulers).__name__}")
     if not schedulers:
-        raise ValueError(f"{_EMPTY[owner]} (schedulers=[])")
+        chained = " to be chained" if owner == "ChainedScheduler" else ""
+        raise ValueError(f"{owner} expects at least one scheduler{chained}, but got no scheduler. (schedulers=[])")
 
 
 def _check_child(owner: str, index: int, child: Any) -> None:
@@ -36,11 +36,9 @@ def _check_child(owner: str, index: int, child: Any) -> None:
             f"is a {type(child).__name__}, not a scheduler)"
         )
     if isinstance(child, ReduceLROnPlateau):
-        raise ValueError(
-            f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-            "kwargs to be specified when calling `step`, but got one at index "
-            f"{index} in the given schedulers sequence. (Step it on its own.)"
-        )
+        raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                         "kwargs to be specified when calling `step`, but got one at index "
+                         f"{index} in the given schedulers sequence. (Step it on its own.)")
     if not isinstance(child, LRScheduler):
         raise TypeError(
             f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got {type(child).__name__}"
@@ -48,7 +46,8 @@ def _check_child(owner: str, index: int, child: Any) -> None:
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
-    """The child schedulers: a non-empty sequence of LRSchedulers, all on ``optimizer``."""
+    """The child schedulers: a non-empty sequence of LRSchedulers, all on ``optimizer`` and all
+    driving the same param-group entry."""
     _check_list(owner, schedulers)
     for index, child in enumerate(schedulers):
         _check_child(owner, index, child)
@@ -59,6 +58,9 @@ def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRSched
                 f"is different from {type(optimizer).__name__}. (schedulers[{index}] drives "
                 f"another optimizer than the one given; all must share one)"
             )
+        if child.field != schedulers[0].field:
+            raise ValueError(f"{owner}: schedulers[{index}] drives {child.field!r}, schedulers[0] "
+                             f"drives {schedulers[0].field!r}; all must drive the same entry")
     return list(schedulers)
 
 
@@ -82,17 +84,20 @@ class _Composite(LRScheduler):
         if name != "_schedulers":
             return super()._load_value(name, value)
         if not isinstance(value, list) or len(value) != len(self._schedulers):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: _schedulers must hold "
-                f"{len(self._schedulers)} state dicts, got {value!r:.200}"
-            )
+            raise ValueError(f"{type(self).__name__}.load_state_dict: _schedulers must hold "
+                             f"{len(self._schedulers)} state dicts, got {value!r:.200}")
         for child, state in zip(self._schedulers, value):
-            child.load_state_dict(state)
+            child.load_state_dict(state)  # each checks its own keys; their definitions: ours
+
+    def _load_saved(self, state: dict[str, Any]) -> None:
+        with warnings.catch_warnings():  # the children's changes are in this one's definition
+            warnings.simplefilter("ignore", ScheduleChangedWarning)
+            super()._load_saved(state)
 
     def _report(self, before: list[float]) -> None:
         for index, (old, new) in enumerate(zip(before, self._last_lr)):
             if old != new:
-                print(f"Adjusting learning rate of group {index} to {new:.4e}.")
+                print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
 
 
 class SequentialLR(_Composite):
@@ -116,9 +121,9 @@ class SequentialLR(_Composite):
 
     def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
                  last_epoch: int = -1, verbose: bool = False) -> None:
-        groups = check_optimizer(optimizer)
+        check_optimizer(optimizer)
         self._schedulers = _check_children("SequentialLR", optimizer, schedulers)
-        milestones = _check_milestones("milestones", milestones)
+        milestones = check_milestones("milestones", milestones)
         if len(milestones) != len(self._schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than "
@@ -129,27 +134,25 @@ class SequentialLR(_Composite):
         self._milestones = milestones
         self.optimizer = optimizer
         self.verbose = bool(verbose)
+        self._set_field(self._schedulers[0].field)
         self.last_epoch = last_epoch + 1
-        self.base_lrs = [as_number(group["initial_lr"]) for group in groups]
+        groups = optimizer.param_groups
+        initial = [group[self._initial_key()] for group in groups]
+        self.base_lrs = [as_number(value) for value in initial]
         # The children stepped once when they were built: start over from the initial rates.
-        write_values(groups, "lr", [group["initial_lr"] for group in groups])
-        self._undo_initial_steps(self)
+        write_values(groups, self._key, initial, self._item)
+        self.recursive_undo()
         active = self._schedulers[bisect_right(self._milestones, 0)]
         active._initial_step()
-        self._last_lr = list(active._last_lr)
-
-    @classmethod
-    def _undo_initial_steps(cls, scheduler: LRScheduler) -> None:
-        children = getattr(scheduler, "_schedulers", None)
-        if children is not None:
-            for child in children:
-                cls._undo_initial_steps(child)
-        elif hasattr(scheduler, "last_epoch"):
-            scheduler.last_epoch -= 1
+        self._last_lr = active._last_lr
 
     def recursive_undo(self, sched: LRScheduler | None = None) -> None:
-        """PyTorch's name for moving every nested child back before its initial step."""
-        self._undo_initial_steps(self if sched is None else sched)
+        """Move every nested child back before the initial step it made when it was built."""
+        for child in getattr(self if sched is None else sched, "_schedulers", []):
+            if hasattr(child, "_schedulers"):
+                self.recursive_undo(child)
+            else:
+                child.last_epoch -= 1
 
     def step(self) -> None:
         """Advance one epoch: the active scheduler steps, or the next one starts at a milestone."""
@@ -157,38 +160,49 @@ class SequentialLR(_Composite):
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
         active = self._schedulers[index]
-        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+        if index and self._milestones[index - 1] == self.last_epoch:
             active._update_lr(0)
         else:
             active.step()
-        self._last_lr = list(active._last_lr)
+        self._last_lr = active._last_lr
         if self.verbose:
             self._report(before)
 
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        column, base = self._grid(epochs)
-        top = int(column.max()) if column.size else 0
-        timeline = np.arange(top + 1)
-        curve = np.empty((top + 1, base.shape[1]))
-        bounds = [0, *self._milestones, top + 1]
-        for index, child in enumerate(self._schedulers):
-            start, stop = bounds[index], min(bounds[index + 1], top + 1)
-            if index and bounds[index] == bounds[index + 1]:
-                continue  # a repeated milestone skips this scheduler
-            if start >= stop:
-                continue
-            offsets = timeline[start:stop] - start
-            if start == 0 and np.array_equal(child.base_lrs, self.base_lrs):
-                curve[start:stop] = child._lr_curve(offsets)
-            elif start == 0:
-                # A later child (OneCycleLR) rewrote initial_lr: the first one starts from it.
-                curve[start:stop] = _scan(*child._step_map(offsets), base[0])
-            else:
-                curve[start:stop] = child._entry_curve(offsets, curve[start - 1])
-        return curve[column[:, 0]]
+    def _definition(self) -> dict[str, Any]:
+        return {"schedulers": [child.to_config() for child in self._schedulers],
+                "milestones": list(self._milestones)}
 
-    def _step_map(self, epochs):
-        raise NotImplementedError("a SequentialLR inside a ChainedScheduler has no preview")
+    def _closed_form(self, steps, start):
+        """The children's closed forms joined at the milestones: the first from ``start``, each
+        later one from its own base rates (where PyTorch's ``_update_lr(0)`` restarts it)."""
+        rates = np.empty((len(steps), start.shape[1]))
+        column = steps[:, 0]
+        if np.all(column[1:] >= column[:-1]):  # in order (np.arange): each child takes a slice
+            edges = [0, *np.searchsorted(column, self._milestones).tolist(), len(column)]
+            chosen_by = [slice(lo, hi) for lo, hi in zip(edges, edges[1:])]
+        else:
+            active = np.searchsorted(self._milestones, column, side="right")
+            chosen_by = [active == index for index in range(len(self._schedulers))]
+        for index, (child, chosen) in enumerate(zip(self._schedulers, chosen_by)):
+            epochs = steps[chosen]
+            if not epochs.size:
+                continue
+            if isinstance(child, _Composite) or index and isinstance(child, MultiplicativeLR):
+                # A nested composite re-enters differently; MultiplicativeLR enters by scaling
+                # the running rate: neither is its closed form, so preview steps a copy.
+                raise NotImplementedError(f"{type(child).__name__} at index {index} of a "
+                                          "SequentialLR has no closed form there")
+            offset = self._milestones[index - 1] if index else 0
+            rates[chosen] = child._rates(epochs - offset, start if index == 0 else None)
+        return rates
+
+    def _seek(self, epoch: int) -> None:
+        super()._seek(epoch)
+        bounds = [0, *self._milestones]
+        active = bisect_right(self._milestones, epoch)
+        for index, child in enumerate(self._schedulers):
+            end = bounds[index + 1] - 1 if index < active else epoch
+            child._seek(end - bounds[index] if index <= active else -1)
 
 
 class ChainedScheduler(_Composite):
@@ -211,12 +225,15 @@ class ChainedScheduler(_Composite):
             _check_list("ChainedScheduler", schedulers)
             _check_child("ChainedScheduler", 0, schedulers[0])
             optimizer = schedulers[0].optimizer
-        groups = check_optimizer(optimizer)
+        check_optimizer(optimizer)
         self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
         self.optimizer = optimizer
         self.verbose = bool(verbose)
-        self.base_lrs = [as_number(group.get("initial_lr", group["lr"])) for group in groups]
-        self._last_lr = [as_number(group["lr"]) for group in groups]
+        self._set_field(self._schedulers[0].field)
+        initial = self._initial_key()
+        self.base_lrs = [as_number(group.get(initial, value))
+                         for group, value in zip(optimizer.param_groups, self._values())]
+        self._last_lr = [as_number(value) for value in self._values()]
 
     @property
     def last_epoch(self) -> int:
@@ -228,27 +245,28 @@ class ChainedScheduler(_Composite):
         before = self._last_lr
         for child in self._schedulers:
             child.step()
-        self._last_lr = [as_number(group["lr"]) for group in self.optimizer.param_groups]
+        self._last_lr = [as_number(value) for value in self._values()]
         if self.verbose:
             self._report(before)
 
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        column, base = self._grid(epochs)
-        top = int(column.max()) if column.size else 0
-        timeline = np.arange(top + 1)
-        a = np.ones((top + 1, base.shape[1]))
-        b = np.zeros((top + 1, base.shape[1]))
-        for child in self._schedulers:  # compose the children's affine steps, epoch by epoch
-            child_a, child_b = child._step_map(timeline)
-            a, b = child_a * a, child_a * b + child_b
-        return _scan(a, b, base[0])[column[:, 0]]
+    def _definition(self) -> dict[str, Any]:
+        return {"schedulers": [child.to_config() for child in self._schedulers]}
 
+    def _closed_form(self, steps, start):
+        """``start`` times every child's factor: chained scalings multiply.  A child that sets
+        the rate, or adds to it (CosineAnnealingLR), does not compose this way."""
+        rates = np.broadcast_to(start, (len(steps), start.shape[1])).copy()
+        for index, child in enumerate(self._schedulers):
+            if not child._scaling:
+                raise NotImplementedError(f"{type(child).__name__} at index {index} of a "
+                                          "ChainedScheduler does not scale the rate")
+            rates *= child._rates(steps, np.ones_like(start))
+        return rates
 
-def _scan(a: np.ndarray, b: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Rates of the recursion ``lr_t = a_t * lr_{t-1} + b_t`` from ``lr_{-1} = start``."""
-    rates = np.empty_like(a)
-    current = np.asarray(start, dtype=np.float64).copy()
-    for epoch in range(len(a)):
-        current = a[epoch] * current + b[epoch]
-        rates[epoch] = current
-    return rates
+    def _saved_epoch(self, state: dict[str, Any]) -> Any:
+        children = state.get("_schedulers")
+        return children[0].get("last_epoch") if isinstance(children, list) and children else None
+
+    def _seek(self, epoch: int) -> None:
+        for child in self._schedulers:
+            child._seek(epoch)

@@ -2,7 +2,9 @@
 
 Both compute the rate from the batch index alone (not chainable) and, with
 ``cycle_momentum=True``, write the inverse cycle into ``group["momentum"]`` (SGD) or into
-``group["betas"][0]`` (Adam-style optimizers, detected by a ``betas`` option).
+``group["betas"][0]`` (Adam-style optimizers, detected by a ``betas`` option).  They fold their
+arguments into other state (PyTorch keeps part of it in the param groups), so they record the
+arguments they were given for ``to_config``.
 """
 from __future__ import annotations
 
@@ -12,19 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import schedules
-from .base import (
-    LRScheduler,
-    _copy_plain,
-    as_number,
-    call_vectorised,
-    check_optimizer,
-    check_real,
-    format_param,
-    lambda_state,
-    warn_get_lr_outside_step,
-    write_values,
-)
+from . import schedules
+from .base import LRScheduler, check_optimizer, warn_get_lr_outside_step, write_values
+from .plain import copy_plain
+from .checks import as_number, check_real, format_param
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -35,11 +28,9 @@ def _uses_betas(optimizer: Any) -> bool:
     if not isinstance(options, dict):
         options = optimizer.param_groups[0]
     if "momentum" not in options and "betas" not in options:
-        raise ValueError(
-            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
-            f"({type(optimizer).__name__} has neither a 'momentum' nor a 'betas' option; pass "
-            "cycle_momentum=False)"
-        )
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
+                         f"({type(optimizer).__name__} has neither a 'momentum' nor a 'betas' option; pass "
+                         "cycle_momentum=False)")
     return "betas" in options
 
 
@@ -51,13 +42,13 @@ def _rates(name: str, optimizer: Any, value: Any) -> list[float]:
             for i, v in enumerate(values)]
 
 
-def _check_count(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"Expected positive integer {name}, but got {value}")
+def _given(value: Any) -> Any:
+    """An argument as recorded for ``to_config``: plain numbers, lists for per-group values."""
+    return [as_number(v) for v in value] if isinstance(value, (list, tuple)) else as_number(value)
 
 
 class _MomentumCycler(LRScheduler):
-    """Writing cycled momenta into the groups, and restoring them with the state."""
+    """Cycling momenta into the groups, and the constructor's arguments kept for ``to_config``."""
 
     cycle_momentum = False
     use_beta1 = False
@@ -68,13 +59,19 @@ class _MomentumCycler(LRScheduler):
         if not self.cycle_momentum:
             return
         self.use_beta1 = _uses_betas(optimizer)
+        if self.field == ("betas[0]" if self.use_beta1 else "momentum"):
+            raise ValueError(f"field={self.field!r} with cycle_momentum=True: both would drive the "
+                             "momentum; pass cycle_momentum=False")
         self.base_momentums = _rates("base_momentum", optimizer, base_momentum)
         self.max_momentums = _rates("max_momentum", optimizer, max_momentum)
         if last_epoch == -1:
-            for top, bottom, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                self._set_momentum(group, top)
-                group["max_momentum"] = top
-                group["base_momentum"] = bottom
+            self._write_momentum_bounds()
+
+    def _write_momentum_bounds(self) -> None:
+        for top, bottom, group in zip(self.max_momentums, self.base_momentums, self.optimizer.param_groups):
+            self._set_momentum(group, top)
+            group["max_momentum"] = top
+            group["base_momentum"] = bottom
 
     def _set_momentum(self, group: dict, value: float) -> None:
         if self.use_beta1:
@@ -82,13 +79,15 @@ class _MomentumCycler(LRScheduler):
         else:
             group["momentum"] = value
 
-    def _write_momenta(self, momenta: list[float]) -> None:
-        for group, value in zip(self.optimizer.param_groups, momenta):
-            self._set_momentum(group, value)
+    def _definition(self) -> dict[str, Any]:
+        return dict(self._given)
 
-    def _momentum_curve(self, epochs: Any) -> np.ndarray:
-        """Momentum (or ``betas[0]``) per group at ``epochs``; shape ``(len(epochs), groups)``."""
-        raise NotImplementedError
+    def _after_load(self, definition: dict | None) -> None:
+        if definition is not None:  # the saved arguments, as the saved state they belong to
+            self._given = {k: copy_plain(v) for k, v in definition.items() if k not in ("scheduler", "field")}
+
+    def _built_rates(self, epoch: int) -> list[float]:
+        return self._computed_lr()  # also writes the momenta at that step
 
 
 class CyclicLR(_MomentumCycler):
@@ -111,30 +110,22 @@ class CyclicLR(_MomentumCycler):
         "use_beta1", "base_momentums", "max_momentums", "_scale_fn_custom",
     )
     _optional_state_keys = ("use_beta1", "base_momentums", "max_momentums")
+    _callable_keys = ("_scale_fn_custom",)
 
-    def __init__(
-        self,
-        optimizer: Any,
-        base_lr: float | list[float],
-        max_lr: float | list[float],
-        step_size_up: int = 2000,
-        step_size_down: int | None = None,
-        mode: str = "triangular",
-        gamma: float = 1.0,
-        scale_fn: Callable[[float], float] | None = None,
-        scale_mode: str = "cycle",
-        cycle_momentum: bool = True,
-        base_momentum: float | list[float] = 0.8,
-        max_momentum: float | list[float] = 0.9,
-        last_epoch: int = -1,
-        verbose: bool = False,
-    ) -> None:
-        check_optimizer(optimizer)
+    def __init__(self, optimizer: Any, base_lr: float | list[float], max_lr: float | list[float],
+                 step_size_up: int = 2000, step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.8, max_momentum: float | list[float] = 0.9,
+                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
+        check_optimizer(optimizer, field)
+        self.optimizer = optimizer
+        self._set_field(field)
         base_lrs = _rates("base_lr", optimizer, base_lr)
         self.max_lrs = _rates("max_lr", optimizer, max_lr)
-        check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
+        up = check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
         if step_size_down is not None:
-            check_real("step_size_down", step_size_down, "a number > 0 or None", lambda v: v > 0)
+            step_size_down = check_real("step_size_down", step_size_down, "a number > 0 or None", lambda v: v > 0)
         if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
             raise ValueError(
                 f"mode is invalid and scale_fn is None (mode must be 'triangular', 'triangular2' or "
@@ -148,19 +139,22 @@ class CyclicLR(_MomentumCycler):
         # Checks the momenta, then writes them: the last check before anything is written.
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         if last_epoch == -1:
-            write_values(optimizer.param_groups, "lr", base_lrs)
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
-        self.total_size = up + down
-        self.step_ratio = up / self.total_size
-        self.mode = mode
-        self.gamma = gamma
-        self.scale_mode = scale_mode
+            write_values(optimizer.param_groups, self._key, base_lrs, self._item)
+        down = float(step_size_down) if step_size_down is not None else float(up)
+        self.total_size = float(up) + down
+        self.step_ratio = float(up) / self.total_size
+        self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
         self._scale_fn_custom = scale_fn
         self._init_scale_fn()
+        self._given = {
+            "base_lr": _given(base_lr), "max_lr": _given(max_lr), "step_size_up": as_number(step_size_up),
+            "step_size_down": step_size_down, "mode": mode, "gamma": gamma, "scale_mode": scale_mode,
+            "cycle_momentum": bool(cycle_momentum), "base_momentum": _given(base_momentum),
+            "max_momentum": _given(max_momentum),
+        }
         # As in PyTorch, the initial step runs with base_lrs read from group["initial_lr"];
         # the given base_lr takes over from the first step on.
-        super().__init__(optimizer, last_epoch, verbose)
+        super().__init__(optimizer, last_epoch, verbose, field=field)
         self.base_lrs = base_lrs
 
     def _init_scale_fn(self) -> None:
@@ -181,7 +175,7 @@ class CyclicLR(_MomentumCycler):
         """The cyclic rates at ``last_epoch``; also writes the cycled momenta into the groups."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
-        # schedules.cyclic_position on one Python number (this is the per-batch hot path)
+        # schedules.cyclic_lr on one Python number (this is the per-batch hot path)
         epoch, total = self.last_epoch, self.total_size
         cycle = math.floor(1 + epoch / total)
         x = 1.0 + epoch / total - cycle
@@ -190,46 +184,35 @@ class CyclicLR(_MomentumCycler):
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else epoch)
         lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
-            self._write_momenta([top - (top - bottom) * height * scale
-                                 for bottom, top in zip(self.base_momentums, self.max_momentums)])
+            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(group, top - (top - bottom) * height * scale)
         return lrs
 
-    def _curve_args(self):
+    def _closed_form(self, steps, start):
         up = self.step_ratio * self.total_size
-        return up, self.total_size - up, self._vector_scale, self.scale_mode
+        return schedules.cyclic_lr(steps, np.asarray(self.base_lrs), np.asarray(self.max_lrs), up,
+                                   self.total_size - up, lambda x: schedules.call_vectorised(self.scale_fn, x),
+                                   self.scale_mode)
 
-    def _vector_scale(self, x: np.ndarray) -> np.ndarray:
-        return call_vectorised(self.scale_fn, x)
+    def _definition(self) -> dict[str, Any]:
+        fn = self._scale_fn_custom
+        if fn is not None and not isinstance(fn, schedules.Schedule):
+            raise TypeError(
+                f"CyclicLR.to_config: scale_fn is {getattr(fn, '__name__', type(fn).__name__)}, which a "
+                "config cannot hold (it is code, not data); register it with @register_schedule and "
+                "pass Schedule('name', **arguments), or use mode='triangular2'/'exp_range'"
+            )
+        return {**self._given, "scale_fn": None if fn is None else vars(fn)}
 
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        column, _ = self._grid(epochs)
-        base = np.asarray(self.base_lrs, dtype=np.float64)
-        return schedules.cyclic_lr(column, base, np.asarray(self.max_lrs, dtype=np.float64), *self._curve_args())
-
-    def _momentum_curve(self, epochs: Any) -> np.ndarray:
-        if not self.cycle_momentum:
-            raise ValueError("this CyclicLR was built with cycle_momentum=False: it has no momentum curve")
-        column, _ = self._grid(epochs)
-        bottom = np.asarray(self.base_momentums, dtype=np.float64)
-        return schedules.cyclic_momentum(column, bottom, np.asarray(self.max_momentums, dtype=np.float64), *self._curve_args())
-
-    def _step_map(self, epochs):
-        return self._value_map(epochs)
-
-    def _save_value(self, name: str) -> Any:
-        if name == "_scale_fn_custom":  # None for a function, the attributes of a callable object
-            fn = self._scale_fn_custom
-            return None if fn is None else lambda_state(fn)
-        return super()._save_value(name)
-
-    def _load_value(self, name: str, value: Any) -> None:
-        if name != "_scale_fn_custom":
-            return super()._load_value(name, value)
-        if value is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(_copy_plain(value))
-
-    def _after_load(self) -> None:
+    def _after_load(self, definition: dict | None) -> None:
+        super()._after_load(definition)
+        self._given.pop("scale_fn", None)
         self._init_scale_fn()  # mode may have changed with the loaded state (as PyTorch)
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Expected positive integer {name}, but got {value}")
 
 
 class OneCycleLR(_MomentumCycler):
@@ -251,25 +234,14 @@ class OneCycleLR(_MomentumCycler):
     _state_keys = ("total_steps", "_schedule_phases", "anneal_strategy", "cycle_momentum", "use_beta1")
     _optional_state_keys = ("use_beta1",)
 
-    def __init__(
-        self,
-        optimizer: Any,
-        max_lr: float | list[float],
-        total_steps: int | None = None,
-        epochs: int | None = None,
-        steps_per_epoch: int | None = None,
-        pct_start: float = 0.3,
-        anneal_strategy: str = "cos",
-        cycle_momentum: bool = True,
-        base_momentum: float | list[float] = 0.85,
-        max_momentum: float | list[float] = 0.95,
-        div_factor: float = 25.0,
-        final_div_factor: float = 1e4,
-        three_phase: bool = False,
-        last_epoch: int = -1,
-        verbose: bool = False,
-    ) -> None:
-        check_optimizer(optimizer)
+    def __init__(self, optimizer: Any, max_lr: float | list[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.85, max_momentum: float | list[float] = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
+        check_optimizer(optimizer, field)
+        self.optimizer = optimizer
         if total_steps is not None:
             _check_count("total_steps", total_steps)
             self.total_steps = int(total_steps)
@@ -295,15 +267,32 @@ class OneCycleLR(_MomentumCycler):
                                       lambda v: v > 0)
         self._schedule_phases = [list(p) for p in schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)]
         self.anneal_strategy = anneal_strategy
+        self._set_field(field)
         self._phases = self._spans()
-        max_lrs = _rates("max_lr", optimizer, max_lr)
+        _rates("max_lr", optimizer, max_lr)  # checked before anything is written
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
+        self._given = {
+            "max_lr": _given(max_lr), "total_steps": total_steps, "epochs": epochs,
+            "steps_per_epoch": steps_per_epoch, "pct_start": pct_start, "anneal_strategy": anneal_strategy,
+            "cycle_momentum": bool(cycle_momentum), "base_momentum": _given(base_momentum),
+            "max_momentum": _given(max_momentum), "div_factor": div_factor,
+            "final_div_factor": final_div_factor, "three_phase": bool(three_phase),
+        }
         if last_epoch == -1:
-            for top, group in zip(max_lrs, optimizer.param_groups):
-                group["initial_lr"] = top / div_factor
-                group["max_lr"] = top
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        super().__init__(optimizer, last_epoch, verbose)
+            self._write_bounds()
+        super().__init__(optimizer, last_epoch, verbose, field=field)
+
+    def _key_of(self, name: str) -> str:
+        """The group entry a phase name refers to: ``initial_lr`` for lr, ``initial_<field>``..."""
+        return name if self.field == "lr" or "lr" not in name else name.replace("lr", self.field)
+
+    def _write_bounds(self) -> None:
+        """The rate bounds into the groups, where PyTorch keeps them (``initial_lr``, ``max_lr``...)."""
+        given = self._given
+        for top, group in zip(format_param("max_lr", self.optimizer, given["max_lr"]), self.optimizer.param_groups):
+            group[self._key_of("initial_lr")] = top / given["div_factor"]
+            group[self._key_of("max_lr")] = top
+            group[self._key_of("min_lr")] = top / given["div_factor"] / given["final_div_factor"]
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or jump to ``epoch``); refuses to go past ``total_steps``."""
@@ -314,24 +303,30 @@ class OneCycleLR(_MomentumCycler):
 
     def _check_step(self, step: int) -> None:
         if step > self.total_steps:
-            raise ValueError(
-                f"Tried to step {step} times. The specified number of total steps is "
-                f"{self.total_steps} (OneCycleLR was built for total_steps={self.total_steps} "
-                "steps: build it with a larger total_steps, or epochs * steps_per_epoch)"
-            )
-
-    def _after_load(self) -> None:
-        self._phases = self._spans()  # the loaded phases may differ
+            raise ValueError(f"Tried to step {step} times. The specified number of total steps is "
+                             f"{self.total_steps} (OneCycleLR was built for total_steps={self.total_steps} "
+                             "steps: build it with a larger total_steps, or epochs * steps_per_epoch)")
 
     def _spans(self) -> list[tuple]:
-        """Each phase as ``(last step, first step, end step, lr names..., momentum names...)``,
+        """Each phase as ``(last step, first step, end step, lr keys..., momentum names...)``,
         the last one open-ended: ``_schedule_phases`` laid out for the per-batch ``get_lr``."""
         spans, start = [], 0.0
-        for index, (end, *names) in enumerate(self._schedule_phases):
-            last = index == len(self._schedule_phases) - 1
-            spans.append((math.inf if last else end, start, end, *names))
+        for index, (end, first, last, *momenta) in enumerate(self._schedule_phases):
+            final = index == len(self._schedule_phases) - 1
+            spans.append((math.inf if final else end, start, end, self._key_of(first), self._key_of(last), *momenta))
             start = end
         return spans
+
+    def _after_load(self, definition: dict | None) -> None:
+        super()._after_load(definition)
+        self._phases = self._spans()  # the loaded phases may differ
+
+    def _seek(self, epoch: int) -> None:
+        super()._seek(epoch)
+        self._check_step(epoch)
+        self._write_bounds()
+        if self.cycle_momentum:
+            self._write_momentum_bounds()
 
     def get_lr(self) -> list[float]:
         """The 1cycle rates at ``last_epoch``; also writes the cycled momenta into the groups."""
@@ -350,7 +345,7 @@ class OneCycleLR(_MomentumCycler):
         pct = (step - start) / (end - start)
         cycle = self.cycle_momentum
         lrs = []
-        # schedules.anneal, written out so that the cosine is taken once per step, not per group;
+        # schedules.one_cycle's annealing, written out so the cosine is taken once per step;
         # one pass over the groups sets the momentum too (the per-batch hot path)
         if self.anneal_strategy == "cos":
             wave = math.cos(math.pi * pct) + 1
@@ -365,25 +360,11 @@ class OneCycleLR(_MomentumCycler):
                     self._set_momentum(g, (g[last_m] - g[first_m]) * pct + g[first_m])
         return lrs
 
-    def _endpoints(self, momentum: bool) -> dict[str, np.ndarray]:
-        names = ("max_momentum", "base_momentum") if momentum else ("initial_lr", "max_lr", "min_lr")
+    def _closed_form(self, steps, start):
+        if steps.size:
+            self._check_step(int(steps.max()))
         groups = self.optimizer.param_groups
-        return {name: np.asarray([g[name] for g in groups], dtype=np.float64) for name in names}
-
-    def _curve(self, epochs: Any, momentum: bool) -> np.ndarray:
-        column, _ = self._grid(epochs)
-        if column.size:
-            self._check_step(int(column.max()))
-        phases = [tuple(p) for p in self._schedule_phases]
-        return schedules.one_cycle(column, self._endpoints(momentum), phases, self.anneal_strategy, momentum=momentum)
-
-    def _lr_curve(self, epochs: Any) -> np.ndarray:
-        return self._curve(epochs, momentum=False)
-
-    def _momentum_curve(self, epochs: Any) -> np.ndarray:
-        if not self.cycle_momentum:
-            raise ValueError("this OneCycleLR was built with cycle_momentum=False: it has no momentum curve")
-        return self._curve(epochs, momentum=True)
-
-    def _step_map(self, epochs):
-        return self._value_map(epochs)
+        names = {self._key_of(name) for name in ("initial_lr", "max_lr", "min_lr")}
+        bounds = {name: np.asarray([g[name] for g in groups], dtype=np.float64) for name in names}
+        phases = [(end, first, last) for _, _, end, first, last, *_ in self._phases]
+        return schedules.one_cycle(steps, bounds, phases, self.anneal_strategy)

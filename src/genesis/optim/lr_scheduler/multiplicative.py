@@ -1,4 +1,8 @@
-"""Schedulers driven by user functions of the epoch: ``LambdaLR`` and ``MultiplicativeLR``."""
+"""Schedulers driven by user functions of the epoch: ``LambdaLR`` and ``MultiplicativeLR``.
+
+A function may be any callable; a ``Schedule`` (a registered schedule function bound to its
+arguments, see ``schedules``) is also vectorised and can be written out by ``to_config``.
+"""
 from __future__ import annotations
 
 import sys
@@ -7,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import LRScheduler, _copy_plain, call_vectorised, check_optimizer, lambda_state, warn_get_lr_outside_step
+from . import schedules
+from .base import LRScheduler, check_optimizer, warn_get_lr_outside_step
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -61,21 +66,28 @@ def _scaled(lambdas: list[Callable], values: list[float], epoch: int) -> list[fl
     return rates
 
 
-def _factor_curve(fn: Callable, epochs: np.ndarray) -> np.ndarray:
+def _factors(fn: Callable, epochs: np.ndarray) -> np.ndarray:
     """``fn`` at every epoch as float64 (one vectorised call when it accepts arrays), checked."""
-    values = call_vectorised(fn, epochs)
+    values = schedules.call_vectorised(fn, epochs)
     bad = ~((values >= 0.0) & np.isfinite(values))
     if bad.any():
-        first = int(np.argmax(bad))
-        raise _bad_factor(fn, int(epochs[first]), float(values[first]))
+        first = np.argwhere(bad)[0]
+        raise _bad_factor(fn, int(epochs[tuple(first)]), float(values[tuple(first)]))
     return values
 
 
-def _check_epochs(epochs: Any) -> np.ndarray:
-    epochs = np.asarray(epochs, dtype=np.int64).reshape(-1)
-    if epochs.size and epochs.min() < 0:
-        raise ValueError(f"epochs must be >= 0, got {int(epochs.min())}")
-    return epochs
+def _lambda_config(owner: str, lambdas: list[Callable]) -> Any:
+    """``lr_lambda`` for ``to_config``: one ``Schedule`` description, or one per group."""
+    for index, fn in enumerate(lambdas):
+        if not isinstance(fn, schedules.Schedule):
+            kind = f"the function {fn.__name__}" if hasattr(fn, "__name__") else f"a {type(fn).__name__} object"
+            raise TypeError(
+                f"{owner}.to_config: lr_lambda[{index}] is {kind}, which a config cannot hold (it "
+                "is code, not data); register the function with @register_schedule and pass "
+                "Schedule('name', **arguments) instead (genesis.optim.lr_scheduler)"
+            )
+    configs = [vars(fn) for fn in lambdas]
+    return configs[0] if all(fn is lambdas[0] for fn in lambdas) else configs
 
 
 class _LambdaScheduler(LRScheduler):
@@ -83,22 +95,15 @@ class _LambdaScheduler(LRScheduler):
 
     _state_keys = ("lr_lambdas",)
 
-    def _save_value(self, name: str) -> Any:
-        if name == "lr_lambdas":  # functions are not data: None, callable objects by attributes
-            return [lambda_state(fn) for fn in self.lr_lambdas]
-        return super()._save_value(name)
+    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
+        self.lr_lambdas = _as_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch, verbose, field=field)
 
-    def _load_value(self, name: str, value: Any) -> None:
-        if name != "lr_lambdas":
-            return super()._load_value(name, value)
-        if not isinstance(value, list) or len(value) != len(self.lr_lambdas):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: lr_lambdas must be a list of "
-                f"{len(self.lr_lambdas)} entries (None or a dict of attributes), got {value!r}"
-            )
-        for fn, attributes in zip(self.lr_lambdas, value):
-            if attributes is not None:
-                fn.__dict__.update(_copy_plain(attributes))
+    def _definition(self) -> dict[str, Any]:
+        return {"lr_lambda": _lambda_config(type(self).__name__, self.lr_lambdas)}
+
+    _callable_keys = ("lr_lambdas",)
 
 
 class LambdaLR(_LambdaScheduler):
@@ -107,7 +112,7 @@ class LambdaLR(_LambdaScheduler):
     Args:
         optimizer: the optimizer whose ``param_groups`` are driven.
         lr_lambda: a function of the (int) epoch returning a factor ``>= 0``, or a list with one
-            function per param group.
+            function per param group; a ``Schedule`` is vectorised and describable.
         last_epoch: index of the last epoch (-1 to start afresh).
         verbose: print a line whenever a group's rate changes.
 
@@ -118,29 +123,15 @@ class LambdaLR(_LambdaScheduler):
         '0.0250'
     """
 
-    def __init__(
-        self,
-        optimizer: Any,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-        verbose: bool = False,
-    ) -> None:
-        self.lr_lambdas = _as_lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch, verbose)
-
     def get_lr(self) -> list[float]:
         """``base_lr * lr_lambda(last_epoch)`` for every group (not chainable, as in PyTorch)."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         return _scaled(self.lr_lambdas, self.base_lrs, self.last_epoch)
 
-    def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
-        epochs = _check_epochs(epochs)
-        columns = [base * _factor_curve(fn, epochs) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
-        return np.stack(columns, axis=1) if columns else np.zeros((len(epochs), 0))
-
-    def _step_map(self, epochs):
-        return self._value_map(epochs)
+    def _closed_form(self, steps, start):
+        columns = [base * _factors(fn, steps[:, 0]) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        return np.stack(columns, axis=1)
 
 
 class MultiplicativeLR(_LambdaScheduler):
@@ -155,46 +146,17 @@ class MultiplicativeLR(_LambdaScheduler):
         0.81
     """
 
-    def __init__(
-        self,
-        optimizer: Any,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-        verbose: bool = False,
-    ) -> None:
-        self.lr_lambdas = _as_lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch, verbose)
+    _scaling = True
 
     def get_lr(self) -> list[float]:
-        """Chainable: the group's current ``lr`` times ``lr_lambda(last_epoch)``."""
+        """Chainable: the group's current rate times ``lr_lambda(last_epoch)``."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
-        groups = self.optimizer.param_groups
         if self._is_initial:
-            return [group["lr"] for group in groups]
-        return _scaled(self.lr_lambdas, [group["lr"] for group in groups], self.last_epoch)
+            return self._values()
+        return _scaled(self.lr_lambdas, self._values(), self.last_epoch)
 
-    def _step_factors(self, epochs: np.ndarray) -> np.ndarray:
-        """``lr_lambda(e)`` per group at each epoch: the ratio a step to ``e`` applies."""
-        return np.stack([_factor_curve(fn, epochs) for fn in self.lr_lambdas], axis=1)
-
-    def _step_map(self, epochs):
-        epochs = _check_epochs(epochs)
-        a = self._step_factors(np.maximum(epochs, 1))
-        a[epochs == 0] = 1.0  # the initial step leaves the rates alone
-        return a, np.zeros_like(a)
-
-    def _entry_curve(self, offsets, previous):
-        # SequentialLR enters with _update_lr(0): the running rate times lr_lambda(0), then on.
-        offsets = _check_epochs(offsets)
-        steps = np.arange(0, int(offsets.max()) + 1 if offsets.size else 1, dtype=np.int64)
-        products = np.cumprod(self._step_factors(steps), axis=0)
-        return np.asarray(previous, dtype=np.float64) * products[offsets]
-
-    def _lr_curve(self, epochs: np.ndarray) -> np.ndarray:
-        epochs = _check_epochs(epochs)
-        last = int(epochs.max()) if epochs.size else 0
-        steps = np.arange(1, last + 1, dtype=np.int64)
-        ratios = self._step_factors(steps) if last else np.ones((0, len(self.base_lrs)))
-        products = np.concatenate([np.ones((1, len(self.base_lrs))), np.cumprod(ratios, axis=0)])
-        return np.asarray(self.base_lrs, dtype=np.float64) * products[epochs]
+    def _closed_form(self, steps, start):
+        columns = [schedules.multiplicative_lr(steps[:, 0], first, lambda e, fn=fn: _factors(fn, e))
+                   for fn, first in zip(self.lr_lambdas, start[0])]
+        return np.stack(columns, axis=1)

@@ -5,8 +5,8 @@ import math
 import warnings
 from typing import Any
 
-from .base import (EPOCH_DEPRECATION_WARNING, LRScheduler, as_number, check_int, check_optimizer,
-                   check_real, write_values)
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_optimizer, write_values
+from .checks import as_number, check_int, check_real
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -38,30 +38,22 @@ class ReduceLROnPlateau(LRScheduler):
         "default_min_lr", "eps", "best", "mode_worse", "num_bad_epochs", "cooldown_counter",
     )
 
-    def __init__(
-        self,
-        optimizer: Any,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: list[float] | float = 0,
-        eps: float = 1e-8,
-        verbose: bool = False,
-    ) -> None:
+    def __init__(self, optimizer: Any, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: list[float] | float = 0, eps: float = 1e-8, verbose: bool = False, *,
+                 field: str = "lr") -> None:
         number = as_number(factor)
         if isinstance(number, (int, float)) and number >= 1.0:
             raise ValueError(f"Factor should be < 1.0. (got factor={factor!r})")
         factor = check_real("factor", factor, "a number in [0, 1)", lambda f: 0 <= f < 1)
-        groups = check_optimizer(optimizer)
+        groups = check_optimizer(optimizer, field)
         check_int("patience", patience, 0)
         check_int("cooldown", cooldown, 0)
         eps = check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
         self._check_modes(mode, threshold, threshold_mode)
         self.optimizer = optimizer
         self.verbose = bool(verbose)
+        self._set_field(field)
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
@@ -78,7 +70,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.last_epoch = 0
-        self._last_lr = [as_number(group["lr"]) for group in groups]
+        self._last_lr = [as_number(value) for value in self._values()]
         self._reset()
 
     @staticmethod
@@ -131,7 +123,7 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [as_number(group["lr"]) for group in self.optimizer.param_groups]
+        self._last_lr = [as_number(value) for value in self._values()]
 
     def _reduce_lr(self, epoch: int) -> None:
         groups = self.optimizer.param_groups
@@ -145,11 +137,11 @@ class ReduceLROnPlateau(LRScheduler):
                     "`optimizer` param groups."
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
-        for index, group in enumerate(groups):
-            old = float(group["lr"])
+        for index, (group, value) in enumerate(zip(groups, self._values())):
+            old = float(value)
             new = max(old * self.factor, self.min_lrs[index])
             if old - new > self.eps:
-                write_values([group], "lr", [new])
+                write_values([group], self._key, [new], self._item)
                 if self.verbose:
                     print(f"Epoch {epoch}: reducing learning rate of group {index} to {new:.4e}.")
 
@@ -157,8 +149,14 @@ class ReduceLROnPlateau(LRScheduler):
         super()._check_state(state_dict, ignore)
         self._check_modes(state_dict["mode"], state_dict["threshold"], state_dict["threshold_mode"])
 
-    def _lr_curve(self, epochs: Any):
-        raise ValueError(
-            "ReduceLROnPlateau has no curve to preview: its rates depend on the metrics passed "
-            "to step(), which are not known in advance"
+    def _definition(self) -> dict[str, Any]:
+        return {"mode": self.mode, "factor": self.factor, "patience": self.patience,
+                "threshold": self.threshold, "threshold_mode": self.threshold_mode,
+                "cooldown": self.cooldown, "eps": self.eps,
+                "min_lr": self.min_lrs if self.default_min_lr is None else self.default_min_lr}
+
+    def _rates(self, epochs, start=None):
+        raise NotImplementedError(
+            "ReduceLROnPlateau has no closed form: its rates depend on the metrics passed to "
+            "step(metrics), which are not known in advance"
         )

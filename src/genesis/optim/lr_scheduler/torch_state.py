@@ -1,25 +1,12 @@
 """Reading PyTorch's scheduler state dicts: the one place that knows how they differ from ours.
 
-``torch.optim.lr_scheduler`` saves ``self.__dict__`` (less the optimizer), so its state dicts
-hold a few keys Genesis does not keep and spell a few values differently.  ``from_torch`` turns
-such a dict into Genesis's own form before ``load_state_dict`` checks it, so that a checkpoint
-written by PyTorch 2.13 (``genesis checkpoint convert``) resumes exactly where PyTorch stopped:
-
-* every class: the transient flags ``_is_initial`` and ``_get_lr_called_within_step`` (only
-  meaningful inside a PyTorch ``step()``) are dropped; a missing ``verbose`` (PyTorch 2.13 has
-  none) keeps the scheduler's current value;
-* ``MultiStepLR``: ``milestones`` is a ``Counter`` (milestone -> count), possibly with its keys
-  turned into strings by JSON; it becomes our sorted list with repeats;
-* ``OneCycleLR``: ``_anneal_func_type`` is our ``anneal_strategy``, and each of
-  ``_schedule_phases`` is a dict (``end_step``, ``start_lr``, ``end_lr``, ``start_momentum``,
-  ``end_momentum``), ours a list in that order;
-* ``CyclicLR``: ``_scale_fn_ref`` (a bound method PyTorch itself drops from its state dicts) is
-  ignored when present; ``_init_scale_fn`` runs after loading, as in PyTorch.
-
-Any other key is still refused by name.  ``LambdaLR``/``MultiplicativeLR`` (``lr_lambdas``:
-``None`` for a function, keep the current one), ``SequentialLR``/``ChainedScheduler``
-(``_schedulers``: the children's dicts, each read by its own child) and ``ReduceLROnPlateau``
-already use PyTorch's keys.
+PyTorch saves ``self.__dict__`` (less the optimizer); ``from_torch`` turns such a dict into
+Genesis's form before ``load_state_dict`` checks it, so a PyTorch 2.13 checkpoint resumes
+exactly: the transient flags ``_is_initial``/``_get_lr_called_within_step`` are dropped and a
+missing ``verbose`` keeps the current value; ``MultiStepLR``'s ``Counter`` of milestones becomes
+our sorted list; ``OneCycleLR``'s ``_anneal_func_type`` is our ``anneal_strategy`` and its phase
+dicts become lists; ``CyclicLR``'s ``_scale_fn_ref`` (a bound method) is ignored.  Any other
+unknown key is refused by name; the other classes already use PyTorch's keys.
 """
 from __future__ import annotations
 
@@ -82,8 +69,6 @@ def _milestone_list(counts: dict) -> list[int]:
 def _phase_list(phase: dict) -> list:
     """One of PyTorch's OneCycleLR phase dicts as Genesis's phase list."""
     if set(phase) != set(_PHASE_KEYS):
-        raise ValueError(
-            f"OneCycleLR.load_state_dict: each of _schedule_phases must have the keys "
-            f"{list(_PHASE_KEYS)}, got {sorted(phase)}"
-        )
+        raise ValueError(f"OneCycleLR.load_state_dict: each of _schedule_phases must have the keys "
+                         f"{list(_PHASE_KEYS)}, got {sorted(phase)}")
     return [phase[key] for key in _PHASE_KEYS]
