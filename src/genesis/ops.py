@@ -7,9 +7,10 @@ gradient array per tensor input (``None`` where an input needs none).  Composite
 """
 from __future__ import annotations
 
+import builtins
 import math
 
-from .autograd import attach, grad_mode
+from .autograd import attach, grad_mode, needs_grad, record
 from .backend import xp
 from .special import erf as _erf
 from .tensor_base import _wrap
@@ -93,9 +94,26 @@ def div(a, b):
     return out
 
 
+def int_power(x, y):
+    """``x ** y`` for integer arrays as PyTorch computes it: a negative exponent gives 0, except
+    for bases 1 (1) and -1 (+-1), where NumPy refuses "Integers to negative integer powers"."""
+    negative = y < 0
+    if not negative.any():
+        return xp.power(x, y)
+    z = xp.power(x, xp.where(negative, 0, y))
+    inverse = xp.where(x == 1, 1, xp.where(x == -1, 1 - 2 * (y % 2), 0))
+    return xp.where(negative, inverse, z).astype(z.dtype, copy=False)
+
+
 def pow(a, b):  # noqa: A001 - PyTorch's name
     x, y = a._array, b._array
-    z = _binary("pow", xp.power, a, b)
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu":
+        try:
+            z = int_power(*xp.broadcast_arrays(x, y))
+        except ValueError:
+            raise broadcast_error("pow", x.shape, y.shape) from None
+    else:
+        z = _binary("pow", xp.power, a, b)
     out = _wrap(z)
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -103,7 +121,10 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
         def backward(g):
             ga = gb = None
             if ra:
-                ga = unbroadcast(g * y * xp.power(x, y - 1), x.shape)
+                # PyTorch: 0 where the exponent is 0 (not 0 * x**-1, which is NaN at x == 0).
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    ga = xp.where(y == 0, 0, g * y * xp.power(x, y - 1)).astype(g.dtype, copy=False)
+                ga = unbroadcast(ga, x.shape)
             if rb:
                 # d/dy x**y = x**y log x; PyTorch defines it as 0 where x == 0 and y >= 0.
                 with xp.errstate(divide="ignore", invalid="ignore"):
@@ -118,10 +139,14 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
 def pow_scalar(a, exponent):
     """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
     x = a._array
+    if x.dtype.kind in "iu" and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     out = _wrap(xp.power(x, exponent))
     if _needs(a):
         if exponent == 2:
             attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
+        elif exponent == 0:
+            attach(out, lambda g: (xp.zeros_like(g),), (a,), "PowBackward0")
         else:
             attach(out, lambda g: (g * exponent * xp.power(x, exponent - 1),), (a,), "PowBackward0")
     return out
@@ -288,7 +313,7 @@ def erf(a):
 
 
 def sign(a):
-    return _unary(a, xp.sign(a._array), lambda g: (xp.zeros_like(g),), "SignBackward0")
+    return rounded(a, xp.sign, "SignBackward0")
 
 
 def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -299,6 +324,114 @@ def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     if min is not None:
         return _unary(a, z, lambda g: (g * (x >= min),), "ClampMinBackward0")
     return _unary(a, z, lambda g: (g * (x <= max),), "ClampMaxBackward0")
+
+
+def clamp_tensor(a, low, high):
+    """``clamp`` with tensor bounds (either may be None): ``min(max(a, low), high)``.
+
+    As in PyTorch, ``a`` gets the gradient where ``low <= a <= high`` (ties included), a bound
+    where it is the result: ``low`` where ``a < low < high``, ``high`` where ``a > high`` or
+    ``high < low``.
+    """
+    x = a._array
+    lo = None if low is None else low._array
+    hi = None if high is None else high._array
+    try:
+        z = x if lo is None else xp.maximum(x, lo)
+        z = z if hi is None else xp.minimum(z, hi)
+        z = xp.array(xp.broadcast_to(z, xp.broadcast_shapes(*(v.shape for v in (x, lo, hi)
+                                                               if v is not None))))
+    except ValueError:
+        shapes = [tuple(v.shape) for v in (x, lo, hi) if v is not None]
+        raise ValueError(f"clamp: shapes {shapes} cannot be broadcast together") from None
+    inputs = tuple(t for t in (a, low, high) if t is not None)
+    if not needs_grad(*inputs):
+        return _wrap(z)
+
+    def backward(g):
+        keep = xp.ones(g.shape, dtype=bool)
+        if lo is not None:
+            keep &= x >= lo
+        if hi is not None:
+            keep &= x <= hi
+        grads = [unbroadcast(xp.where(keep, g, 0), x.shape) if a._rg else None]
+        if low is not None:
+            wins = (x < lo) if hi is None else (x < lo) & (lo < hi)
+            grads.append(unbroadcast(xp.where(wins, g, 0), lo.shape) if low._rg else None)
+        if high is not None:
+            wins = (x > hi) if lo is None else (x > hi) | (hi < lo)
+            grads.append(unbroadcast(xp.where(wins, g, 0), hi.shape) if high._rg else None)
+        return tuple(grads)
+    return attach(_wrap(z), backward, inputs, "ClampBackward0")
+
+
+def rounded(a, fn, name):
+    """A piecewise-constant op (floor, ceil, round, trunc, sign): PyTorch's gradient is 0."""
+    x = a._array
+    z = x.copy() if x.dtype.kind in "iu" and fn is not xp.sign else fn(x)  # ints stay ints
+    return _unary(a, z, lambda g: (xp.zeros_like(g),), name)
+
+
+def refilled(a, z, name):
+    """``a`` overwritten with the array ``z`` (``normal_``, ``uniform_``): the gradient to ``a``
+    is 0, as in PyTorch."""
+    return _unary(a, z, lambda g: (xp.zeros_like(g),), name)
+
+
+def not_differentiable(out, inputs, op):
+    """Record ``out`` with a backward that raises, as PyTorch does for an op it has no
+    derivative for (``floor_divide``, a number ``%`` a tensor): never a silent zero."""
+    def backward(g):
+        raise RuntimeError(f"derivative for aten::{op} is not implemented")
+    return record(out, backward, inputs, "NotImplemented")
+
+
+def div_rounded(a, b, rounding_mode):
+    """``div(a, b, rounding_mode='floor' or 'trunc')``: exact for integers (PyTorch raises
+    ZeroDivisionError for an integer 0 divisor), and a gradient of 0 for floats."""
+    x, y = a._array, b._array
+    if x.dtype.kind == "b" and y.dtype.kind == "b":
+        raise NotImplementedError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
+    if x.dtype.kind in "iub":
+        if (y == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        q = _binary("div", xp.floor_divide, a, b)
+        if rounding_mode == "trunc":  # round towards zero: undo floor's step for inexact negatives
+            q = q + ((q < 0) & (q * y != x))
+        return _wrap(q)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        if rounding_mode == "floor":
+            q = _binary("div", xp.floor_divide, a, b)
+        else:
+            q = xp.trunc(_binary("div", xp.true_divide, a, b))
+    out = _wrap(q)
+    if _needs(a, b):
+        sa, sb, ra, rb = x.shape, y.shape, a._rg, b._rg
+        attach(out, lambda g: (xp.zeros(sa, g.dtype) if ra else None,
+                               xp.zeros(sb, g.dtype) if rb else None), (a, b), "DivBackward2")
+    return out
+
+
+def remainder(a, b):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``);
+    the gradient is ``g`` to ``a`` and ``-g * floor(a / b)`` to ``b``."""
+    x, y = a._array, b._array
+    if x.dtype.kind in "iub" and (y == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        z = _binary("remainder", xp.remainder, a, b)
+    out = _wrap(z)
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            gb = None
+            if rb:
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    gb = unbroadcast(-g * xp.floor_divide(x, y), y.shape)
+            return (unbroadcast(g, x.shape) if ra else None), gb
+        attach(out, backward, (a, b), "RemainderBackward1")
+    return out
 
 
 def cast(a, np_dtype):
@@ -378,22 +511,99 @@ def max_dim(a, axis, keepdim=False, _largest=True):
     return values, _wrap(idx.astype(xp.int64, copy=False))
 
 
-def logsumexp(a, axis, keepdim=False):
+def _count(shape, axis):
+    """How many elements a reduction over ``axis`` (None: all) takes each result from."""
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[i] for i in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def var(a, axis, correction, keepdim, _std=False):
+    """Variance over ``axis`` dividing by ``max(0, N - correction)``; with ``_std`` its square
+    root. The backward is PyTorch's: ``2 / (N - correction) * (x - mean)`` (so inf or NaN where
+    PyTorch has them), and for std 0 where the std is 0 (a constant row), not NaN."""
     x = a._array
-    m = xp.amax(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
-    z = lse if keepdim else lse.squeeze(axis)
+    n = _count(x.shape, axis)
+    centered = x - x.mean(axis=axis, keepdims=True) if n else x  # nothing to centre: NaN below
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
+        if _std:
+            z = xp.sqrt(z)
+    z = xp.asarray(z)
 
     def backward(g):
-        gk = g if keepdim else xp.expand_dims(g, axis)
-        return (gk * xp.exp(x - lse),)
-    return _unary(a, z, backward, "LogsumexpBackward0")
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if _std:
+                g = xp.where(z == 0, 0, g / (2 * z)).astype(z.dtype, copy=False)
+            scale = 2.0 / (n - correction) if n != correction else math.inf
+            return (_expand_back(g * scale, x.shape, axis, keepdim) * centered,)
+    return _unary(a, z, backward, "StdBackward0" if _std else "VarBackward0")
+
+
+def norm(a, p, axis, keepdim):
+    """The vector ``p``-norm over ``axis`` with PyTorch's gradient: 0 (not NaN) where the norm
+    is 0, ``sign(x)`` for p = 1, the maximum entries sharing the gradient for p = inf."""
+    x = a._array
+    mag = xp.abs(x)
+    if p == math.inf or p == -math.inf:
+        z = (xp.amax if p > 0 else xp.amin)(mag, axis=axis, keepdims=True)
+    elif p == 0:
+        z = (x != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+    elif p == 1:
+        z = mag.sum(axis=axis, keepdims=True)
+    elif p == 2:
+        z = xp.sqrt((x * x).sum(axis=axis, keepdims=True))
+    else:
+        z = (mag ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+
+    def backward(g):
+        gk = xp.reshape(g, z.shape)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                return (xp.zeros_like(x),)
+            if p == 1:
+                return (xp.sign(x) * gk,)
+            if p == 2:
+                return (gk * xp.where(z == 0, 0, x / z),)
+            if p == math.inf or p == -math.inf:
+                hit = (mag == z) | xp.isnan(mag)
+                return (xp.sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
+            if p < 1:
+                scaled = xp.sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
+                return (scaled * gk * z ** (1 - p),)
+            scaled = xp.sign(x) * mag ** (p - 1)
+            return (scaled * xp.where(z == 0, 0, gk / z ** (p - 1)),)
+    out = z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis))
+    return _unary(a, out.astype(x.dtype, copy=False), backward, "LinalgVectorNormBackward0")
+
+
+def cumsum(a, axis):
+    """Running sums along ``axis`` (int64 for integers and bools, as in PyTorch); the gradient
+    is the running sum of ``g`` from the far end."""
+    x = a._array
+    dtype = xp.int64 if x.dtype.kind in "biu" else x.dtype
+    if x.ndim == 0:
+        return _unary(a, x.astype(dtype), lambda g: (g,), "CumsumBackward0")
+    z = xp.cumsum(x, axis=axis, dtype=dtype)
+    return _unary(a, z, lambda g: (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),),
+                  "CumsumBackward0")
+
+
+def logsumexp(a, axis, keepdim=False):
+    x = a._array
+    # initial=-inf: a reduction over an empty dimension gives -inf, as in PyTorch.
+    m = xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
+    m = xp.where(xp.isfinite(m), m, 0)
+    with xp.errstate(divide="ignore"):
+        lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    z = lse if keepdim else (lse.reshape(()) if axis is None else lse.squeeze(axis))
+    return _unary(a, z, lambda g: (_expand_back(g, x.shape, axis, keepdim) * xp.exp(x - lse),),
+                  "LogsumexpBackward0")
 
 
 def softmax(a, axis):
     x = a._array
-    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
+    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf))
     z = e / e.sum(axis=axis, keepdims=True)
     return _unary(a, z, lambda g: (z * (g - (g * z).sum(axis=axis, keepdims=True)),),
                   "SoftmaxBackward0")
@@ -401,13 +611,27 @@ def softmax(a, axis):
 
 def log_softmax(a, axis):
     x = a._array
-    shifted = x - xp.amax(x, axis=axis, keepdims=True)
-    z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
+    with xp.errstate(divide="ignore"):  # log(0) of an empty dimension: the result is empty
+        z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
                   "LogSoftmaxBackward0")
 
 
 # ---------------------------------------------------------------- shape and indexing
+
+def _viewing(out, a, view_fn):
+    """Mark ``out`` as a view of ``a``'s storage (``view_fn`` maps an array shaped like ``a``
+    to the view), so that an in-place op on ``out`` also updates the tensor it views
+    (``tensor_inplace``), as in PyTorch. Views of views keep the first tensor viewed."""
+    outer = getattr(a, "_view", None)
+    if outer is not None:
+        base, outer_fn = outer
+        out._view = (base, lambda arr: view_fn(outer_fn(arr)))
+    else:
+        out._view = (a, view_fn)
+    return out
+
 
 def reshape(a, shape):
     x = a._array
@@ -417,13 +641,16 @@ def reshape(a, shape):
         raise ValueError(f"shape {tuple(shape)} is invalid for input of size {x.size} "
                          f"(shape {tuple(x.shape)})") from None
     src = x.shape
-    return _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
+    out = _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
+    # NumPy (like PyTorch's reshape) copies when no view can express the new shape.
+    return _viewing(out, a, lambda arr: arr.reshape(shape)) if xp.may_share_memory(z, x) else out
 
 
 def permute(a, dims):
     inverse = tuple(int(i) for i in xp.argsort(dims))
-    return _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
-                  "PermuteBackward0")
+    out = _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
+                 "PermuteBackward0")
+    return _viewing(out, a, lambda arr: arr.transpose(dims))
 
 
 def expand(a, shape):
@@ -434,7 +661,8 @@ def expand(a, shape):
         raise ValueError(f"expand: the shape {tuple(x.shape)} cannot be expanded to "
                          f"{tuple(shape)}") from None
     src = x.shape
-    return _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
+    out = _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
+    return _viewing(out, a, lambda arr: xp.broadcast_to(arr, shape))  # read-only: never written
 
 
 def getitem(a, index, advanced):
@@ -445,10 +673,12 @@ def getitem(a, index, advanced):
     except IndexError as e:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                          f"{tuple(x.shape)}: {e}") from None
-    if type(z) is not xp.ndarray:
+    if not advanced and type(z) is not xp.ndarray:
+        # A single element: a 0-d view (with Ellipsis NumPy gives one), like PyTorch's.
+        index = (index if type(index) is tuple else (index,)) + (Ellipsis,)
+        z = x[index]
+    elif type(z) is not xp.ndarray:
         z = xp.asarray(z)
-    elif not advanced:
-        z = z.view()  # a view, like PyTorch; writes through a._array stay visible
 
     def backward(g):
         full = xp.zeros_like(x)
@@ -457,7 +687,38 @@ def getitem(a, index, advanced):
         else:
             full[index] = g
         return (full,)
-    return _unary(a, z, backward, "IndexBackward0")
+    out = _unary(a, z, backward, "IndexBackward0")
+    return out if advanced else _viewing(out, a, lambda arr: arr[index])
+
+
+def view_of(base, view_fn):
+    """The view ``view_fn`` of ``base`` as a graph node: the gradient lands in the viewed
+    region of a zero gradient for ``base``."""
+    def backward(g):
+        full = xp.zeros_like(base._array)
+        view_fn(full)[...] = g
+        return (full,)
+    return _viewing(_unary(base, view_fn(base._array), backward, "AsStridedBackward0"), base,
+                    view_fn)
+
+
+def copy_slices(base, view_fn, value):
+    """``base`` with its view ``view_fn`` replaced by ``value``, in new storage (PyTorch's
+    CopySlices: how an in-place op on a view reaches the tensor it views)."""
+    z = base._array.copy()
+    view_fn(z)[...] = value._array
+    out = _wrap(z)
+    if _needs(base, value):
+        rb, rv = base._rg, value._rg
+
+        def backward(g):
+            gb = None
+            if rb:
+                gb = g.copy()
+                view_fn(gb)[...] = 0
+            return gb, (xp.array(view_fn(g)) if rv else None)
+        attach(out, backward, (base, value), "CopySlices")
+    return out
 
 
 def setitem(a, index, value, advanced):

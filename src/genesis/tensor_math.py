@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import factories, ops
+from . import dtypes, factories, ops
 from .tensor_base import TensorBase, _axis, _promoted, _wrap, max_result, min_result
 from .backend import xp
 
@@ -85,21 +85,18 @@ class TensorMath:
         return ops.mul(*_operands(self, other))
 
     def div(self, other, *, rounding_mode=None):
-        """Elementwise quotient; ``rounding_mode`` 'floor'/'trunc' gives a non-differentiable
-        rounded result."""
+        """Elementwise quotient; ``rounding_mode`` 'floor' or 'trunc' rounds it (exactly for
+        integers; in the promoted dtype, so an int tensor divided by 2.5 is float32), and then
+        its gradient is 0, as in PyTorch."""
         a, b = _operands(self, other)
-        if a._array.dtype.kind != "f":
-            a, b = ops.cast(a, _f32), ops.cast(b, _f32)
         if rounding_mode is None:
+            if a._array.dtype.kind != "f":
+                a, b = ops.cast(a, _f32), ops.cast(b, _f32)
             return ops.div(a, b)
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
-        if rounding_mode == "floor":
-            q = xp.floor_divide(a._array, b._array)
-        else:
-            q = xp.trunc(a._array / b._array)
-        return _wrap(q.astype(self._array.dtype if self._array.dtype.kind == "i" else q.dtype))
+        return ops.div_rounded(a, b, rounding_mode)
 
     true_divide = divide = div
     multiply = mul
@@ -152,15 +149,19 @@ class TensorMath:
         return ops.pow(b, a)
 
     def __floordiv__(self, other):
-        return self.div(other, rounding_mode="floor")
+        a, b = _operands(self, other)
+        return ops.not_differentiable(ops.div_rounded(a, b, "floor"), (a, b), "floor_divide")
 
     def __rfloordiv__(self, other):
         a, b = _operands(self, other)
-        return b.div(a, rounding_mode="floor")
+        return ops.not_differentiable(ops.div_rounded(b, a, "floor"), (b, a), "floor_divide")
 
     def __mod__(self, other):
+        return ops.remainder(*_operands(self, other))
+
+    def __rmod__(self, other):
         a, b = _operands(self, other)
-        return _wrap(xp.mod(a._array, b._array))
+        return ops.not_differentiable(ops.remainder(b, a), (a,), "remainder")
 
     def __neg__(self):
         if self._array.dtype.kind == "b":
@@ -327,28 +328,35 @@ class TensorMath:
         return ops.erf(self._floating())
 
     def floor(self):
-        """Elementwise floor (not differentiable)."""
-        return _wrap(xp.floor(self._array))
+        """Elementwise floor (gradient 0)."""
+        return ops.rounded(self, xp.floor, "FloorBackward0")
 
     def ceil(self):
-        """Elementwise ceiling (not differentiable)."""
-        return _wrap(xp.ceil(self._array))
+        """Elementwise ceiling (gradient 0)."""
+        return ops.rounded(self, xp.ceil, "CeilBackward0")
 
     def round(self, decimals: int = 0):
-        """Round half to even (not differentiable)."""
-        return _wrap(xp.round(self._array, decimals))
+        """Round half to even (gradient 0)."""
+        return ops.rounded(self, lambda x: xp.round(x, decimals),
+                           "RoundBackward1" if decimals else "RoundBackward0")
 
     def trunc(self):
-        """Round towards zero (not differentiable)."""
-        return _wrap(xp.trunc(self._array))
+        """Round towards zero (gradient 0)."""
+        return ops.rounded(self, xp.trunc, "TruncBackward0")
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
-            out = self if min is None else self.maximum(min)
-            return out if max is None else out.minimum(max)
+            a, low, high = self, min, max
+            if low is not None:
+                a, low = _operands(a, low)
+            if high is not None:
+                a, high = _operands(a, high)
+                if low is not None and low._array.dtype != a._array.dtype:
+                    low = ops.cast(low, a._array.dtype)
+            return ops.clamp_tensor(a, low, high)
         # NumPy scalars act as Python numbers (PyTorch's rule): they never widen the tensor.
         min, max = (v.item() if isinstance(v, xp.generic) else v for v in (min, max))  # noqa: A001
         if self._array.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
@@ -407,33 +415,26 @@ class TensorMath:
                                f"either a floating point or complex dtype. Got: {self.dtype}")
         return ops.mean(src, _axis(dim, self._array.ndim), keepdim)
 
-    def _count(self, axis) -> int:
-        shape = self._array.shape
-        if axis is None:
-            return self._array.size
-        n = 1
-        for i in (axis if isinstance(axis, tuple) else (axis,)):
-            n *= shape[i]
-        return n
-
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Variance over ``dim`` with ``correction`` (default 1: divide by N - 1).
 
         Example: ``genesis.tensor([1., 2., 3., 4.]).var()`` is ``tensor(1.6667)``.
         """
+        return self._var(dim, unbiased, keepdim, correction, False)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        """Standard deviation: ``sqrt(var(...))`` with the same arguments (gradient 0 where it
+        is 0, as in PyTorch)."""
+        return self._var(dim, unbiased, keepdim, correction, True)
+
+    def _var(self, dim, unbiased, keepdim, correction, std):
         if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool):
             dim, unbiased = unbiased, None  # var(dim) positional, as in PyTorch
         if correction is None:
             correction = 0 if unbiased is False else 1
-        axis = _axis(dim, self._array.ndim)
-        centered = self - ops.mean(self, axis, True)
-        denom = max(self._count(axis) - correction, 0)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return ops.sum(ops.pow_scalar(centered, 2), axis, keepdim) / denom
-
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-        """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        if self._array.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        return ops.var(self, _axis(dim, self._array.ndim), correction, keepdim, std)
 
     def _extreme(self, dim, keepdim, largest):
         if isinstance(dim, TensorBase):
@@ -494,7 +495,7 @@ class TensorMath:
                                                       keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
-        """``log(sum(exp(self), dim))`` computed stably."""
+        """``log(sum(exp(self), dim))`` computed stably; -inf over an empty dimension."""
         return ops.logsumexp(self._floating(), _axis(dim, self._array.ndim), keepdim)
 
     def softmax(self, dim, dtype=None):
@@ -507,15 +508,27 @@ class TensorMath:
         src = self._floating() if dtype is None else self.to(dtype)
         return ops.log_softmax(src, _axis(dim, self._array.ndim))
 
-    def norm(self, p=2, dim=None, keepdim: bool = False):
-        """The p-norm over ``dim`` (all elements by default); ``p`` may be ``float('inf')``."""
-        axis = _axis(dim, self._array.ndim)
-        if p == float("inf"):
-            return ops.amax(ops.abs(self), axis, keepdim)
-        if p == 2:
-            return ops.sqrt(ops.sum(ops.pow_scalar(self, 2), axis, keepdim))
-        return ops.pow_scalar(ops.sum(ops.pow_scalar(ops.abs(self), p), axis, keepdim), 1.0 / p)
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        """The vector p-norm over ``dim`` (all elements by default); ``p`` a number, ``inf``,
+        ``-inf`` or ``'fro'`` (2). The gradient is 0 where the norm is 0, as in PyTorch."""
+        src = self if dtype is None else self.to(dtype)
+        if p == "fro":
+            p = 2
+        elif p == "nuc":
+            raise NotImplementedError("norm(p='nuc') (the nuclear norm) is not supported by "
+                                      "Genesis")
+        if isinstance(p, str) or not isinstance(p, numbers.Real):
+            raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
+        if src._array.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {dtypes.torch_name(src.dtype)}")
+        axis = _axis(dim, src._array.ndim)
+        if abs(p) == float("inf") and ops._count(src._array.shape, axis) == 0:
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                               "because the operation does not have an identity")
+        return ops.norm(src, p, axis, keepdim)
 
-    def cumsum(self, dim):
-        """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
-        return _wrap(xp.cumsum(self._array, axis=_axis(dim, self._array.ndim)))
+    def cumsum(self, dim, *, dtype=None):
+        """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
+        src = self if dtype is None else self.to(dtype)
+        return ops.cumsum(src, _axis(dim, src._array.ndim))

@@ -25,7 +25,7 @@ class Parameter(Tensor):
         else:
             array = xp.asarray(data)
         self._array = array
-        self.grad = None
+        self._grad = None
         self._node = None
         self._rg = False
         if requires_grad:
