@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 from .autograd import attach, grad_mode, needs_grad, record
 from .backend import xp
@@ -524,6 +525,10 @@ def var(a, axis, correction, keepdim, _std=False):
     PyTorch has them), and for std 0 where the std is 0 (a constant row), not NaN."""
     x = a._array
     n = _count(x.shape, axis)
+    if n - correction <= 0:
+        warnings.warn(f"{'std' if _std else 'var'}(): degrees of freedom is <= 0. Correction "
+                      f"should be strictly less than the reduction factor (input numel divided "
+                      f"by output numel).", UserWarning, stacklevel=4)
     centered = x - x.mean(axis=axis, keepdims=True) if n else x  # nothing to centre: NaN below
     with xp.errstate(divide="ignore", invalid="ignore"):
         z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
@@ -577,16 +582,19 @@ def norm(a, p, axis, keepdim):
     return _unary(a, out.astype(x.dtype, copy=False), backward, "LinalgVectorNormBackward0")
 
 
-def cumsum(a, axis):
-    """Running sums along ``axis`` (int64 for integers and bools, as in PyTorch); the gradient
-    is the running sum of ``g`` from the far end."""
+def cumsum(a, axis, np_dtype=None):
+    """Running sums along ``axis``, in ``np_dtype`` if given (else int64 for integers and bools,
+    as in PyTorch); the gradient is the running sum of ``g`` from the far end, taken in the
+    input's dtype as PyTorch takes it."""
     x = a._array
-    dtype = xp.int64 if x.dtype.kind in "biu" else x.dtype
-    if x.ndim == 0:
-        return _unary(a, x.astype(dtype), lambda g: (g,), "CumsumBackward0")
-    z = xp.cumsum(x, axis=axis, dtype=dtype)
-    return _unary(a, z, lambda g: (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),),
-                  "CumsumBackward0")
+    dtype = np_dtype or (xp.int64 if x.dtype.kind in "biu" else x.dtype)
+    src = x.dtype
+
+    def backward(g):
+        g = g.astype(src, copy=False)
+        return (g if x.ndim == 0 else xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),)
+    z = x.astype(dtype) if x.ndim == 0 else xp.cumsum(x, axis=axis, dtype=dtype)
+    return _unary(a, z, backward, "CumsumBackward0")
 
 
 def logsumexp(a, axis, keepdim=False):
@@ -689,6 +697,14 @@ def getitem(a, index, advanced):
         return (full,)
     out = _unary(a, z, backward, "IndexBackward0")
     return out if advanced else _viewing(out, a, lambda arr: arr[index])
+
+
+def multiple_views(pieces, op):
+    """Mark views returned together (``split``, ``chunk``, iteration) as PyTorch does: an
+    in-place op on one of them that needs the graph is refused (``tensor_inplace``)."""
+    for i, piece in enumerate(pieces):
+        piece._view = piece._view[:2] + (f"Output {i} of {op}",)
+    return pieces
 
 
 def view_of(base, view_fn):

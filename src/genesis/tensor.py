@@ -320,7 +320,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     def __iter__(self):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._array.shape[0]))
+        return iter(ops.multiple_views([self[i] for i in range(self._array.shape[0])], "Unbind"))
 
     def __hash__(self) -> int:
         return id(self)

@@ -18,6 +18,9 @@ from .tensor_shape import _convert_index, _split_integers
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an in-place "
                     "operation.")
+_MULTIPLE_VIEWS = ("This view is the output of a function that returns multiple views. Such "
+                   "functions do not allow the output views to be modified inplace. You should "
+                   "replace the inplace operation by an out-of-place one.")
 _OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers to "
                   "a single memory location. Please clone() the tensor before performing the "
                   "operation.")
@@ -43,14 +46,22 @@ class TensorInplace:
         a view of one, as PyTorch does)."""
         if not grad_mode.enabled:
             return False
+        view = getattr(self, "_view", None)
         if self._rg:
             if self._node is None:
                 raise RuntimeError(_LEAF_ERROR)
-            view = getattr(self, "_view", None)
             if view is not None and view[0]._rg and view[0]._node is None:
                 raise RuntimeError(_VIEW_LEAF_ERROR)
+            if view is not None and len(view) > 2:
+                raise RuntimeError(f"{view[2]} is a view and is being modified inplace. "
+                                   + _MULTIPLE_VIEWS)
             return True
-        return any(isinstance(o, TensorInplace) and o._rg for o in others)
+        if any(isinstance(o, TensorInplace) and o._rg for o in others):
+            if view is not None and len(view) > 2:
+                raise RuntimeError("A view was created in no_grad mode and is being modified "
+                                   "inplace with grad mode enabled. " + _MULTIPLE_VIEWS)
+            return True
+        return False
 
     def _rebind(self, result):
         """Make ``self`` the recorded ``result`` (new storage, so the arrays the graph saved

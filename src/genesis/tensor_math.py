@@ -530,5 +530,5 @@ class TensorMath:
 
     def cumsum(self, dim, *, dtype=None):
         """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
-        src = self if dtype is None else self.to(dtype)
-        return ops.cumsum(src, _axis(dim, src._array.ndim))
+        return ops.cumsum(self, _axis(dim, self._array.ndim),
+                          None if dtype is None else dtypes.as_dtype(dtype).np)

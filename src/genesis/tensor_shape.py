@@ -173,7 +173,8 @@ class TensorShape:
             index = (slice(None),) * axis + (slice(start, min(start + n, total)),)
             pieces.append(self[index])
             start += n
-        return tuple(pieces)
+        return tuple(ops.multiple_views(pieces, "Split" if isinstance(split_size, int)
+                                        else "SplitWithSizes"))
 
     def chunk(self, chunks: int, dim: int = 0):
         """Split into ``chunks`` nearly equal pieces along ``dim`` (``chunks`` empty pieces of an
