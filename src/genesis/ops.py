@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import math
 import warnings
+import weakref
 
 from .autograd import attach, grad_mode, needs_grad, record
 from .backend import xp
@@ -266,14 +267,28 @@ def log1p(a):
     return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
+def rsqrt(a):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        z = 1 / xp.sqrt(a._array)  # 1 / sqrt(-0.0) is -inf, as in PyTorch
+    return _unary(a, z, lambda g: (-0.5 * g * z * z * z,), "RsqrtBackward0")
+
+
 def sqrt(a):
     z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 
+def _sign(x):
+    """PyTorch's sign: 0 at NaN (NumPy gives NaN), bools unchanged."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    z = xp.sign(x)
+    return xp.where(xp.isnan(x), 0, z).astype(x.dtype) if x.dtype.kind == "f" else z
+
+
 def abs(a):  # noqa: A001 - PyTorch's name
     x = a._array
-    return _unary(a, xp.abs(x), lambda g: (g * xp.sign(x),), "AbsBackward0")
+    return _unary(a, xp.abs(x), lambda g: (g * _sign(x),), "AbsBackward0")
 
 
 def sin(a):
@@ -314,7 +329,7 @@ def erf(a):
 
 
 def sign(a):
-    return rounded(a, xp.sign, "SignBackward0")
+    return rounded(a, _sign, "SignBackward0")
 
 
 def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -368,9 +383,7 @@ def clamp_tensor(a, low, high):
 
 def rounded(a, fn, name):
     """A piecewise-constant op (floor, ceil, round, trunc, sign): PyTorch's gradient is 0."""
-    x = a._array
-    z = x.copy() if x.dtype.kind in "iu" and fn is not xp.sign else fn(x)  # ints stay ints
-    return _unary(a, z, lambda g: (xp.zeros_like(g),), name)
+    return _unary(a, fn(a._array), lambda g: (xp.zeros_like(g),), name)
 
 
 def refilled(a, z, name):
@@ -630,14 +643,20 @@ def log_softmax(a, axis):
 
 def _viewing(out, a, view_fn):
     """Mark ``out`` as a view of ``a``'s storage (``view_fn`` maps an array shaped like ``a``
-    to the view), so that an in-place op on ``out`` also updates the tensor it views
-    (``tensor_inplace``), as in PyTorch. Views of views keep the first tensor viewed."""
+    to the view): an in-place op recorded on ``out`` or on the tensor it views reaches both,
+    as in PyTorch (``tensor_inplace``). Views of views keep the first tensor viewed, which
+    keeps a weak set of its views."""
     outer = getattr(a, "_view", None)
-    if outer is not None:
-        base, outer_fn = outer
-        out._view = (base, lambda arr: view_fn(outer_fn(arr)))
-    else:
+    if outer is None:
         out._view = (a, view_fn)
+        base = a
+    else:
+        base, outer_fn = outer[0], outer[1]
+        out._view = (base, lambda arr: view_fn(outer_fn(arr))) + outer[2:]
+    views = getattr(base, "_views", None)
+    if views is None:
+        views = base._views = weakref.WeakSet()
+    views.add(out)
     return out
 
 
@@ -707,15 +726,18 @@ def multiple_views(pieces, op):
     return pieces
 
 
-def view_of(base, view_fn):
-    """The view ``view_fn`` of ``base`` as a graph node: the gradient lands in the viewed
-    region of a zero gradient for ``base``."""
-    def backward(g):
-        full = xp.zeros_like(base._array)
-        view_fn(full)[...] = g
-        return (full,)
-    return _viewing(_unary(base, view_fn(base._array), backward, "AsStridedBackward0"), base,
-                    view_fn)
+def refresh_views(base):
+    """Point every live view of ``base`` at its current storage, through a graph node, after an
+    in-place op gave ``base`` new storage: the views see the new values, as in PyTorch."""
+    for view in list(getattr(base, "_views", ())):
+        view_fn = view._view[1]
+
+        def backward(g, view_fn=view_fn):
+            full = xp.zeros_like(base._array)
+            view_fn(full)[...] = g
+            return (full,)
+        fresh = _unary(base, view_fn(base._array), backward, "AsStridedBackward0")
+        view._array, view._node, view._rg = fresh._array, fresh._node, fresh._rg
 
 
 def copy_slices(base, view_fn, value):

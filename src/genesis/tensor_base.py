@@ -76,11 +76,12 @@ class TensorBase:
     ``_array`` is the backend array (the one accessor for storage), ``_grad`` the accumulated
     gradient (a tensor or None; users reach it through the checked ``Tensor.grad``), ``_rg``
     the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
-    leaves). ``_view``, set only by view ops (``ops._viewing``) and unset otherwise, is
-    ``(base, view_fn)`` for a tensor that views another's storage.
+    leaves). Set only by view ops (``ops._viewing``) and unset otherwise: ``_view`` is
+    ``(base, view_fn)`` for a tensor that views another's storage, ``_views`` the weak set of a
+    base's views.
     """
 
-    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "__weakref__")
+    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "__weakref__")
 
 
 # The class _wrap builds: genesis.Tensor once tensor.py has been imported (which

@@ -64,10 +64,10 @@ class TensorInplace:
         return False
 
     def _rebind(self, result):
-        """Make ``self`` the recorded ``result`` (new storage, so the arrays the graph saved
-        stay intact). A view passes the result on to the tensor it views, which is rebound to
-        a copy with the view's region replaced (PyTorch's CopySlices); ``self`` then views
-        that copy."""
+        """Make ``self`` the recorded ``result`` in new storage, so that the arrays the graph
+        saved stay intact. A view hands the result to the tensor it views, which is rebound to
+        a copy with the view's region replaced (PyTorch's CopySlices). Then every view of that
+        tensor (``self`` included) views the new storage."""
         if result._array.dtype != self._array.dtype:
             result = ops.cast(result, self._array.dtype)
         if result._array.shape != self._array.shape:
@@ -76,12 +76,14 @@ class TensorInplace:
         if not self._array.flags.writeable:
             raise RuntimeError(_OVERLAP_ERROR)
         view = getattr(self, "_view", None)
-        if view is not None:
-            base, view_fn = view
-            updated = ops.copy_slices(base, view_fn, result)
+        if view is None:
+            base = self
+            self._array, self._node, self._rg = result._array, result._node, result._rg
+        else:
+            base = view[0]
+            updated = ops.copy_slices(base, view[1], result)
             base._array, base._node, base._rg = updated._array, updated._node, updated._rg
-            result = ops.view_of(base, view_fn)
-        self._array, self._node, self._rg = result._array, result._node, result._rg
+        ops.refresh_views(base)  # self too, when it is a view
         return self
 
     def _ufunc_(self, ufunc, *operands):

@@ -48,6 +48,19 @@ def _operands(a, b):
     return a, b
 
 
+def _sub_operands(a, b):
+    """``_operands`` for a subtraction, which PyTorch refuses for bool tensors."""
+    bools = (a._array.dtype.kind == "b") + (isinstance(b, TensorBase) and b._array.dtype.kind == "b")
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _operands(a, b)
+
+
 def _reduce_axis(dim, ndim):
     """``amax``/``amin`` take ``dim=()`` to mean all dimensions."""
     return _axis(None if dim in ((), []) else dim, ndim)
@@ -77,7 +90,7 @@ class TensorMath:
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other`` with broadcasting."""
-        a, b = _operands(self, other)
+        a, b = _sub_operands(self, other)
         return ops.sub(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
 
     def mul(self, other):
@@ -121,10 +134,10 @@ class TensorMath:
         return ops.add(b, a)
 
     def __sub__(self, other):
-        return ops.sub(*_operands(self, other))
+        return ops.sub(*_sub_operands(self, other))
 
     def __rsub__(self, other):
-        a, b = _operands(self, other)
+        a, b = _sub_operands(self, other)
         return ops.sub(b, a)
 
     def __mul__(self, other):
@@ -165,8 +178,9 @@ class TensorMath:
 
     def __neg__(self):
         if self._array.dtype.kind == "b":
-            raise TypeError("negation, the `-` operator, on a bool tensor is not supported; to "
-                            "invert a mask use the `~` operator or logical_not()")
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                               "you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
         return ops.neg(self)
 
     neg = negative = __neg__
@@ -223,7 +237,11 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def _logical(self, other, logical, bitwise):
-        return self._compare(other, logical if self._array.dtype.kind == "b" else bitwise)
+        a, b = _operands(self, other)
+        if a._array.dtype.kind == "f":
+            raise NotImplementedError(f'"{bitwise.__name__}_cpu" not implemented for '
+                                      f"'{dtypes.torch_name(a.dtype)}'")
+        return a._compare(b, logical if a._array.dtype.kind == "b" else bitwise)
 
     def __and__(self, other):
         return self._logical(other, xp.logical_and, xp.bitwise_and)
@@ -235,9 +253,14 @@ class TensorMath:
         return self._logical(other, xp.logical_xor, xp.bitwise_xor)
 
     def __invert__(self):
+        if self._array.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
         return _wrap(~self._array)
 
-    logical_not = __invert__
+    def logical_not(self):
+        """Bool tensor: where the value is 0 (False)."""
+        return _wrap(self._array == 0)
 
     def equal(self, other) -> bool:
         """True when ``other`` has the same shape and values."""
@@ -282,8 +305,8 @@ class TensorMath:
         return ops.sqrt(self._floating())
 
     def rsqrt(self):
-        """Elementwise 1 / sqrt(x)."""
-        return ops.pow_scalar(self._floating(), -0.5)
+        """Elementwise 1 / sqrt(x) (-inf at -0.0, as in PyTorch)."""
+        return ops.rsqrt(self._floating())
 
     def reciprocal(self):
         """Elementwise 1 / x."""
@@ -436,17 +459,32 @@ class TensorMath:
             raise RuntimeError("std and var only support floating point and complex dtypes")
         return ops.var(self, _axis(dim, self._array.ndim), correction, keepdim, std)
 
+    def _nonempty(self, name, axis, indexed=False):
+        """PyTorch's refusal of a max/min/arg reduction over nothing (NumPy's would be cryptic)."""
+        shape = self._array.shape
+        if axis is None:
+            if self._array.size == 0:
+                raise (IndexError if indexed else RuntimeError)(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                    + ("" if indexed else " Specify the reduction dim with the 'dim' argument."))
+            return
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            if shape and shape[a] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
     def _extreme(self, dim, keepdim, largest):
         if isinstance(dim, TensorBase):
             return self.maximum(dim) if largest else self.minimum(dim)
+        name = "max" if largest else "min"
         if dim is None:
-            if self._array.size == 0:
-                raise RuntimeError("max(): Expected reduction dim to be specified for input."
-                                   "numel() == 0. Specify the reduction dim with the 'dim' "
-                                   "argument.")
+            self._nonempty(name, None)
             return ops.amax(self) if largest else ops.amin(self)
         axis = _axis(dim, self._array.ndim)
-        values, indices = ops.max_dim(self, axis if axis is not None else 0, keepdim, largest)
+        self._nonempty(name, axis)
+        if axis is None:  # a 0-d tensor: its one element, at index 0
+            values, indices = ops.max_dim(ops.reshape(self, (1,)), 0, False, largest)
+        else:
+            values, indices = ops.max_dim(self, axis, keepdim, largest)
         result = max_result if largest else min_result
         return result(values, indices)
 
@@ -461,11 +499,15 @@ class TensorMath:
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amax(self, _reduce_axis(dim, self._array.ndim), keepdim)
+        axis = _reduce_axis(dim, self._array.ndim)
+        self._nonempty("amax", axis)
+        return ops.amax(self, axis, keepdim)
 
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amin(self, _reduce_axis(dim, self._array.ndim), keepdim)
+        axis = _reduce_axis(dim, self._array.ndim)
+        self._nonempty("amin", axis)
+        return ops.amin(self, axis, keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
@@ -476,12 +518,14 @@ class TensorMath:
         return self._arg(xp.argmin, dim, keepdim)
 
     def _arg(self, fn, dim, keepdim):
-        if dim is None:
+        axis = None if dim is None else _axis(dim, self._array.ndim)
+        self._nonempty(fn.__name__, axis, indexed=True)
+        if axis is None:
             idx = fn(self._array)
             if keepdim:
                 idx = xp.reshape(idx, (1,) * self._array.ndim)
         else:
-            idx = fn(self._array, axis=_axis(dim, self._array.ndim), keepdims=keepdim)
+            idx = fn(self._array, axis=axis, keepdims=keepdim)
         return _wrap(xp.asarray(idx, dtype=xp.int64))
 
     def all(self, dim=None, keepdim: bool = False):
