@@ -517,3 +517,42 @@ def test_subtraction_with_bool_tensors_is_refused_as_torch(fn):
             fn(m)
         messages.append(str(info.value))
     assert messages[1] == messages[0]
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_and_minimum_pass_the_gradient_through_a_nan_as_torch(name):
+    run_both(lambda m, a, b: getattr(m, name)(a, b),
+             [np.array([1.0, NAN, NAN, -1.0, 2.0]), np.array([0.5, 0.5, NAN, -1.0, 3.0])])
+
+
+@pytest.mark.parametrize("call", [lambda x: x.max(), lambda x: x.min(), lambda x: x.amax(),
+                                  lambda x: x.amin(1), lambda x: x.amax(0),
+                                  lambda x: x.max(1).values, lambda x: x.norm(float("inf"), 1)])
+def test_max_family_gradients_with_nans_as_torch(call):
+    with np.errstate(invalid="ignore"):
+        grads(lambda m, x: call(x), [[NAN, 1.0, NAN], [2.0, 3.0, 3.0]])
+
+
+@pytest.mark.parametrize("p,dim", [(-3, None), (-0.5, None), (float("-inf"), None),
+                                   (float("inf"), None), (-1, 1), (float("inf"), (0, 1))])
+def test_norms_without_an_identity_refuse_empty_reductions_as_torch(p, dim):
+    messages = []
+    for m in (torch, genesis):
+        with pytest.raises(RuntimeError) as info:
+            m.ones(2, 0).norm(p, dim=dim)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+    both(lambda m: m.ones(2, 0).norm(p, dim=0))  # a non-empty dimension: an empty result
+    both(lambda m: m.ones(2, 0).norm(2))  # p = 2 has an identity: 0
+
+
+def test_remainder_of_bools_and_subtracting_a_python_bool_are_refused_as_torch():
+    for m in (torch, genesis):
+        with pytest.raises(NotImplementedError, match="\"remainder_cpu\" not implemented for "
+                                                      "'Bool'"):
+            m.tensor([True]) % m.tensor([True])
+        with pytest.raises(RuntimeError, match="^Subtraction, the `-` operator, with a bool"):
+            m.tensor([1]) - True

@@ -154,33 +154,29 @@ def pow_scalar(a, exponent):
     return out
 
 
-def maximum(a, b):
+def _pairwise_extreme(a, b, larger, name):
     x, y = a._array, b._array
-    out = _wrap(_binary("maximum", xp.maximum, a, b))
+    out = _wrap(_binary(name.lower(), xp.maximum if larger else xp.minimum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
         def backward(g):
-            # Ties split the gradient evenly, as PyTorch does.
-            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
-            return (unbroadcast(g * share * (x >= y), x.shape) if ra else None,
-                    unbroadcast(g * share * (y >= x), y.shape) if rb else None)
-        attach(out, backward, (a, b), "MaximumBackward0")
+            # PyTorch's rule: ties split the gradient, the losing side gets 0, and with a NaN
+            # (no tie, no loser) both sides get all of it.
+            share = xp.where(x == y, g / 2, g)
+            a_loses, b_loses = (x < y, x > y) if larger else (x > y, x < y)
+            return (unbroadcast(xp.where(a_loses, 0, share), x.shape) if ra else None,
+                    unbroadcast(xp.where(b_loses, 0, share), y.shape) if rb else None)
+        attach(out, backward, (a, b), name + "Backward0")
     return out
+
+
+def maximum(a, b):
+    return _pairwise_extreme(a, b, True, "Maximum")
 
 
 def minimum(a, b):
-    x, y = a._array, b._array
-    out = _wrap(_binary("minimum", xp.minimum, a, b))
-    if _needs(a, b):
-        ra, rb = a._rg, b._rg
-
-        def backward(g):
-            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
-            return (unbroadcast(g * share * (x <= y), x.shape) if ra else None,
-                    unbroadcast(g * share * (y <= x), y.shape) if rb else None)
-        attach(out, backward, (a, b), "MinimumBackward0")
-    return out
+    return _pairwise_extreme(a, b, False, "Minimum")
 
 
 def matmul(a, b):
@@ -430,7 +426,9 @@ def remainder(a, b):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``);
     the gradient is ``g`` to ``a`` and ``-g * floor(a / b)`` to ``b``."""
     x, y = a._array, b._array
-    if x.dtype.kind in "iub" and (y == 0).any():
+    if x.dtype.kind == "b":
+        raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
+    if x.dtype.kind in "iu" and (y == 0).any():
         raise RuntimeError("ZeroDivisionError")
     with xp.errstate(divide="ignore", invalid="ignore"):
         z = _binary("remainder", xp.remainder, a, b)
@@ -490,7 +488,8 @@ def mean(a, axis=None, keepdim=False):
 
 
 def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
-    """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly."""
+    """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly (and, as in
+    PyTorch, a NaN result passes NaN back)."""
     x = a._array
     z = _fn(x, axis=axis, keepdims=True)
 
@@ -498,13 +497,26 @@ def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
         hit = x == z
         count = hit.sum(axis=axis, keepdims=True)
         gk = g if keepdim or axis is None else xp.expand_dims(g, axis)
-        return (xp.where(hit, gk / count, 0).astype(x.dtype, copy=False),)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return ((gk / count * hit).astype(x.dtype, copy=False),)
     return _unary(a, z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis)),
                   backward, _name)
 
 
 def amin(a, axis=None, keepdim=False):
     return amax(a, axis, keepdim, _fn=xp.amin, _name="AminBackward0")
+
+
+def extreme(a, largest):
+    """``max()``/``min()`` of all elements: the gradient is shared by the elements equal to the
+    result, or by the NaNs when the result is NaN (PyTorch's evenly_distribute_backward)."""
+    x = a._array
+    z = xp.asarray((xp.amax if largest else xp.amin)(x))
+
+    def backward(g):
+        hit = xp.isnan(x) if xp.isnan(z) else x == z
+        return (xp.where(hit, g / hit.sum(), 0).astype(x.dtype, copy=False),)
+    return _unary(a, z, backward, "MaxBackward1" if largest else "MinBackward1")
 
 
 def max_dim(a, axis, keepdim=False, _largest=True):
@@ -580,16 +592,16 @@ def norm(a, p, axis, keepdim):
             if p == 0:
                 return (xp.zeros_like(x),)
             if p == 1:
-                return (xp.sign(x) * gk,)
+                return (_sign(x) * gk,)
             if p == 2:
                 return (gk * xp.where(z == 0, 0, x / z),)
             if p == math.inf or p == -math.inf:
                 hit = (mag == z) | xp.isnan(mag)
-                return (xp.sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
+                return (_sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
             if p < 1:
-                scaled = xp.sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
+                scaled = _sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
                 return (scaled * gk * z ** (1 - p),)
-            scaled = xp.sign(x) * mag ** (p - 1)
+            scaled = _sign(x) * mag ** (p - 1)
             return (scaled * xp.where(z == 0, 0, gk / z ** (p - 1)),)
     out = z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis))
     return _unary(a, out.astype(x.dtype, copy=False), backward, "LinalgVectorNormBackward0")

@@ -50,7 +50,8 @@ def _operands(a, b):
 
 def _sub_operands(a, b):
     """``_operands`` for a subtraction, which PyTorch refuses for bool tensors."""
-    bools = (a._array.dtype.kind == "b") + (isinstance(b, TensorBase) and b._array.dtype.kind == "b")
+    bools = (a._array.dtype.kind == "b") + (isinstance(b, bool) or isinstance(b, TensorBase)
+                                            and b._array.dtype.kind == "b")
     if bools == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
@@ -478,7 +479,7 @@ class TensorMath:
         name = "max" if largest else "min"
         if dim is None:
             self._nonempty(name, None)
-            return ops.amax(self) if largest else ops.amin(self)
+            return ops.extreme(self, largest)
         axis = _axis(dim, self._array.ndim)
         self._nonempty(name, axis)
         if axis is None:  # a 0-d tensor: its one element, at index 0
@@ -567,9 +568,17 @@ class TensorMath:
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                                f"as input. Got {dtypes.torch_name(src.dtype)}")
         axis = _axis(dim, src._array.ndim)
-        if abs(p) == float("inf") and ops._count(src._array.shape, axis) == 0:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                               "because the operation does not have an identity")
+        if p < 0 or p == float("inf"):  # no identity: PyTorch refuses a reduction over nothing
+            shape = src._array.shape
+            if axis is None and src._array.size == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an "
+                                   f"empty tensor because the operation does not have an "
+                                   f"identity")
+            for a in () if axis is None else axis if isinstance(axis, tuple) else (axis,):
+                if shape[a] == 0:
+                    raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                                       f"dimension {a}because this dimension is empty and the "
+                                       f"operation does not have an identity")
         return ops.norm(src, p, axis, keepdim)
 
     def cumsum(self, dim, *, dtype=None):
