@@ -10,12 +10,12 @@ from __future__ import annotations
 import builtins
 import math
 import warnings
-import weakref
 
 from .autograd import attach, grad_mode, needs_grad, record
 from .backend import xp
 from .special import erf as _erf
 from .tensor_base import _wrap
+from .views import viewing
 
 
 def _needs(a, b=None) -> bool:
@@ -653,25 +653,6 @@ def log_softmax(a, axis):
 
 # ---------------------------------------------------------------- shape and indexing
 
-def _viewing(out, a, view_fn):
-    """Mark ``out`` as a view of ``a``'s storage (``view_fn`` maps an array shaped like ``a``
-    to the view): an in-place op recorded on ``out`` or on the tensor it views reaches both,
-    as in PyTorch (``tensor_inplace``). Views of views keep the first tensor viewed, which
-    keeps a weak set of its views."""
-    outer = getattr(a, "_view", None)
-    if outer is None:
-        out._view = (a, view_fn)
-        base = a
-    else:
-        base, outer_fn = outer[0], outer[1]
-        out._view = (base, lambda arr: view_fn(outer_fn(arr))) + outer[2:]
-    views = getattr(base, "_views", None)
-    if views is None:
-        views = base._views = weakref.WeakSet()
-    views.add(out)
-    return out
-
-
 def reshape(a, shape):
     x = a._array
     try:
@@ -682,14 +663,14 @@ def reshape(a, shape):
     src = x.shape
     out = _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
     # NumPy (like PyTorch's reshape) copies when no view can express the new shape.
-    return _viewing(out, a, lambda arr: arr.reshape(shape)) if xp.may_share_memory(z, x) else out
+    return viewing(out, a, lambda arr: arr.reshape(shape)) if xp.may_share_memory(z, x) else out
 
 
 def permute(a, dims):
     inverse = tuple(int(i) for i in xp.argsort(dims))
     out = _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
                  "PermuteBackward0")
-    return _viewing(out, a, lambda arr: arr.transpose(dims))
+    return viewing(out, a, lambda arr: arr.transpose(dims))
 
 
 def expand(a, shape):
@@ -701,7 +682,7 @@ def expand(a, shape):
                          f"{tuple(shape)}") from None
     src = x.shape
     out = _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
-    return _viewing(out, a, lambda arr: xp.broadcast_to(arr, shape))  # read-only: never written
+    return viewing(out, a, lambda arr: xp.broadcast_to(arr, shape))  # read-only: never written
 
 
 def getitem(a, index, advanced):
@@ -727,48 +708,7 @@ def getitem(a, index, advanced):
             full[index] = g
         return (full,)
     out = _unary(a, z, backward, "IndexBackward0")
-    return out if advanced else _viewing(out, a, lambda arr: arr[index])
-
-
-def multiple_views(pieces, op):
-    """Mark views returned together (``split``, ``chunk``, iteration) as PyTorch does: an
-    in-place op on one of them that needs the graph is refused (``tensor_inplace``)."""
-    for i, piece in enumerate(pieces):
-        piece._view = piece._view[:2] + (f"Output {i} of {op}",)
-    return pieces
-
-
-def refresh_views(base):
-    """Point every live view of ``base`` at its current storage, through a graph node, after an
-    in-place op gave ``base`` new storage: the views see the new values, as in PyTorch."""
-    for view in list(getattr(base, "_views", ())):
-        view_fn = view._view[1]
-
-        def backward(g, view_fn=view_fn):
-            full = xp.zeros_like(base._array)
-            view_fn(full)[...] = g
-            return (full,)
-        fresh = _unary(base, view_fn(base._array), backward, "AsStridedBackward0")
-        view._array, view._node, view._rg = fresh._array, fresh._node, fresh._rg
-
-
-def copy_slices(base, view_fn, value):
-    """``base`` with its view ``view_fn`` replaced by ``value``, in new storage (PyTorch's
-    CopySlices: how an in-place op on a view reaches the tensor it views)."""
-    z = base._array.copy()
-    view_fn(z)[...] = value._array
-    out = _wrap(z)
-    if _needs(base, value):
-        rb, rv = base._rg, value._rg
-
-        def backward(g):
-            gb = None
-            if rb:
-                gb = g.copy()
-                view_fn(gb)[...] = 0
-            return gb, (xp.array(view_fn(g)) if rv else None)
-        attach(out, backward, (base, value), "CopySlices")
-    return out
+    return out if advanced else viewing(out, a, lambda arr: arr[index])
 
 
 def setitem(a, index, value, advanced):

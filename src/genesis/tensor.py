@@ -10,7 +10,7 @@ correct.
 """
 from __future__ import annotations
 
-from . import dtypes, factories, ops
+from . import dtypes, factories, ops, views
 from .autograd import grad_mode, retain, run_backward
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
@@ -320,7 +320,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     def __iter__(self):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return iter(ops.multiple_views([self[i] for i in range(self._array.shape[0])], "Unbind"))
+        return iter(views.multiple_views([self[i] for i in range(self._array.shape[0])], "Unbind"))
 
     def __hash__(self) -> int:
         return id(self)

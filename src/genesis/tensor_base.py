@@ -76,7 +76,7 @@ class TensorBase:
     ``_array`` is the backend array (the one accessor for storage), ``_grad`` the accumulated
     gradient (a tensor or None; users reach it through the checked ``Tensor.grad``), ``_rg``
     the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
-    leaves). Set only by view ops (``ops._viewing``) and unset otherwise: ``_view`` is
+    leaves). Set only by view ops (``views.viewing``) and unset otherwise: ``_view`` is
     ``(base, view_fn)`` for a tensor that views another's storage, ``_views`` the weak set of a
     base's views.
     """

@@ -7,7 +7,7 @@ cannot be modified in place while grad mode is on.
 """
 from __future__ import annotations
 
-from . import ops
+from . import ops, views
 from .tensor_base import _wrap
 from .autograd import grad_mode
 from .backend import xp
@@ -81,9 +81,9 @@ class TensorInplace:
             self._array, self._node, self._rg = result._array, result._node, result._rg
         else:
             base = view[0]
-            updated = ops.copy_slices(base, view[1], result)
+            updated = views.copy_slices(base, view[1], result)
             base._array, base._node, base._rg = updated._array, updated._node, updated._rg
-        ops.refresh_views(base)  # self too, when it is a view
+        views.refresh_views(base)  # self too, when it is a view
         return self
 
     def _ufunc_(self, ufunc, *operands):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from . import ops
+from . import ops, views
 from .tensor_base import TensorBase, _axis
 from .backend import xp
 
@@ -173,7 +173,7 @@ class TensorShape:
             index = (slice(None),) * axis + (slice(start, min(start + n, total)),)
             pieces.append(self[index])
             start += n
-        return tuple(ops.multiple_views(pieces, "Split" if isinstance(split_size, int)
+        return tuple(views.multiple_views(pieces, "Split" if isinstance(split_size, int)
                                         else "SplitWithSizes"))
 
     def chunk(self, chunks: int, dim: int = 0):
