@@ -3,7 +3,10 @@
 To add an op: write ``def op(a, ...)`` that computes the output array, and when
 ``needs_grad(...)`` attach a closure mapping the output gradient ``g`` (an array) to one
 gradient array per tensor input (``None`` where an input needs none).  Composite ops
-(``var``, ``masked_fill``, ...) are Tensor methods built from these.
+(``lerp``, ``masked_fill``, ...) are Tensor methods built from these.  An op whose result shares
+its input's storage marks it with ``views.viewing``; an op PyTorch has no derivative for records
+``not_differentiable`` (backward raises, a gradient is never silently dropped).  Every public op
+is classified in ``tests/test_grad_coverage.py``, which fails until a new one is.
 """
 from __future__ import annotations
 
@@ -662,8 +665,12 @@ def reshape(a, shape):
                          f"(shape {tuple(x.shape)})") from None
     src = x.shape
     out = _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
-    # NumPy (like PyTorch's reshape) copies when no view can express the new shape.
-    return viewing(out, a, lambda arr: arr.reshape(shape)) if xp.may_share_memory(z, x) else out
+    # NumPy (like PyTorch's reshape) copies when no view can express the new shape; a view's
+    # base is x or the array x views.
+    owner = z.base
+    if owner is not None and (owner is x or owner is x.base):
+        return viewing(out, a, lambda arr: arr.reshape(shape))
+    return out
 
 
 def permute(a, dims):

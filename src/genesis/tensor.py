@@ -46,6 +46,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         self._grad = None
         self._rg = False
         self._node = None
+        self._view = self._views = None
         if requires_grad:
             self.requires_grad = True
 
@@ -336,6 +337,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         out._array = self._array.copy()
         out._rg = self._rg
         out._node = None
+        out._view = out._views = None
         out._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
         memo[id(self)] = out
         return out

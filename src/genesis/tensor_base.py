@@ -76,9 +76,9 @@ class TensorBase:
     ``_array`` is the backend array (the one accessor for storage), ``_grad`` the accumulated
     gradient (a tensor or None; users reach it through the checked ``Tensor.grad``), ``_rg``
     the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
-    leaves). Set only by view ops (``views.viewing``) and unset otherwise: ``_view`` is
-    ``(base, view_fn)`` for a tensor that views another's storage, ``_views`` the weak set of a
-    base's views.
+    leaves). ``_view`` is ``(base, view_fn)`` for a tensor that views another's storage and
+    ``_views`` a base's list of weak references to its views (both None until a view op,
+    ``views.viewing``, sets them).
     """
 
     __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "__weakref__")
@@ -102,4 +102,5 @@ def _wrap(array) -> TensorBase:
     t._grad = None
     t._rg = False
     t._node = None
+    t._view = t._views = None
     return t

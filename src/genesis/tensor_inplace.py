@@ -46,7 +46,7 @@ class TensorInplace:
         a view of one, as PyTorch does)."""
         if not grad_mode.enabled:
             return False
-        view = getattr(self, "_view", None)
+        view = self._view
         if self._rg:
             if self._node is None:
                 raise RuntimeError(_LEAF_ERROR)
@@ -75,7 +75,7 @@ class TensorInplace:
                                f"broadcast shape {list(result._array.shape)}")
         if not self._array.flags.writeable:
             raise RuntimeError(_OVERLAP_ERROR)
-        view = getattr(self, "_view", None)
+        view = self._view
         if view is None:
             base = self
             self._array, self._node, self._rg = result._array, result._node, result._rg

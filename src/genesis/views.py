@@ -2,7 +2,7 @@
 
 A view op (``reshape`` when NumPy can, ``permute``, ``expand``, basic indexing) marks its result
 with :func:`viewing`: ``out._view = (base, view_fn)``, where ``view_fn`` maps an array shaped
-like ``base`` to the view, and ``base._views`` keeps a weak set of its views. Without a graph an
+like ``base`` to the view, and ``base._views`` keeps weak references to its views. Without a graph an
 in-place op simply writes into the shared array. With one, Genesis records the op in new storage
 (so the arrays the graph saved stay intact), and then, as in PyTorch, the op reaches the tensor
 the view looks into (:func:`copy_slices`, PyTorch's CopySlices) and every view of that tensor is
@@ -20,17 +20,20 @@ from .tensor_base import _wrap
 def viewing(out, a, view_fn):
     """Mark ``out`` as the view ``view_fn`` of ``a``'s storage; views of views keep the first
     tensor viewed (their ``base``)."""
-    outer = getattr(a, "_view", None)
+    outer = a._view
     if outer is None:
         out._view = (a, view_fn)
         base = a
     else:
         base, outer_fn = outer[0], outer[1]
         out._view = (base, lambda arr: view_fn(outer_fn(arr))) + outer[2:]
-    views = getattr(base, "_views", None)
+    views = base._views
     if views is None:
-        views = base._views = weakref.WeakSet()
-    views.add(out)
+        base._views = [weakref.ref(out)]
+    else:
+        if len(views) >= 16 and not len(views) & (len(views) - 1):
+            views[:] = [ref for ref in views if ref() is not None]  # drop dead views now and then
+        views.append(weakref.ref(out))
     return out
 
 
@@ -59,7 +62,10 @@ def copy_slices(base, view_fn, value):
 
 def refresh_views(base):
     """Point every live view of ``base`` at its current storage, through a graph node."""
-    for view in list(getattr(base, "_views", ())):
+    for ref in base._views or ():
+        view = ref()
+        if view is None:
+            continue
         view_fn = view._view[1]
 
         def backward(g, view_fn=view_fn):

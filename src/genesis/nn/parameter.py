@@ -28,6 +28,7 @@ class Parameter(Tensor):
         self._grad = None
         self._node = None
         self._rg = False
+        self._view = self._views = None
         if requires_grad:
             self.requires_grad = True
 
