@@ -556,3 +556,12 @@ def test_remainder_of_bools_and_subtracting_a_python_bool_are_refused_as_torch()
             m.tensor([True]) % m.tensor([True])
         with pytest.raises(RuntimeError, match="^Subtraction, the `-` operator, with a bool"):
             m.tensor([1]) - True
+
+
+def test_power_minus_one_half_of_negative_zero_is_minus_inf_as_torch():
+    both(lambda m: m.tensor([-0.0, 0.0, 4.0], dtype=m.float64) ** -0.5)
+
+
+def test_float32_variance_does_not_overflow_where_torch_accumulates_in_double():
+    both(lambda m: m.tensor([-2.5, 1e30, 1e30, 0.0]).std())
+    both(lambda m: m.tensor([[1e25, -1e25], [1.0, 2.0]]).var(dim=1))

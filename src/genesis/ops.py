@@ -146,7 +146,11 @@ def pow_scalar(a, exponent):
     x = a._array
     if x.dtype.kind in "iu" and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    out = _wrap(xp.power(x, exponent))
+    if exponent == -0.5:  # PyTorch computes 1 / sqrt(x): -inf, not inf, at -0.0
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = _wrap(1 / xp.sqrt(x))
+    else:
+        out = _wrap(xp.power(x, exponent))
     if _needs(a):
         if exponent == 2:
             attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
@@ -552,17 +556,19 @@ def var(a, axis, correction, keepdim, _std=False):
     root. The backward is PyTorch's: ``2 / (N - correction) * (x - mean)`` (so inf or NaN where
     PyTorch has them), and for std 0 where the std is 0 (a constant row), not NaN."""
     x = a._array
+    wide = x.astype(xp.float64, copy=False)  # PyTorch accumulates in double: no early overflow
     n = _count(x.shape, axis)
     if n - correction <= 0:
         warnings.warn(f"{'std' if _std else 'var'}(): degrees of freedom is <= 0. Correction "
                       f"should be strictly less than the reduction factor (input numel divided "
                       f"by output numel).", UserWarning, stacklevel=4)
-    centered = x - x.mean(axis=axis, keepdims=True) if n else x  # nothing to centre: NaN below
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    centered = wide - wide.mean(axis=axis, keepdims=True) if n else wide  # none: NaN below
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
         if _std:
             z = xp.sqrt(z)
-    z = xp.asarray(z)
+        z = xp.asarray(z).astype(x.dtype, copy=False)
+    centered = centered.astype(x.dtype, copy=False)
 
     def backward(g):
         with xp.errstate(divide="ignore", invalid="ignore"):
