@@ -565,3 +565,20 @@ def test_power_minus_one_half_of_negative_zero_is_minus_inf_as_torch():
 def test_float32_variance_does_not_overflow_where_torch_accumulates_in_double():
     both(lambda m: m.tensor([-2.5, 1e30, 1e30, 0.0]).std())
     both(lambda m: m.tensor([[1e25, -1e25], [1.0, 2.0]]).var(dim=1))
+
+
+def test_a_recorded_copy_gets_storage_of_its_own_as_torch():
+    def program(m, x, w):
+        y = m.zeros(2, 3, dtype=m.float64)
+        y.copy_(w)
+        with m.no_grad():
+            w.add_(5)  # the source changes later: y keeps what it copied
+        return y * x
+    rng = np.random.default_rng(1)
+    run_both(program, [rng.standard_normal((2, 3)), rng.standard_normal(3)])
+    for m in (torch, genesis):
+        y = m.zeros(2, 3)
+        y.copy_(m.ones(3, requires_grad=True))
+        with m.no_grad():
+            y.add_(1)  # writable, not a broadcast view
+        assert y.tolist() == [[2.0] * 3] * 2

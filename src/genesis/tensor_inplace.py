@@ -195,7 +195,8 @@ class TensorInplace:
         """Copy ``src``'s values (broadcast, cast to this dtype) into ``self``."""
         if self._record(src):
             source = src if isinstance(src, TensorInplace) else _wrap(xp.asarray(src))
-            return self._rebind(ops.expand(source, self._array.shape))
+            # A copy of its own: the broadcast view would share (read-only) the source's storage.
+            return self._rebind(ops.clone(ops.expand(source, self._array.shape)))
         try:
             xp.copyto(self._array, _arr(src), casting="unsafe")
         except ValueError:
