@@ -9,11 +9,13 @@ from genesis.optim.optimizer import (
     Optimizer,
     _increment_step,
     _lerp_,
+    _scalar,
     _state_tensor,
     _step_tensor,
+    check_kernels,
     check_non_negative,
-    check_unsupported,
 )
+from genesis.tensor import Tensor
 
 __all__ = ["RMSprop"]
 
@@ -30,7 +32,8 @@ class RMSprop(Optimizer):
         b <- momentum * b + g / a;  p <- p - lr * b     (momentum > 0)
         p <- p - lr * g / a                             (otherwise)
 
-    ``lr`` and ``momentum`` are read from the group at every step (CyclicLR cycles momentum).
+    ``lr`` and ``momentum`` are read from the group at every step (CyclicLR cycles momentum);
+    ``lr`` may be a 1-element tensor, as in PyTorch.
 
     Example:
         >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
@@ -43,7 +46,7 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0,
@@ -76,21 +79,16 @@ class RMSprop(Optimizer):
         check_non_negative("momentum", options["momentum"])
         check_non_negative("weight_decay", options["weight_decay"])
         check_non_negative("alpha", options["alpha"])
-        check_unsupported(options)
+        check_kernels(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
+        lr = _scalar(group["lr"])
         alpha = group["alpha"]
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         momentum = group["momentum"]
         centered = group["centered"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p._array
-            grad = p.grad._array
+        for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
                 state["step"] = _step_tensor()
@@ -100,8 +98,6 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = _state_tensor(xp.zeros_like(param))
             _increment_step(state)
-            if maximize:
-                grad = xp.negative(grad)
             if weight_decay != 0:
                 grad = xp.multiply(param, weight_decay) + grad
 
