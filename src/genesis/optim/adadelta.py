@@ -7,12 +7,12 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _increment_step,
-    _scalar,
-    _state_tensor,
-    _step_tensor,
+    _fill_state,
     check_kernels,
     check_non_negative,
+    _increment_step,
+    _scalar,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -64,7 +64,6 @@ class Adadelta(Optimizer):
             "foreach": foreach,
             "differentiable": differentiable,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     @staticmethod
@@ -85,12 +84,9 @@ class Adadelta(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(xp.zeros_like(param))
-                state["acc_delta"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("square_avg", "acc_delta"))
             _increment_step(state)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
             square_avg = state["square_avg"]._array
             acc_delta = state["acc_delta"]._array
             square_avg *= rho

@@ -7,12 +7,13 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_kernels,
+    check_non_negative,
     _increment_step,
     _scalar,
     _state_tensor,
-    _step_tensor,
-    check_kernels,
-    check_non_negative,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -66,7 +67,6 @@ class Adagrad(Optimizer):
             "differentiable": differentiable,
             "fused": fused,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -83,7 +83,7 @@ class Adagrad(Optimizer):
 
     def _init_param_state(self, p: Tensor) -> dict[str, Any]:
         state = self.state[p]
-        state["step"] = _step_tensor()
+        _fill_state(state, p._array, ())
         # the constructor's value, never a group's: PyTorch's rule
         state["sum"] = _state_tensor(xp.full_like(p._array, self.defaults["initial_accumulator_value"]))
         return state
@@ -96,8 +96,7 @@ class Adagrad(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p] or self._init_param_state(p)
             step = _increment_step(state)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
             clr = lr / (1 + (step - 1) * lr_decay)
             state_sum = state["sum"]._array
             state_sum += grad * grad

@@ -7,14 +7,12 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_adam_options,
     _increment_step,
     _lerp_,
     _scalar,
-    _state_tensor,
-    _step_tensor,
-    check_betas,
-    check_kernels,
-    check_non_negative,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -65,17 +63,11 @@ class Adamax(Optimizer):
             "differentiable": differentiable,
             "capturable": capturable,
         }
-        self._check_options(defaults)
-        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
-        check_non_negative("lr", options["lr"])
-        check_non_negative("eps", options["eps"])
-        check_betas(options["betas"])
-        check_non_negative("weight_decay", options["weight_decay"])
-        check_kernels(options)
+        check_adam_options(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
@@ -85,12 +77,9 @@ class Adamax(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(xp.zeros_like(param))
-                state["exp_inf"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("exp_avg", "exp_inf"))
             step = _increment_step(state)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
             exp_avg = state["exp_avg"]._array
             exp_inf = state["exp_inf"]._array
             _lerp_(exp_avg, grad, 1 - beta1)

@@ -7,14 +7,13 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _increment_step,
-    _lerp_,
-    _scalar,
-    _state_tensor,
-    _step_tensor,
-    check_betas,
-    check_kernels,
+    _fill_state,
+    check_adam_options,
     check_non_negative,
+    _increment_step,
+    _scalar,
+    _update_moments,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -72,18 +71,12 @@ class NAdam(Optimizer):
             "capturable": capturable,
             "differentiable": differentiable,
         }
-        self._check_options(defaults)
-        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
-        check_non_negative("lr", options["lr"])
-        check_non_negative("eps", options["eps"])
-        check_betas(options["betas"])
-        check_non_negative("weight_decay", options["weight_decay"])
+        check_adam_options(options, devices_of="params, mu_products and state_steps")
         check_non_negative("momentum_decay", options["momentum_decay"])
-        check_kernels(options, devices_of="params, mu_products and state_steps")
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
@@ -95,17 +88,10 @@ class NAdam(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["mu_product"] = _step_tensor(1.0)
-                state["exp_avg"] = _state_tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("exp_avg", "exp_avg_sq"), mu_product=1.0)
             step = _increment_step(state)
             bias_correction2 = 1 - beta2**step
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             mu_product = state["mu_product"]._array
@@ -114,9 +100,7 @@ class NAdam(Optimizer):
             product = float(mu_product)
             exp_avg = state["exp_avg"]._array
             exp_avg_sq = state["exp_avg_sq"]._array
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += xp.multiply(grad, 1 - beta2) * grad
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
             denom = xp.sqrt(exp_avg_sq / bias_correction2)
             denom += eps
             update = xp.multiply(grad, -lr * (1.0 - mu) / (1.0 - product))

@@ -31,6 +31,16 @@ def _step_tensor(value: float = 0.0) -> Tensor:
     return Tensor._wrap(xp.asarray(value, dtype=float32.np))
 
 
+def _fill_state(state: dict, param, zeros: Iterable[str], **scalars: float) -> None:
+    """Start an empty per-parameter state in PyTorch's key order: the step counter, the named
+    float32 scalars (``mu_product=1.0``), then a zero array like ``param`` for each of ``zeros``."""
+    state["step"] = _step_tensor()
+    for name, value in scalars.items():
+        state[name] = _step_tensor(value)
+    for name in zeros:
+        state[name] = _state_tensor(xp.zeros_like(param))
+
+
 def _increment_step(state: dict) -> float:
     """Add one to ``state["step"]`` in place and return the new count as a Python float."""
     counter = state["step"]._array
@@ -48,6 +58,24 @@ def _lerp_(start, end, weight: float) -> None:
         # PyTorch switches formula for large weights so that weight=1 returns ``end`` exactly.
         diff *= 1.0 - weight
         xp.subtract(end, diff, out=start)
+
+
+def _weight_decay(param, grad, weight_decay: float, lr: float = 0.0, decoupled: bool = False):
+    """Apply weight decay: shrink ``param`` in place when ``decoupled`` (AdamW's form), else
+    return ``grad + weight_decay * param`` (a fresh array: ``p.grad`` stays untouched)."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        param *= 1 - lr * weight_decay
+        return grad
+    return xp.multiply(param, weight_decay) + grad
+
+
+def _update_moments(exp_avg, exp_avg_sq, grad, beta1: float, beta2: float) -> None:
+    """Adam's running averages of the gradient and its square, in place, in PyTorch's order."""
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += xp.multiply(grad, 1 - beta2) * grad
 
 
 def _scalar(value: Any) -> Any:
@@ -99,6 +127,15 @@ def check_betas(betas: Any) -> None:
         check_real(f"betas[{i}]", beta)
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+
+
+def check_adam_options(options: dict, devices_of: str = "params and state_steps") -> None:
+    """The checks every Adam-family optimizer makes: lr, eps, betas, weight_decay, kernels."""
+    check_non_negative("lr", options["lr"])
+    check_non_negative("eps", options["eps"])
+    check_betas(options["betas"])
+    check_non_negative("weight_decay", options["weight_decay"])
+    check_kernels(options, devices_of)
 
 
 def check_kernels(options: dict, devices_of: str = "params and state_steps") -> None:
@@ -185,6 +222,9 @@ class Optimizer:
                 "optimizer parameters need to be organized in ordered collections, but the "
                 "ordering of tensors in sets will change between runs. Please use a list instead."
             )
+        self._check_options(defaults)  # the constructor's arguments, before any group
+        if "betas" in defaults:
+            defaults["betas"] = tuple(defaults["betas"])
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []

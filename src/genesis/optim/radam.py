@@ -7,14 +7,12 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_adam_options,
     _increment_step,
-    _lerp_,
     _scalar,
-    _state_tensor,
-    _step_tensor,
-    check_betas,
-    check_kernels,
-    check_non_negative,
+    _update_moments,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -69,17 +67,11 @@ class RAdam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
             "differentiable": differentiable,
         }
-        self._check_options(defaults)
-        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
-        check_non_negative("lr", options["lr"])
-        check_non_negative("eps", options["eps"])
-        check_betas(options["betas"])
-        check_non_negative("weight_decay", options["weight_decay"])
-        check_kernels(options)
+        check_adam_options(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = _scalar(group["lr"])
@@ -90,20 +82,12 @@ class RAdam(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("exp_avg", "exp_avg_sq"))
             step = _increment_step(state)
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
             exp_avg = state["exp_avg"]._array
             exp_avg_sq = state["exp_avg_sq"]._array
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += xp.multiply(grad, 1 - beta2) * grad
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
             update = exp_avg / bias_correction1

@@ -7,13 +7,14 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_kernels,
+    check_non_negative,
     _increment_step,
     _lerp_,
     _scalar,
     _state_tensor,
-    _step_tensor,
-    check_kernels,
-    check_non_negative,
+    _weight_decay,
 )
 from genesis.tensor import Tensor
 
@@ -69,7 +70,6 @@ class RMSprop(Optimizer):
             "maximize": maximize,
             "differentiable": differentiable,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     @staticmethod
@@ -91,15 +91,10 @@ class RMSprop(Optimizer):
         for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(xp.zeros_like(param))
-                if momentum > 0:
-                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(param))
-                if centered:
-                    state["grad_avg"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                            + (("grad_avg",) if centered else ()))
             _increment_step(state)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
 
             square_avg = state["square_avg"]._array
             square_avg *= alpha

@@ -5,7 +5,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from genesis.backend import xp
-from genesis.optim.optimizer import Optimizer, _scalar, _state_tensor, check_kernels, check_non_negative, check_real
+from genesis.optim.optimizer import (
+    Optimizer,
+    check_kernels,
+    check_non_negative,
+    check_real,
+    _scalar,
+    _state_tensor,
+    _weight_decay,
+)
 from genesis.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -57,7 +65,6 @@ class SGD(Optimizer):
             "differentiable": differentiable,
             "fused": fused,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     @staticmethod
@@ -80,9 +87,7 @@ class SGD(Optimizer):
         weight_decay = _scalar(group["weight_decay"])
         nesterov = group["nesterov"]
         for p, param, grad in self._with_grads(group):
-            if weight_decay != 0:
-                # A fresh array: the caller's p.grad must stay untouched.
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
             if momentum != 0:
                 state = self.state[p]
                 buffer = state.get("momentum_buffer")
