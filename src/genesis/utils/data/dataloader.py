@@ -132,8 +132,9 @@ class DataLoader(Generic[T_co]):
         if sampler is None and not iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
-            # BatchSampler checks batch_size and drop_last with PyTorch's messages
-            batch_sampler = BatchSampler(sampler if not iterable else [], batch_size, drop_last)
+            # BatchSampler checks batch_size and drop_last with PyTorch's messages; a stream has no
+            # indices (PyTorch gives it an endless dummy sampler), only the batching settings
+            batch_sampler = BatchSampler(sampler if not iterable else (), batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
