@@ -36,7 +36,9 @@ def _load_core() -> None:
     from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
     # --- checkpoints ---
-    from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
+    from . import serialization
+    from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from .serialization import load, save
 
     globals().update(locals())
 

@@ -106,3 +106,18 @@ def test_reduce_lr_on_plateau_writes_into_a_genesis_tensor_lr():
         s.step(metric)
     assert opt.param_groups[0]["lr"] is tensor and tensor.item() == pytest.approx(0.025, rel=1e-15)
     assert s.get_last_lr() == [pytest.approx(0.025, rel=1e-15)] and type(s.get_last_lr()[0]) is float
+
+
+def test_a_genesis_optimizer_with_a_tensor_lr_keeps_it():
+    import genesis.optim as optim
+
+    params = [genesis.nn.Parameter(genesis.zeros(2))]
+    opt = optim.SGD(params, lr=genesis.from_numpy(np.array(0.1)), momentum=0.9)
+    tensor = opt.param_groups[0]["lr"]
+    s = optim.CosineAnnealingLR(opt, T_max=10)
+    for step in range(1, 8):
+        opt.step()
+        s.step()
+        assert opt.param_groups[0]["lr"] is tensor
+        assert tensor.item() == pytest.approx(0.05 * (1 + np.cos(np.pi * step / 10)), rel=1e-12)
+    assert type(s.base_lrs[0]) is float and type(opt.param_groups[0]["initial_lr"]) is float

@@ -37,7 +37,8 @@ from .lr_scheduler import (
 )
 
 # name -> the module that defines it, imported on first use (these need tensors)
-_LAZY = {"Adagrad": "adagrad", "Adam": "adam", "AdamW": "adam", "Optimizer": "optimizer",
+_LAZY = {"Adadelta": "adadelta", "Adagrad": "adagrad", "Adam": "adam", "Adamax": "adamax",
+         "AdamW": "adamw", "NAdam": "nadam", "Optimizer": "optimizer", "RAdam": "radam",
          "RMSprop": "rmsprop", "SGD": "sgd", "LRFinder": "lr_finder"}
 
 
