@@ -384,3 +384,16 @@ def test_reduce_lr_on_plateau_after_add_param_group_does_what_pytorch_does(min_l
             trace.append(str(error))
         outcomes[name] = (trace, s.get_last_lr(), list(s.min_lrs))
     assert outcomes["genesis"] == outcomes["torch"]
+
+
+def test_a_param_group_added_after_construction_is_a_value_error_as_in_pytorch():
+    for module in (torch.optim.lr_scheduler, ours):
+        opt = sgd(0.1)
+        s = module.LambdaLR(opt, lambda e: 0.5)
+        opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 0.2})
+        opt.step()
+        with pytest.raises(ValueError) as error:
+            s.step()
+        if module is ours:
+            assert str(error.value) == ("LambdaLR computed 1 rates for 2 param groups: param groups "
+                                        "were added or removed after the scheduler was built")

@@ -337,27 +337,27 @@ class LRScheduler:
     def _write_lrs(self, values: list[float]) -> None:
         """Write ``values`` into the driven entry of the groups; keep them as ``get_last_lr()``."""
         groups = self.optimizer.param_groups
-        if self.verbose or len(values) != len(groups):
-            self._check_and_report(values, groups)
+        if len(values) != len(groups):  # (zip(strict=True) costs more, every step)
+            raise ValueError(f"{type(self).__name__} computed {len(values)} rates for {len(groups)} "
+                             "param groups: param groups were added or removed after the scheduler "
+                             "was built")
+        if self.verbose:
+            self._print_changes(values)
         key = self._key
-        if self._item is None:
+        if self._item is not None:
+            values = write_values(groups, key, values, self._item)
+        else:
             for group, lr in zip(groups, values):
                 if group[key].__class__ is not float:  # a tensor (or an int): see write_values
                     values = write_values(groups, key, values)
                     break
                 group[key] = lr
-        else:
-            values = write_values(groups, key, values, self._item)
         self._last_lr = values
 
-    def _check_and_report(self, values: list[float], groups: list[dict]) -> None:
-        if len(values) != len(groups):
-            raise ValueError(f"{type(self).__name__} computed {len(values)} rates for {len(groups)} param "
-                             "groups: param groups were added or removed after the scheduler was built")
-        if self.verbose:
-            for index, (old, new) in enumerate(zip(self._values(), values)):
-                if old != new:
-                    print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
+    def _print_changes(self, values: list[float]) -> None:
+        for index, (old, new) in enumerate(zip(self._values(), values)):
+            if old != new:
+                print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
 
     def get_last_lr(self) -> LRList:
         """The rates of the last step, one per group (a new ``LRList`` at every call)."""

@@ -11,24 +11,15 @@ strings, lists, the children's definitions of a composite (``"schedulers"``) and
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any
 
-from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from .base import LRScheduler
-from .composite import ChainedScheduler, SequentialLR
-from .cyclic import CyclicLR, OneCycleLR
-from .multiplicative import LambdaLR, MultiplicativeLR
-from .plateau import ReduceLROnPlateau
 from .schedules import Schedule
-from .step import ConstantLR, ExponentialLR, LinearLR, MultiStepLR, PolynomialLR, StepLR
 
 __all__ = ["from_config", "describe"]
 
-_CLASSES = {cls.__name__: cls for cls in (
-    LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
-    SequentialLR, CosineAnnealingLR, ChainedScheduler, ReduceLROnPlateau, CyclicLR,
-    CosineAnnealingWarmRestarts, OneCycleLR, PolynomialLR)}
 _FUNCTIONS = ("lr_lambda", "scale_fn")  # arguments whose definition is a Schedule's
 
 
@@ -48,9 +39,13 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
     if not isinstance(config, dict) or not isinstance(config.get("scheduler"), str):
         raise ValueError(f"config must be a dict with a 'scheduler' class name, got {config!r:.120}")
     name = config["scheduler"]
-    cls = _CLASSES.get(name)
-    if cls is None:
-        raise ValueError(f"unknown scheduler {name!r} in config; from_config builds {', '.join(_CLASSES)}")
+    # The classes the package exports (looked up at call time: the package imports this module).
+    package = importlib.import_module(__package__)
+    classes = [n for n in package.__all__ if isinstance(getattr(package, n), type)
+               and issubclass(getattr(package, n), LRScheduler) and not n.endswith("LRScheduler")]
+    if name not in classes:
+        raise ValueError(f"unknown scheduler {name!r} in config; from_config builds {', '.join(classes)}")
+    cls = getattr(package, name)
     arguments = {key: value for key, value in config.items() if key != "scheduler"}
     known = [p for p in inspect.signature(cls).parameters if p not in ("optimizer", "last_epoch", "verbose")]
     unknown = sorted(set(arguments) - set(known))
@@ -68,8 +63,8 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
         if not isinstance(children, list):
             raise ValueError(f"{name}.schedulers must be a list of definitions, got {children!r:.120}")
         built = [from_config(optimizer, child) for child in children]
-        if cls is ChainedScheduler:
-            return ChainedScheduler(built, optimizer, **arguments)
+        if name == "ChainedScheduler":
+            return cls(built, optimizer, **arguments)
         return cls(optimizer, built, **arguments)
     return cls(optimizer, **arguments)
 
