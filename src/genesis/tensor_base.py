@@ -75,10 +75,11 @@ class TensorBase:
 
     ``_array`` is the backend array (the one accessor for storage), ``grad`` the accumulated
     gradient (a tensor or None), ``_rg`` the requires_grad flag and ``_node`` the graph node
-    that produced the tensor (None for leaves).
+    that produced the tensor (None for leaves).  ``_hooks`` is a leaf's (pre, post) gradient
+    hooks, set only when one is registered (read it with ``getattr(t, "_hooks", None)``).
     """
 
-    __slots__ = ("_array", "grad", "_rg", "_node", "__weakref__")
+    __slots__ = ("_array", "grad", "_rg", "_node", "_hooks", "__weakref__")
 
 
 # The class _wrap builds: genesis.Tensor once tensor.py has been imported (which
