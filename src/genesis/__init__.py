@@ -31,7 +31,7 @@ from .checkpoint import CheckpointError, load, load_checkpoint, save, save_check
 # --- subpackages ---
 # Imported on first use (as ``torch.nn`` is there after ``import torch``), so that
 # ``import genesis`` stays cheap for code that needs only tensors or checkpoints.
-_SUBPACKAGES = ("nn", "optim", "utils")
+_SUBPACKAGES = ("nn", "optim", "utils", "distributed")
 
 
 def __getattr__(name: str):

@@ -13,7 +13,7 @@ import os
 import sys
 
 # module names inside genesis.cli, in the order `genesis --help` lists them
-COMMANDS = ("demo", "lr", "checkpoint")
+COMMANDS = ("demo", "lr", "checkpoint", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

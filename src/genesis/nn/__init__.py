@@ -1,5 +1,5 @@
 """Neural-network modules, layers, losses and functional forms (``genesis.nn``)."""
-from . import functional, init, modules, utils
+from . import functional, init, modules, parallel, utils
 from .modules import (
     GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Embedding, Flatten, Identity, L1Loss,
     LayerNorm, Linear, LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU,
@@ -8,7 +8,7 @@ from .modules import (
 from .parameter import Parameter
 
 __all__ = [
-    "functional", "init", "modules", "utils", "Module", "Parameter", "Sequential", "ModuleList",
+    "functional", "init", "modules", "parallel", "utils", "Module", "Parameter", "Sequential", "ModuleList",
     "ModuleDict", "Linear", "Identity", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Dropout", "LayerNorm", "Embedding", "Flatten",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",

@@ -1,7 +1,7 @@
 """How to install Genesis's optional extras: the one hint every "not installed" message uses.
 
 The extras are declared in ``pyproject.toml``: ``plot`` (matplotlib), ``demo`` (scikit-learn and
-matplotlib), ``test``.  The requirement is quoted (an unquoted ``genesis[plot]`` is a glob
+matplotlib), ``distributed`` (mpi4py and Open MPI), ``test``.  The requirement is quoted (an unquoted ``genesis[plot]`` is a glob
 pattern in zsh, which fails with "no matches found"), and the editable form for a source
 checkout is given beside it.
 """

@@ -18,6 +18,7 @@ import numpy as np
 from genesis import random as _random
 from genesis.backend import xp
 from genesis.tensor import Tensor
+from genesis.utils.data.distributed import DistributedSampler
 
 __all__ = [
     "Dataset",
@@ -27,6 +28,7 @@ __all__ = [
     "default_collate",
     "SequentialSampler",
     "RandomSampler",
+    "DistributedSampler",
     "DataLoader",
 ]
 
