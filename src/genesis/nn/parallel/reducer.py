@@ -9,9 +9,9 @@ bucket closes once it holds at least its size limit: 1 MiB for the first bucket 
 The reducer hangs a post-accumulate-grad hook on every parameter. When a parameter's gradient
 is complete, the hook copies it, scaled by ``1 / world_size`` as PyTorch does, into its slot of
 the bucket's flat buffer; when a bucket is full its all-reduce starts (``MPI_Iallreduce``), in
-bucket order so that every rank issues the same collectives in the same order. When the last
-bucket has started, the reducer waits for all of them and writes the averaged gradients back to
-``.grad``, all before ``backward()`` returns.
+bucket order so that every rank issues the same collectives in the same order. The last bucket
+is reduced with the blocking ``MPI_Allreduce``; then the reducer waits for the others and writes
+the averaged gradients back to ``.grad``, all before ``backward()`` returns.
 """
 from __future__ import annotations
 
@@ -199,18 +199,25 @@ class Reducer:
 
     def _launch_ready_buckets(self) -> None:
         comm, MPI = self.world.comm, self.world.mpi
-        while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
+        last = len(self.buckets) - 1
+        while self.next_bucket <= last and self.buckets[self.next_bucket].pending == 0:
             bucket = self.buckets[self.next_bucket]
-            bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.buffer, MPI.SUM)
+            if self.next_bucket < last:
+                bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.buffer, MPI.SUM)
+            else:
+                # Nothing is left to overlap with the last bucket, and MPI's blocking all-reduce
+                # is the faster algorithm (about 2x for 1 MB here): every rank blocks on the
+                # same bucket, so the collectives still match.
+                comm.Allreduce(MPI.IN_PLACE, bucket.buffer, MPI.SUM)
             self.next_bucket += 1
-        if self.next_bucket == len(self.buckets):
+        if self.next_bucket > last:
             self._finalize()
         else:  # MPI moves non-blocking operations along when called: let it work meanwhile
             MPI.Request.Testall([b.request for b in self.buckets[:self.next_bucket]])
 
     def _finalize(self) -> None:
         MPI = self.world.mpi
-        MPI.Request.Waitall([bucket.request for bucket in self.buckets])
+        MPI.Request.Waitall([bucket.request for bucket in self.buckets[:-1]])
         used = None
         if self.find_unused_parameters:
             used = self.locally_used.copy()
