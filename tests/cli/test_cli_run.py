@@ -39,7 +39,8 @@ def test_a_bad_nproc_per_node_is_a_usage_error(value, script, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--nnodes", "1:2"], "argument --nnodes: expected a positive int, got '1:2'"),
+    (["--nnodes", "1:2"], "argument --nnodes: expected a positive int (elastic ranges such as "
+                          "1:2 are not supported), got '1:2'"),
     (["--master-port", "70000"], "argument --master-port/--master_port: expected a port number"),
 ])
 def test_other_bad_values_are_usage_errors(argv, message, script, capsys):

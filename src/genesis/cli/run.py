@@ -70,37 +70,26 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_command)
 
 
-def _nproc(text: str) -> int:
-    if text in ("auto", "cpu"):
-        return os.cpu_count() or 1
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, 'auto' or 'cpu', got {text!r}")
-    return value
+def _int_option(low: int, high: int | None, expected: str, words: dict | None = None):
+    """An argparse type: an int in [low, high] (or one of ``words``), else a usage error."""
+    def parse(text: str) -> int:
+        if words and text in words:
+            return words[text]()
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r} (elastic "
-                                         f"ranges such as 1:2 are not supported)")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 < value < 65536:
-        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
-    return value
+_CORES = {"auto": lambda: os.cpu_count() or 1, "cpu": lambda: os.cpu_count() or 1}
+_nproc = _int_option(1, None, "a positive int, 'auto' or 'cpu'", _CORES)
+_positive_int = _int_option(1, None, "a positive int (elastic ranges such as 1:2 are not "
+                                     "supported)")
+_port = _int_option(1, 65535, "a port number from 1 to 65535")
 
 
 def find_mpiexec() -> str | None:
