@@ -14,7 +14,7 @@ from genesis.cli import run as run_cli
 from genesis.distributed.bootstrap import rank_environment
 
 SRC = str(pathlib.Path(genesis.__file__).resolve().parents[1])
-HINT = 'pip install "genesis[distributed]" (from a source checkout: pip install -e ".[distributed]")'
+HINT = 'pip install -e ".[distributed]" (in the Genesis source checkout)'
 
 
 @pytest.fixture

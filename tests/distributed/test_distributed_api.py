@@ -148,5 +148,4 @@ def test_without_mpi4py_the_error_names_the_install_command():
     assert done.returncode == 0, done.stderr
     assert "available False" in done.stdout
     assert ('error: genesis.distributed needs MPI through mpi4py, an optional dependency: '
-            'pip install "genesis[distributed]" (from a source checkout: '
-            'pip install -e ".[distributed]")') in done.stdout
+            'pip install -e ".[distributed]" (in the Genesis source checkout)') in done.stdout

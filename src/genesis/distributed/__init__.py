@@ -6,7 +6,7 @@ or directly with ``mpiexec -n N python script.py``; in the script, ``init_proces
 joins them, the collectives combine tensors, and ``genesis.nn.parallel.DistributedDataParallel``
 averages gradients during ``backward()``.
 
-MPI comes from the optional extra: ``pip install "genesis[distributed]"`` (mpi4py and Open MPI,
+MPI comes from the optional extra: ``pip install -e ".[distributed]"`` (mpi4py and Open MPI,
 which ships ``mpiexec``).  Importing this package does not start MPI; ``init_process_group``
 does.
 """

@@ -57,7 +57,7 @@ _world: _World | None = None
 
 def is_available() -> bool:
     """Whether ``genesis.distributed`` can run: mpi4py is installed (checked without starting
-    MPI). Install it with ``pip install "genesis[distributed]"``."""
+    MPI). Install it with ``pip install -e ".[distributed]"`` in the source checkout."""
     return mpi.available()
 
 

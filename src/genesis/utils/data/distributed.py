@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sized
 import numpy as np
 
 from genesis import distributed as dist
+from genesis.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
@@ -63,7 +64,7 @@ def _check_int(name: str, value) -> int:
     return int(value)
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler[int]):
     """Yield the indices of ``dataset`` that rank ``rank`` of ``num_replicas`` trains on.
 
     Each epoch's order is a permutation seeded with ``seed + epoch`` (call ``set_epoch(epoch)``
