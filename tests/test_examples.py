@@ -13,7 +13,7 @@ LARGE_BATCH = str(ROOT / "examples" / "large_batch_digits.py")
 
 
 def _accuracy(command: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = dict(os.environ, PYTHONPATH=SRC, OMPI_MCA_mpi_yield_when_idle="1")  # see test_two_processes
     env.pop("RANK", None)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
