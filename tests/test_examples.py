@@ -13,7 +13,8 @@ LARGE_BATCH = str(ROOT / "examples" / "large_batch_digits.py")
 
 
 def _accuracy(command: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=SRC, OMPI_MCA_mpi_yield_when_idle="1")  # see test_two_processes
+    # a waiting rank yields its core (see tests/distributed/test_two_processes.py)
+    env = dict(os.environ, PYTHONPATH=SRC, OMPI_MCA_mpi_yield_when_idle="1")
     env.pop("RANK", None)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -34,7 +34,8 @@ def test_a_bad_nproc_per_node_is_a_usage_error(value, script, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", "--nproc-per-node", value, script])
     assert stop.value.code == 2
-    assert (f"argument --nproc-per-node/--nproc_per_node: expected a positive int, 'auto' or 'cpu', got "
+    assert (f"argument --nproc-per-node/--nproc_per_node: expected a positive int, 'auto' or "
+            f"'cpu', got "
             f"'{value}'") in capsys.readouterr().err
 
 

@@ -127,7 +127,7 @@ def test_resuming_with_the_same_ranks_is_bit_identical(tmp_path):
             assert np.array_equal(np.asarray(resumed["model"][key]), np.asarray(value)), key
 
 
-# ---- a crashing rank ends the job ------------------------------------------------------------------
+# ---- a crashing rank ends the job ---------------------------------------------------------
 def _check_crash_report(done: subprocess.CompletedProcess) -> None:
     assert done.returncode != 0
     assert "rank 0 sum [3.0, 3.0, 3.0]" in done.stdout  # the collective before the crash ran

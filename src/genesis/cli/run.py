@@ -166,7 +166,8 @@ def _problem(args: argparse.Namespace) -> tuple[str, int] | None:
     if not args.module and not os.path.isfile(args.script):
         return f"no such script: {args.script}", 2
     if not mpi.available():
-        return f"running on several processes needs mpi4py, an optional dependency: {mpi.INSTALL}", 1
+        return (f"running on several processes needs mpi4py, an optional dependency: "
+                f"{mpi.INSTALL}"), 1
     if find_mpiexec() is None:
         return f"no mpiexec found beside {sys.executable} or on PATH: {mpi.INSTALL}", 1
     return None

@@ -63,7 +63,8 @@ def abort_job(error: BaseException | None, exit_code: int = 1) -> None:
     the non-zero exit alone does (``mpiexec`` ends a job when a rank exits non-zero).
     """
     if error is None:
-        report = f"genesis.distributed: {rank_label()} exited with status {exit_code}, ending the job\n"
+        report = (f"genesis.distributed: {rank_label()} exited with status {exit_code}, "
+                  f"ending the job\n")
     else:
         report = (f"genesis.distributed: {rank_label()} failed, ending the job:\n"
                   + "".join(traceback.format_exception(type(error), error, error.__traceback__)))

@@ -8,8 +8,8 @@ from .modules import (
 from .parameter import Parameter
 
 __all__ = [
-    "functional", "init", "modules", "parallel", "utils", "Module", "Parameter", "Sequential", "ModuleList",
-    "ModuleDict", "Linear", "Identity", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
+    "functional", "init", "modules", "parallel", "utils", "Module", "Parameter", "Sequential",
+    "ModuleList", "ModuleDict", "Linear", "Identity", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Dropout", "LayerNorm", "Embedding", "Flatten",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
 ]

@@ -35,7 +35,8 @@ report = {"rank": rank, "world": world, "is_initialized": dist.is_initialized(),
 
 # ---- 1. collectives, Genesis next to torch (gloo) ------------------------------------------
 def pair(values, dtype="float64"):
-    return genesis.tensor(np.array(values, dtype=dtype)), torch.tensor(np.array(values, dtype=dtype))
+    array = np.array(values, dtype=dtype)
+    return genesis.tensor(array), torch.tensor(array)
 
 
 collectives = {}

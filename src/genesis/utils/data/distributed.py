@@ -79,7 +79,7 @@ class DistributedSampler(Sampler[int]):
         4
         >>> list(DistributedSampler(range(10), num_replicas=3, rank=1, shuffle=False))
         [1, 4, 7, 0]
-        >>> list(DistributedSampler(range(10), num_replicas=3, rank=1, shuffle=False, drop_last=True))
+        >>> list(DistributedSampler(range(10), 3, 1, shuffle=False, drop_last=True))
         [1, 4, 7]
     """
 
@@ -111,7 +111,10 @@ class DistributedSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         size = len(self.dataset)
-        indices = torch_randperm(size, self.seed + self.epoch) if self.shuffle else list(range(size))
+        if self.shuffle:
+            indices = torch_randperm(size, self.seed + self.epoch)
+        else:
+            indices = list(range(size))
         if not self.drop_last:
             padding = self.total_size - len(indices)
             if padding <= len(indices):
