@@ -232,7 +232,7 @@ class Trainer:
                 bar.update()
             history["epoch_loss"].append(total_loss / len(self.loader))
             history["test_accuracy"].append(self.correct() / len(self.y_test))
-            log(first_step + len(self.loader) - 1, epoch_loss=history["epoch_loss"][-1],
+            log.scalars(first_step + len(self.loader) - 1, epoch_loss=history["epoch_loss"][-1],
                 test_accuracy=history["test_accuracy"][-1])
             bar.set_postfix(loss=f"{history['epoch_loss'][-1]:.4f}", lr=f"{rate:.2e}",
                             test_acc=f"{history['test_accuracy'][-1]:.1%}", refresh=False)

@@ -41,11 +41,11 @@ def log_lr(writer: Any, scheduler_or_optimizer: Any, global_step: int | None = N
         ...     def add_scalar(self, tag, value, step=None, walltime=None):
         ...         print(tag, value, step)
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
-        >>> sched = genesis.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+        >>> sched = genesis.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1)
         >>> log_lr(Writer(), sched, global_step=0)
-        lr/group0 0.04 0
-        momentum/group0 0.95 0
-        {'lr/group0': 0.04, 'momentum/group0': 0.95}
+        lr/group0 0.01 0
+        momentum/group0 0.9 0
+        {'lr/group0': 0.01, 'momentum/group0': 0.9}
     """
     optimizer, schedulers = _optimizer_and_schedulers(scheduler_or_optimizer)
     cycling = [s for s in schedulers if getattr(s, "cycle_momentum", False)]

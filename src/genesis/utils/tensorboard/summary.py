@@ -19,20 +19,26 @@ import numpy as np
 from genesis.tensor_base import TensorBase
 from genesis.utils.extras import install_hint
 
+
+def tensorboard_missing(error: ModuleNotFoundError) -> ModuleNotFoundError:
+    """The error to raise for ``error``, an import of tensorboard that failed: PyTorch's words
+    (its ``torch.utils.tensorboard`` fails the same way, at import) and the install command."""
+    if (error.name or "").split(".")[0] != "tensorboard":
+        return error  # something tensorboard needs is missing: that error says what
+    return ModuleNotFoundError(
+        f"No module named 'tensorboard': TensorBoard logging needs the tensorboard package: "
+        f"{install_hint('tensorboard')}", name="tensorboard")
+
+
 try:
     from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
     from tensorboard.compat.proto.tensor_pb2 import TensorProto
     from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
     from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 except ModuleNotFoundError as error:
-    if (error.name or "").split(".")[0] != "tensorboard":
-        raise
-    # PyTorch's torch.utils.tensorboard fails the same way, at import; the hint is ours.
-    raise ModuleNotFoundError(
-        f"No module named 'tensorboard': TensorBoard logging needs the tensorboard package: "
-        f"{install_hint('tensorboard')}", name="tensorboard") from None
+    raise tensorboard_missing(error) from None
 
-__all__ = ["scalar", "histogram", "text", "hparams", "image", "figure_to_image", "to_numpy",
+__all__ = ["tensorboard_missing", "scalar", "histogram", "text", "hparams", "image", "figure_to_image", "to_numpy",
            "to_float", "TENSORFLOW_BINS"]
 
 

@@ -37,9 +37,9 @@ class TrainingLog:
 
     ``log(step, loss=..., accuracy=...)`` writes each keyword as a scalar tag (numbers or
     one-element tensors) and, when a ``scheduler`` (or optimizer) was given, its rates with
-    :func:`~genesis.utils.tensorboard.log_lr` (``lr/group0``, ...).  Call it after
+    :func:`~genesis.utils.tensorboard.log_lr` (``lr/group0``, ...).  Call it once a step, after
     ``optimizer.step()`` and before ``scheduler.step()``: the rate logged at a step is then the
-    one the step used.  ``purge_step`` is for a resumed run: TensorBoard hides what an earlier
+    one the step used.  ``log.scalars(step, ...)`` logs values without the rates.  ``purge_step`` is for a resumed run: TensorBoard hides what an earlier
     run wrote to ``logdir`` from that step on (give 0 to start a directory over).
     ``enabled`` says whether anything is written, to skip computing values only logged.
 
@@ -64,13 +64,19 @@ class TrainingLog:
         return self.writer is not None
 
     def __call__(self, step: int, **scalars: Any) -> None:
-        """Log ``scalars`` (tag=value) and the scheduler's rates at ``step``."""
+        """Log ``scalars`` (tag=value) and the scheduler's rates at ``step``: once a step."""
+        if self.writer is None:
+            return
+        self.scalars(step, **scalars)
+        if self.scheduler is not None:
+            log_lr(self.writer, self.scheduler, step)
+
+    def scalars(self, step: int, **scalars: Any) -> None:
+        """Log ``scalars`` alone at ``step`` (per-epoch values such as a test accuracy)."""
         if self.writer is None:
             return
         for tag, value in scalars.items():
             self.writer.add_scalar(tag, value, step)
-        if self.scheduler is not None:
-            log_lr(self.writer, self.scheduler, step)
 
     def close(self) -> None:
         """Flush and close the event files (also done by ``with``)."""

@@ -17,9 +17,13 @@ import weakref
 from datetime import datetime
 from typing import Any
 
-from . import summary  # first: it raises the install hint when tensorboard is missing
-from tensorboard.compat.proto.event_pb2 import Event, SessionLog
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from . import summary
+
+try:
+    from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+except ModuleNotFoundError as error:
+    raise summary.tensorboard_missing(error) from None
 
 __all__ = ["FileWriter", "SummaryWriter"]
 
