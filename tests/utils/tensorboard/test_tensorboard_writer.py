@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.tensorboard as torch_tb
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 import genesis
 from genesis.utils import tensorboard as genesis_tb
@@ -145,15 +146,33 @@ def test_default_log_dir_is_runs_date_host_comment(tmp_path, monkeypatch):
         assert writer.get_logdir().endswith("_x")
 
 
-def test_constructor_options_reach_the_event_file(tmp_path, tb):
+def test_a_local_event_file_has_every_event_at_once(tmp_path, tb):
     writer = genesis_tb.SummaryWriter(tmp_path, max_queue=1000, flush_secs=1000,
                                       filename_suffix=".genesis")
     assert writer.get_logdir() == tmp_path  # as given, as in PyTorch
     for step in range(5):
         writer.add_scalar("x", step, step)
     (name,) = os.listdir(tmp_path)
-    assert name.startswith("events.out.tfevents.") and name.endswith(".genesis")
-    writer.flush()  # nothing is written before: the queue holds 1000, the thread waits 1000 s
+    assert re.fullmatch(r"events\.out\.tfevents\.\d{10}\..+\.%d\.0\.genesis" % os.getpid(), name)
+    # no flush(): nothing waits in a queue (PyTorch's would hold these 5 events for 1000 s)
+    assert [e.step for e in tb.load(tmp_path).Scalars("x")] == [0, 1, 2, 3, 4]
+    with genesis_tb.SummaryWriter(tmp_path, filename_suffix=".genesis"):
+        pass  # a second file in the same second gets the next number
+    assert len(os.listdir(tmp_path)) == 2
+    writer.close()
+
+
+def test_a_url_goes_through_tensorboards_queue_with_the_options(tmp_path, tb):
+    # "file://" stands for the remote file systems tensorboard's EventFileWriter knows
+    writer = genesis_tb.SummaryWriter(f"file://{tmp_path}", max_queue=1000, flush_secs=1000,
+                                      filename_suffix=".url")
+    for step in range(5):
+        writer.add_scalar("x", step, step)
+    (name,) = os.listdir(tmp_path)
+    assert name.startswith("events.out.tfevents.") and name.endswith(".url")
+    queue = writer.file_writer.event_writer
+    assert isinstance(queue, EventFileWriter)
+    writer.flush()
     assert [e.step for e in tb.load(tmp_path).Scalars("x")] == [0, 1, 2, 3, 4]
     writer.close()
 

@@ -1,11 +1,12 @@
 """``SummaryWriter`` and ``FileWriter`` with ``torch.utils.tensorboard``'s constructor and methods.
 
-The event files are written by the tensorboard package's own ``EventFileWriter`` (a queue and
-a background thread that frames and flushes the records); this module builds the ``Event``
-protos around the summaries of :mod:`genesis.utils.tensorboard.summary`.  One difference from
-PyTorch, on purpose: a writer that is never closed is closed when it is garbage collected or
-when the interpreter exits, so its queued events reach the file (PyTorch drops up to
-``max_queue`` of them).
+This module builds the ``Event`` protos around the summaries of
+:mod:`genesis.utils.tensorboard.summary`; ``event_file.EventFile`` writes them to local event
+files (framed by tensorboard's ``RecordWriter``), and tensorboard's own ``EventFileWriter``
+writes them to remote file systems.  Locally every event reaches the file when it is logged,
+where PyTorch's writer queues up to ``max_queue`` events for a thread: logging is about three
+times cheaper, and a script that ends without ``close()`` loses nothing (PyTorch's drops the
+queued events).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from . import summary
+from .event_file import EventFile
 
 try:
     from tensorboard.compat.proto.event_pb2 import Event, SessionLog
@@ -34,10 +36,12 @@ def _check_walltime(walltime: Any) -> None:
 
 
 class FileWriter:
-    """Writes ``Event`` protos to a new event file in ``log_dir`` (PyTorch's ``FileWriter``).
+    """Writes ``Event`` protos to a new event file in ``log_dir`` (PyTorch's ``FileWriter``);
+    ``filename_suffix`` ends the file name.
 
-    ``max_queue`` events wait in memory before an ``add`` call blocks on the writing thread,
-    which flushes the file every ``flush_secs`` seconds; ``filename_suffix`` ends the file name.
+    A local ``log_dir`` gets every event at once.  A URL (``s3://...``: any path with ``://``)
+    goes through tensorboard's ``EventFileWriter``, where up to ``max_queue`` events wait for
+    its writing thread, which flushes every ``flush_secs`` seconds.
     """
 
     def __init__(self, log_dir: str | os.PathLike, max_queue: int = 10, flush_secs: float = 120,
@@ -50,9 +54,12 @@ class FileWriter:
             raise TypeError(f"flush_secs must be a number of seconds, got {flush_secs!r}")
         if not isinstance(filename_suffix, str):
             raise TypeError(f"filename_suffix must be a str, got {filename_suffix!r}")
-        self.event_writer = EventFileWriter(str(os.fspath(log_dir)), max_queue, flush_secs,
-                                            filename_suffix)
-        # At exit or when dropped: the queued events reach the file, the thread stops.
+        log_dir = str(os.fspath(log_dir))
+        if "://" in log_dir:  # tensorboard's file systems (S3, fsspec's) know these
+            self.event_writer = EventFileWriter(log_dir, max_queue, flush_secs, filename_suffix)
+        else:
+            self.event_writer = EventFile(log_dir, filename_suffix)
+        # At exit or when dropped: queued events reach the file, a writing thread stops.
         self._finalizer = weakref.finalize(self, self.event_writer.close)
 
     def get_logdir(self) -> str:
@@ -73,7 +80,7 @@ class FileWriter:
         self.add_event(Event(summary=summary_proto), global_step, walltime)
 
     def flush(self) -> None:
-        """Write every queued event to disk."""
+        """Write every queued event to disk (locally, none is ever queued)."""
         self.event_writer.flush()
 
     def close(self) -> None:
@@ -89,7 +96,7 @@ class SummaryWriter:
     ``tensorboard --logdir runs`` compares them).  ``purge_step`` continues a run that crashed:
     TensorBoard hides the events of earlier files in ``log_dir`` at that step or later.
     ``max_queue``, ``flush_secs`` and ``filename_suffix`` go to the event files (see
-    :class:`FileWriter`).  Needs the tensorboard package (``pip install -e ".[tensorboard]"``).
+    :class:`FileWriter`: on a local disk no event waits, so the first two change nothing).  Needs the tensorboard package (``pip install -e ".[tensorboard]"``).
 
     Example:
         >>> import tempfile
