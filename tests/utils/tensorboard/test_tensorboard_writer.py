@@ -274,7 +274,7 @@ def test_hparams_errors_as_pytorch(tmp_path):
             writer.add_hparams([("lr", 0.1)], {})
         with pytest.raises(ValueError, match=r"value should be one of int, float, str, bool"):
             writer.add_hparams({"layers": [1, 2]}, {})
-        with pytest.raises(AssertionError, match=r"^Tensor should contain one element"):
+        with pytest.raises(ValueError, match=r"^Tensor should contain one element"):
             writer.add_hparams({"lrs": genesis.tensor([0.1, 0.2])}, {})
 
 
@@ -317,8 +317,10 @@ def test_images_read_back_as_pytorch_writes_them(tmp_path, tb):
 
 def test_image_errors(tmp_path):
     with genesis_tb.SummaryWriter(tmp_path) as writer:
-        with pytest.raises(AssertionError, match="^size of input tensor and input format are different"):
+        with pytest.raises(ValueError, match="^size of input tensor and input format are different"):
             writer.add_image("i", np.zeros((3, 4, 4)), dataformats="HW")
+        with pytest.raises(ValueError, match="^You can not use the same dimension shorthand twice"):
+            writer.add_image("i", np.zeros((3, 4, 4)), dataformats="CHH")
         with pytest.raises(ValueError, match="an image needs 1, 3 or 4 channels, got 2"):
             writer.add_image("i", np.zeros((2, 4, 4)))
         with pytest.raises(ValueError, match="NaN or infinite"):
@@ -356,8 +358,9 @@ def test_figure_is_the_image_pytorch_logs(tmp_path, tb):
 
 def test_scalar_errors_name_the_problem_and_keep_pytorchs_words(tmp_path):
     with genesis_tb.SummaryWriter(tmp_path) as ours, torch_tb.SummaryWriter(tmp_path / "t") as theirs:
-        for writer, lib in ((ours, genesis), (theirs, torch)):
-            with pytest.raises(AssertionError, match=r"^Tensor should contain one element \(0 dimensions\)"):
+        # PyTorch's AssertionError is a ValueError, as for every bad argument in Genesis
+        for writer, lib, error in ((ours, genesis, ValueError), (theirs, torch, AssertionError)):
+            with pytest.raises(error, match=r"^Tensor should contain one element \(0 dimensions\)"):
                 writer.add_scalar("x", lib.tensor([1.0, 2.0]), 0)
             with pytest.raises(ValueError, match="^could not convert string to float: 'abc'"):
                 writer.add_scalar("x", "abc", 0)

@@ -80,8 +80,8 @@ def to_float(value: Any, argument: str = "scalar_value") -> float:
     if isinstance(value, (np.ndarray, TensorBase)):
         shape = tuple(value.shape)
         if int(np.prod(shape)) != 1:
-            # PyTorch's words (it raises an AssertionError here too)
-            raise AssertionError(
+            # PyTorch's words (its AssertionError is a ValueError here, as for every bad argument)
+            raise ValueError(
                 f"Tensor should contain one element (0 dimensions). Was given size: "
                 f"{int(np.prod(shape))} and {sum(1 for n in shape if n != 1)} dimensions "
                 f"({argument} of shape {shape}).")
@@ -281,10 +281,10 @@ def _to_hwc(array: np.ndarray, dataformats: str) -> np.ndarray:
     if not isinstance(dataformats, str):
         raise TypeError(f"dataformats must be a str such as 'CHW', got {dataformats!r}")
     if len(set(dataformats)) != len(dataformats):
-        raise AssertionError(f"You can not use the same dimension shorthand twice. "
+        raise ValueError(f"You can not use the same dimension shorthand twice. "
                              f"input_format: {dataformats}")
     if array.ndim != len(dataformats):
-        raise AssertionError(f"size of input tensor and input format are different. tensor "
+        raise ValueError(f"size of input tensor and input format are different. tensor "
                              f"shape: {array.shape}, input_format: {dataformats}")
     upper = dataformats.upper()
     axes = {4: "NCHW", 3: "HWC", 2: "HW"}.get(len(upper))
