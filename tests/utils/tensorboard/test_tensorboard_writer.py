@@ -410,3 +410,49 @@ def test_reachable_as_genesis_utils_tensorboard():
 def test_docstring_examples():
     for module in (writer_module, summary_module):
         assert doctest.testmod(module).failed == 0
+
+
+TRAINING_SCRIPT = """
+torch.manual_seed(0)
+inputs = torch.tensor(np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32))
+targets = inputs.sum(dim=1, keepdim=True)
+model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+with torch.no_grad():  # the same start for both frameworks
+    for parameter, value in zip(model.parameters(), start):
+        parameter.copy_(torch.tensor(value))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=40)
+writer = SummaryWriter(log_dir)
+for step in range(40):
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    writer.add_scalar("loss", loss, step)
+    writer.add_scalar("lr", scheduler.get_last_lr()[0], step)
+    writer.add_scalars("momentum", {"group0": optimizer.param_groups[0]["momentum"]}, step)
+    scheduler.step()
+writer.close()
+"""
+HEADERS = {
+    "torch": "import torch\nimport torch.nn as nn\nfrom torch.utils.tensorboard import SummaryWriter\n",
+    "genesis": "import genesis as torch\nimport genesis.nn as nn\n"
+               "from genesis.utils.tensorboard import SummaryWriter\n",
+}
+
+
+def test_a_pytorch_training_script_with_the_import_changed_shows_the_same_curves(tmp_path, tb):
+    rng = np.random.default_rng(1)
+    start = [rng.normal(size=shape).astype(np.float32) for shape in [(8, 4), (8,), (1, 8), (1,)]]
+    for name, header in HEADERS.items():
+        exec(header + TRAINING_SCRIPT, {"np": np, "start": start, "log_dir": str(tmp_path / name)})
+    ours, theirs = tb.load_runs(tmp_path / "genesis"), tb.load_runs(tmp_path / "torch")
+    assert sorted(ours) == sorted(theirs) == [".", "momentum_group0"]
+    for run in ours:
+        mine, reference = tb.scalars(ours[run]), tb.scalars(theirs[run])
+        assert mine.keys() == reference.keys()
+        for tag in mine:
+            assert [s for s, _ in mine[tag]] == [s for s, _ in reference[tag]] == list(range(40))
+            # float32 training in two frameworks: equal to float32 rounding
+            np.testing.assert_allclose([v for _, v in mine[tag]], [v for _, v in reference[tag]],
+                                       rtol=1e-5, atol=0)
