@@ -178,16 +178,17 @@ def test_a_url_goes_through_tensorboards_queue_with_the_options(tmp_path, tb):
 
 
 def test_purge_step_hides_what_a_crashed_run_logged_from_that_step_on(tmp_path, tb):
-    for name, SummaryWriter in WRITERS.items():
-        with SummaryWriter(tmp_path / name) as crashed:
-            for step in range(10):
-                crashed.add_scalar("loss", float(step), step)
-        with SummaryWriter(tmp_path / name, purge_step=6) as resumed:
-            for step in range(6, 9):
-                resumed.add_scalar("loss", 100.0 + step, step)
+    # (Not compared with PyTorch's writer: its file names end in a process-wide counter, so two
+    # files made in one second by a process that has made ten writers sort ...9 after ...10,
+    # and TensorBoard then reads the resumed file first.)
+    with genesis_tb.SummaryWriter(tmp_path) as crashed:
+        for step in range(10):
+            crashed.add_scalar("loss", float(step), step)
+    with genesis_tb.SummaryWriter(tmp_path, purge_step=6) as resumed:
+        for step in range(6, 9):
+            resumed.add_scalar("loss", 100.0 + step, step)
     expected = [(s, float(s)) for s in range(6)] + [(s, 100.0 + s) for s in range(6, 9)]
-    assert tb.scalars(tb.load(tmp_path / "genesis")) == {"loss": expected}
-    assert tb.scalars(tb.load(tmp_path / "torch")) == {"loss": expected}
+    assert tb.scalars(tb.load(tmp_path)) == {"loss": expected}
 
 
 def test_close_is_idempotent_and_logging_after_it_opens_a_new_file(tmp_path, tb):
