@@ -1,6 +1,7 @@
 """`genesis demo --logdir`: a real TensorBoard server serves the demo's rates, equal to the
 schedule's preview; a resumed run's log reads as the uninterrupted run's."""
 import contextlib
+import dataclasses
 import json
 import re
 import subprocess
@@ -126,6 +127,12 @@ def test_a_resumed_run_logs_what_the_uninterrupted_run_logs(tmp_path, monkeypatc
              logdir=tmp_path / "cut-log")
     assert series(tmp_path / "cut-log") == series(tmp_path / "whole-log")
     assert [s for s, _ in series(tmp_path / "whole-log")["test_accuracy"]] == [9, 19, 29]
+    # a fresh run into a used folder hides the old curves (another seed: other losses)
+    demo.run(tmp_path / "again", dataclasses.replace(SHORT_CONFIG, seed=8), progress=False,
+             plot=False, echo=lambda _: None, logdir=tmp_path / "cut-log")
+    again = series(tmp_path / "cut-log")
+    assert [s for s, _ in again["loss"]] == list(range(STEPS))
+    assert again["loss"] != series(tmp_path / "whole-log")["loss"]
 
 
 def test_without_tensorboard_the_demo_says_how_to_install_it(tmp_path, monkeypatch, capsys):
