@@ -57,7 +57,7 @@ TENSORFLOW_BINS = _tensorflow_bins()
 
 def check_tag(tag: Any, argument: str = "tag") -> str:
     """``tag`` when it is a str; a TypeError naming ``argument`` otherwise."""
-    if type(tag) is not str and not isinstance(tag, str):
+    if not isinstance(tag, str):
         raise TypeError(f"{argument} must be a str, got {tag!r}")
     return tag
 
@@ -216,10 +216,11 @@ def hparams(hparam_dict: dict, metric_dict: dict,
     for key, value in hparam_dict.items():
         if value is None:
             continue
-        # bool before str but after the numbers, as PyTorch checks: True is logged as 1.0
-        if isinstance(value, (numbers.Real, TensorBase)):
-            start.hparams[key].number_value = (to_float(value, f"hparam_dict[{key!r}]")
-                                               if isinstance(value, TensorBase) else float(value))
+        if isinstance(value, TensorBase):
+            value = to_float(value, f"hparam_dict[{key!r}]")
+        # a bool is a number, as PyTorch checks them: True is logged as 1.0
+        if isinstance(value, numbers.Real):
+            start.hparams[key].number_value = float(value)
             field, kind = "number_value", "DATA_TYPE_FLOAT64"
         elif isinstance(value, str):
             start.hparams[key].string_value = value
