@@ -39,12 +39,14 @@ def leaf_pair(array: np.ndarray, requires_grad: bool = True):
 
 
 def compare_calls(ours, ref, g_args, t_args, rtol, rng, use=None, what="", g_leaves=(),
-                  t_leaves=(), kwargs=None):
+                  t_leaves=(), kwargs=None, g_kwargs=None, t_kwargs=None):
     """Call both modules, compare outputs, backpropagate the same random weighting of the
     outputs picked by ``use`` (indices into the flattened outputs; all by default) and compare
-    the gradients of the given leaves and of every parameter."""
+    the gradients of the given leaves and of every parameter. ``kwargs`` go to both calls,
+    ``g_kwargs``/``t_kwargs`` (tensors) to one each."""
     kwargs = kwargs or {}
-    g_out, t_out = flatten(ours(*g_args, **kwargs)), flatten(ref(*t_args, **kwargs))
+    g_out = flatten(ours(*g_args, **kwargs, **(g_kwargs or {})))
+    t_out = flatten(ref(*t_args, **kwargs, **(t_kwargs or {})))
     assert len(g_out) == len(t_out), what
     for k, (a, b) in enumerate(zip(g_out, t_out)):
         assert_close(a, b, rtol, f"{what} output {k}")

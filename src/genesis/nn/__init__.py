@@ -5,7 +5,9 @@ from .modules import (
     LayerNorm, Linear, LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU,
     Sequential, Sigmoid, SiLU, Softmax, Tanh,
 )
-from .modules import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .modules import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, MultiheadAttention, RNNBase, RNNCell, RNNCellBase,
+)
 from .parameter import Parameter
 
 __all__ = [
@@ -14,4 +16,5 @@ __all__ = [
     "LogSoftmax", "Dropout", "LayerNorm", "Embedding", "Flatten",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "MultiheadAttention",
 ]

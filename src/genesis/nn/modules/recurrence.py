@@ -21,7 +21,7 @@ The gate order and formulas are PyTorch's (``i, f, g, o`` for LSTM; ``r, z, n`` 
 A layer returns the output sequence and its final states. The graph records one node whose
 output is the sequence; the final states are *side outputs*: small nodes that park their gradient
 for the layer's backward and hand it a free all-zero view, so a loss on ``h_n`` alone still
-reaches the layer (see :func:`_side_output`).
+reaches the layer (``nn.modules.utils.SideOutputs``).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 from genesis.autograd import attach, needs_grad
 from genesis.backend import xp
+from genesis.nn.modules.utils import SideOutputs
 from genesis.tensor import Tensor
 
 _wrap = Tensor._wrap
@@ -297,22 +298,6 @@ class _Direction:
             dhn += xp.matmul(dhh, self.w_hh, out=t1)
 
 
-def _side_output(main: Tensor, array, slot: int, parked: list, no_grad_yet, name: str) -> Tensor:
-    """A tensor for ``array``, a second output of the fused op that produced ``main``.
-
-    The graph engine gives a node one output gradient, so the side output gets its own node
-    with one edge, to ``main``: its backward parks its gradient in ``parked[slot]`` for the main
-    node's backward (which the engine runs after every consumer of ``main``, this one included)
-    and passes ``main`` the zero-strided zero array ``no_grad_yet`` (shaped like ``main``), so
-    that the main node runs even when only the side output was used, at no cost: the main
-    backward recognises it by identity and skips the output-gradient terms.
-    """
-    def backward(g):
-        parked[slot] = g
-        return (no_grad_yet,)
-    return attach(_wrap(array), backward, (main,), name)
-
-
 def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batch: int,
                     h0: Tensor | None, c0: Tensor | None,
                     weights: list[tuple[Tensor | None, ...]], hidden_size: int,
@@ -351,14 +336,12 @@ def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batc
     inputs += flat_weights
     if not needs_grad(*inputs):
         return main, _wrap(h_n), None if c_n is None else _wrap(c_n)
-    parked = [None, None]
-    # What a side output hands the main node: recognised by identity, so no work is done for it.
-    no_grad_yet = xp.broadcast_to(xp.zeros((), dtype=dtype), main._array.shape)
+    sides = SideOutputs(main)
 
     def backward(g):
-        dh_n, dc_n = parked
-        parked[0] = parked[1] = None
-        dout = None if g is no_grad_yet else g.reshape(-1, g.shape[-1])
+        parked = sides.take()
+        dh_n, dc_n = parked.get("h_n"), parked.get("c_n")
+        dout = None if sides.placeholder(g) else g.reshape(-1, g.shape[-1])
         dh = xp.zeros_like(h_n) if dh_n is None else xp.array(dh_n, dtype=dtype)
         dc = None
         if c_n is not None:
@@ -379,11 +362,10 @@ def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batc
             result.append(dc.reshape(c0._array.shape))
         return tuple(result + weight_grads)
 
-    attach(main, backward, inputs, NODE_NAMES[mode])
     name = NODE_NAMES[mode]
-    h_t = (_side_output(main, h_n, 0, parked, no_grad_yet, name) if side_outputs
-           else _wrap(h_n))
-    c_t = None if c_n is None else _side_output(main, c_n, 1, parked, no_grad_yet, name)
+    attach(main, backward, inputs, name)
+    h_t = sides.add("h_n", h_n, name) if side_outputs else _wrap(h_n)
+    c_t = None if c_n is None else sides.add("c_n", c_n, name)
     return main, h_t, c_t
 
 
