@@ -327,7 +327,9 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check_tensor(name, t)
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
-    check_dropout_p(dropout_p)
+    if training:
+        # PyTorch checks it in F.dropout (need_weights) or in the attention kernel.
+        check_dropout_p(dropout_p, ValueError if need_weights else RuntimeError)
     if not batched:
         batch_first = False
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

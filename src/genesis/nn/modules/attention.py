@@ -20,11 +20,12 @@ from genesis.tensor import Tensor
 _wrap = Tensor._wrap
 
 
-def check_dropout_p(dropout_p) -> None:
-    """PyTorch's check of a dropout probability (ValueError outside [0, 1])."""
+def check_dropout_p(dropout_p, error: type[Exception] = RuntimeError) -> None:
+    """PyTorch's check of a dropout probability: ``error`` outside [0, 1] (RuntimeError from
+    the attention kernel, ValueError from ``F.dropout``)."""
     if (not isinstance(dropout_p, numbers.Real) or isinstance(dropout_p, bool)
             or not 0.0 <= dropout_p <= 1.0):
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+        raise error(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
 
 
 class Attention:
