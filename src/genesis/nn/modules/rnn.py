@@ -17,9 +17,10 @@ import genesis
 from genesis.nn import init
 from genesis.nn.modules.dropout import dropout as _dropout
 from genesis.nn.modules.module import Module
-from genesis.nn.modules.recurrence import GATES, dense_steps, recurrent_layer
+from genesis.nn.modules.recurrence import GATES, dense_steps, packed_steps, recurrent_layer
 from genesis.nn.modules.utils import _check_tensor
 from genesis.nn.parameter import Parameter
+from genesis.nn.utils.rnn import PackedSequence
 from genesis.tensor import Tensor
 
 
@@ -170,13 +171,15 @@ class RNNBase(Module):
         if tuple(state.shape) != expected:
             raise RuntimeError(message.format(expected, list(state.shape)))
 
-    def _run(self, input: Tensor, states: list[Tensor | None], batched: bool):
-        """The layers over a ``(T, B, F)`` input (already checked, time first): ``(output,
-        h_n, c_n)`` with ``h_n``/``c_n`` stacked over layers and directions."""
-        seq_len, batch = input.shape[0], input.shape[1]
-        if seq_len == 0:
-            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        steps = dense_steps(seq_len, batch)
+    def _run(self, input: Tensor, states: list[Tensor | None], steps=None, batch=None):
+        """The layers over a ``(T, B, F)`` input (already checked, time first), or over packed
+        rows with their ``steps``: ``(output, h_n, c_n)`` with ``h_n``/``c_n`` stacked over
+        layers and directions."""
+        if steps is None:
+            seq_len, batch = input.shape[0], input.shape[1]
+            if seq_len == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+            steps = dense_steps(seq_len, batch)
         directions = 2 if self.bidirectional else 1
         weights = [tuple(getattr(self, name, None) if name else None for name in
                          self._weight_names(names)) for names in self._all_weights]
@@ -204,8 +207,42 @@ class RNNBase(Module):
         return [slots.get(stem) for stem in ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
                                              "weight_hr")]
 
+    def _run_packed(self, packed: PackedSequence, states: list[Tensor | None],
+                    state_sizes: list[int]):
+        """``forward`` on a ``PackedSequence``: ``(packed output, h_n, c_n)``, the states in
+        the caller's batch order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        _check_tensor("input.data", data)
+        _check_dtype(data, self._flat_weights[0])
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                f"{data.shape[-1]}")
+        sizes = [int(n) for n in batch_sizes.tolist()]
+        batch = sizes[0] if sizes else 0
+        messages = (["Expected hidden size {}, got {}"] if len(states) == 1 else
+                    ["Expected hidden[0] size {}, got {}", "Expected hidden[1] size {}, got {}"])
+        checked = []
+        for state, size, message in zip(states, state_sizes, messages):
+            if state is not None:
+                _check_tensor("hx", state)
+                if sorted_indices is not None and state.dim() == 3:
+                    state = state[:, sorted_indices]
+                self._check_state(state, self._state_shape(batch, size), message)
+            checked.append(state)
+        output, h_n, c_n = self._run(data, checked, packed_steps(sizes), batch)
+        if unsorted_indices is not None:
+            h_n = h_n[:, unsorted_indices]
+            c_n = None if c_n is None else c_n[:, unsorted_indices]
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), h_n, c_n
+
     def _forward_single_state(self, input: Tensor, hx: Tensor | None):
         """``forward`` of RNN and GRU (one state tensor)."""
+        if isinstance(input, PackedSequence):
+            output, h_n, _ = self._run_packed(input, [hx], [self.hidden_size])
+            return output, h_n
         batched = self._check_input(input)
         if hx is not None:
             _check_tensor("hx", hx)
@@ -220,7 +257,7 @@ class RNNBase(Module):
             hx = hx if batched else hx.unsqueeze(1)
             self._check_state(hx, self._state_shape(x.shape[1], self.hidden_size),
                               "Expected hidden size {}, got {}")
-        output, h_n, _ = self._run(x, [hx], batched)
+        output, h_n, _ = self._run(x, [hx])
         return self._batch_back(output, batched), h_n if batched else h_n.squeeze(1)
 
     def _time_first(self, input: Tensor, batched: bool) -> Tensor:
@@ -317,12 +354,16 @@ class LSTM(RNNBase):
                          dropout, bidirectional, proj_size, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise RuntimeError(
+                f"LSTM: hx must be a tuple (h_0, c_0) of two tensors, got {type(hx).__name__}")
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if isinstance(input, PackedSequence):
+            output, h_n, c_n = self._run_packed(input, [None, None] if hx is None else list(hx),
+                                                [real_hidden, self.hidden_size])
+            return output, (h_n, c_n)
         batched = self._check_input(input)
         if hx is not None:
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise RuntimeError(
-                    "LSTM: hx must be a tuple (h_0, c_0) of two tensors, got "
-                    f"{type(hx).__name__}")
             h0, c0 = hx
             _check_tensor("hx[0]", h0)
             _check_tensor("hx[1]", c0)
@@ -336,13 +377,12 @@ class LSTM(RNNBase):
         states = [None, None]
         if hx is not None:
             h0, c0 = (h0, c0) if batched else (h0.unsqueeze(1), c0.unsqueeze(1))
-            real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
             self._check_state(h0, self._state_shape(x.shape[1], real_hidden),
                               "Expected hidden[0] size {}, got {}")
             self._check_state(c0, self._state_shape(x.shape[1], self.hidden_size),
                               "Expected hidden[1] size {}, got {}")
             states = [h0, c0]
-        output, h_n, c_n = self._run(x, states, batched)
+        output, h_n, c_n = self._run(x, states)
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._batch_back(output, batched), (h_n, c_n)
