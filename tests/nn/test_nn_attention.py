@@ -334,3 +334,18 @@ def test_mismatched_mask_types_warn_as_torch():
     with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and attn_mask"):
         mha(x, x, x, key_padding_mask=genesis.zeros(3, 4, dtype=genesis.bool),
             attn_mask=genesis.zeros(4, 4))
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("options", [{}, {"add_zero_attn": True}, {"add_bias_kv": True}])
+def test_float_masks_of_multihead_attention_get_torchs_gradients(need_weights, options):
+    rng = np.random.default_rng(9)
+    ours, ref = twins(lambda m: m.MultiheadAttention(E, HEADS, **options), np.float64, rng)
+    x = leaf_pair(rng.standard_normal((3, 2, E)))
+    attn = leaf_pair(rng.standard_normal((2 * HEADS, 3, 3)))
+    pad = leaf_pair(rng.standard_normal((2, 3)))
+    compare_calls(ours, ref, [x[0]] * 3, [x[1]] * 3, 1e-9, rng, what="float masks",
+                  g_leaves=[x[0], attn[0], pad[0]], t_leaves=[x[1], attn[1], pad[1]],
+                  kwargs={"need_weights": need_weights},
+                  g_kwargs={"attn_mask": attn[0], "key_padding_mask": pad[0]},
+                  t_kwargs={"attn_mask": attn[1], "key_padding_mask": pad[1]})

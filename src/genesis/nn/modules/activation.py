@@ -211,9 +211,9 @@ class LogSoftmax(Softmax):
 # --- multi-head attention -------------------------------------------------------------------
 
 def _canonical_mask(mask: Tensor | None, mask_name: str, other: Tensor | None, other_name: str,
-                    dtype, check_other: bool = True):
-    """PyTorch's mask rule as an additive array: a bool mask becomes -inf where True, 0
-    elsewhere; a float mask is added as is."""
+                    dtype, check_other: bool = True) -> Tensor | None:
+    """PyTorch's mask rule: a bool mask becomes a float tensor, -inf where True and 0
+    elsewhere; a float mask is added to the scores as it is (and so gets a gradient)."""
     if mask is None:
         return None
     _check_tensor(mask_name, mask)
@@ -224,12 +224,12 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other: Tensor | None, o
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       "Use same type for both instead.", stacklevel=4)
     if m.dtype == bool:
-        return xp.where(m, dtype.type(-xp.inf), dtype.type(0.0))
+        return Tensor._wrap(xp.where(m, dtype.type(-xp.inf), dtype.type(0.0)))
     if m.dtype != dtype:
         raise RuntimeError(f"{mask_name} of dtype {mask.dtype} cannot be added to attention "
                            f"scores of dtype {genesis.dtypes.as_dtype(dtype)}; use a bool mask "
                            "or a float mask of the query's dtype")
-    return m
+    return mask
 
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
@@ -278,11 +278,11 @@ def _append_bias(tensor: Tensor, bias: Tensor, batch: int, batch_first: bool) ->
     return genesis.cat([tensor, bias.expand(1, batch, bias.shape[-1])], 0)
 
 
-def _pad_last(mask):
+def _pad_last(mask: Tensor | None) -> Tensor | None:
     """An additive mask with one more (unmasked) key position."""
     if mask is None:
         return None
-    return xp.concatenate([mask, xp.zeros(mask.shape[:-1] + (1,), dtype=mask.dtype)], axis=-1)
+    return genesis.cat([mask, genesis.zeros(*mask.shape[:-1], 1, dtype=mask.dtype)], -1)
 
 
 def multi_head_attention_forward(
@@ -370,13 +370,14 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
                        use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
                        bias_k is not None or static_k is not None or static_v is not None)
     if mask is not None:
-        expected = (tgt_len, src_len) if mask.ndim == 2 else (bsz * num_heads, tgt_len, src_len)
-        if mask.ndim not in (2, 3):
-            raise RuntimeError(f"attn_mask's dimension {mask.ndim} is not supported")
+        if mask.dim() not in (2, 3):
+            raise RuntimeError(f"attn_mask's dimension {mask.dim()} is not supported")
+        expected = ((tgt_len, src_len) if mask.dim() == 2
+                    else (bsz * num_heads, tgt_len, src_len))
         if tuple(mask.shape) != expected:
-            raise RuntimeError(f"The shape of the {mask.ndim}D attn_mask is "
-                               f"{genesis.Size(mask.shape)}, but should be {expected}.")
-        mask = mask.reshape((1, 1) + mask.shape) if mask.ndim == 2 else mask.reshape(
+            raise RuntimeError(f"The shape of the {mask.dim()}D attn_mask is {mask.shape}, but "
+                               f"should be {expected}.")
+        mask = mask.reshape(1, 1, tgt_len, src_len) if mask.dim() == 2 else mask.reshape(
             bsz, num_heads, tgt_len, src_len)
     if bias_k is not None:
         sources[1] = HeadSource(_append_bias(sources[1].tensor, bias_k, bsz, batch_first))

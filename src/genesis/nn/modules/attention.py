@@ -214,11 +214,13 @@ def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_
     ``output`` is the heads merged back into tokens, shaped like the query's projection
     (``(L, N, E)`` or ``(N, L, E)``), ready for the output projection; ``weights`` is
     ``(N, H, L, S)`` after dropout (a side output of the same node) when ``need_weights``, else
-    None. ``mask`` is an additive float array broadcastable to ``(N, H, L, S)``. One graph node
-    over the distinct source tensors; its backward writes each role's gradient into its block.
+    None. ``mask`` is an additive float tensor broadcastable to ``(N, H, L, S)`` (it gets a
+    gradient when it requires one). One graph node over the distinct source tensors (and the
+    mask); its backward writes each role's gradient into its block.
     """
     views = [src.view(src.tensor._array, num_heads, embed_dim, batch_first) for src in sources]
     q, k, v = views
+    mask_tensor, mask = mask, None if mask is None else mask._array
     if add_zero_attn:
         zeros = xp.zeros(k.shape[:2] + (1, k.shape[3]), dtype=k.dtype)
         k, v = xp.concatenate([k, zeros], axis=2), xp.concatenate([v, zeros], axis=2)
@@ -234,7 +236,8 @@ def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_
     for src in sources:
         if all(src.tensor is not t for t in tensors):
             tensors.append(src.tensor)
-    if not needs_grad(*tensors):
+    inputs = tensors + ([mask_tensor] if mask_tensor is not None and mask_tensor._rg else [])
+    if not needs_grad(*inputs):
         return main, None if weights is None else _wrap(weights)
     sides = SideOutputs(main)
 
@@ -244,7 +247,7 @@ def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_
                                                                       batch_first)
         if g_heads is None:
             g_heads = xp.zeros(q.shape[:3] + (v.shape[3],), dtype=q.dtype)
-        grads = attention.backward(g_heads, d_weights)[:3]
+        *grads, d_scores = attention.backward(g_heads, d_weights)
         if add_zero_attn:
             grads = (grads[0], grads[1][:, :, :-1], grads[2][:, :, :-1])
         result = {id(t): None for t in tensors}
@@ -253,9 +256,11 @@ def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_
             if result[key] is None:
                 result[key] = xp.zeros_like(src.tensor._array)
             src.view(result[key], num_heads, embed_dim, batch_first)[...] += grad
-        return tuple(result[id(t)] for t in tensors)
+        mask_grad = () if len(inputs) == len(tensors) else (
+            unbroadcast(d_scores, mask.shape),)
+        return tuple(result[id(t)] for t in tensors) + mask_grad
 
-    record(main, backward, tensors, "MultiheadAttentionBackward0")
+    record(main, backward, inputs, "MultiheadAttentionBackward0")
     return main, None if weights is None else sides.add("weights", weights,
                                                         "MultiheadAttentionBackward0")
 

@@ -38,10 +38,7 @@ def _generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = N
 def _float_mask(mask: Tensor | None, name: str, other: Tensor | None, other_name: str,
                 like: Tensor, check_other: bool = True) -> Tensor | None:
     """PyTorch's ``F._canonical_mask``: a bool mask as a float tensor (-inf where True)."""
-    if mask is None:
-        return None
-    array = _canonical_mask(mask, name, other, other_name, like._array.dtype, check_other)
-    return mask if array is mask._array else _wrap(array)
+    return _canonical_mask(mask, name, other, other_name, like._array.dtype, check_other)
 
 
 def _get_seq_len(src: Tensor, batch_first: bool) -> int:
