@@ -71,3 +71,30 @@ def compare_calls(ours, ref, g_args, t_args, rtol, rng, use=None, what="", g_lea
         else:
             assert_close(param.grad, expected, rtol, f"{what} grad of {name}")
     return g_out, t_out
+
+
+def assert_same_layout(ours, ref) -> None:
+    """Same repr, same state_dict names and shapes, and Genesis's state loads into PyTorch."""
+    assert repr(ours) == repr(ref)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in ref.state_dict().items()]
+    ref.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                         for k, v in ours.state_dict().items()})
+
+
+def same_error(call_ours, call_ref) -> tuple[str, str]:
+    """Both calls raise an exception of the same type; their messages."""
+    try:
+        call_ours()
+    except Exception as error:  # noqa: BLE001 - any exception type, compared below
+        ours = error
+    else:
+        raise AssertionError("Genesis raised nothing")
+    try:
+        call_ref()
+    except Exception as error:  # noqa: BLE001
+        ref = error
+    else:
+        raise AssertionError("PyTorch raised nothing")
+    assert type(ours) is type(ref), (ours, ref)
+    return str(ours), str(ref)

@@ -12,7 +12,7 @@ import genesis
 import genesis.optim
 from genesis import nn
 from nn_testing import assert_close, central_difference, numpy_state
-from seq_testing import compare_calls, leaf_pair, twins
+from seq_testing import assert_same_layout, compare_calls, leaf_pair, same_error, twins
 
 IN, HIDDEN, PROJ = 3, 5, 2
 # PyTorch notes that it computes projected LSTMs without oneDNN: not our concern here.
@@ -161,12 +161,7 @@ def test_cell_steps_equal_the_sequence_layer():
 ])
 def test_state_dict_names_shapes_and_repr_are_torchs(build):
     ours, ref = build(nn), build(torch.nn)
-    assert repr(ours) == repr(ref)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in ref.state_dict().items()]
-    # and back: Genesis weights load into PyTorch
-    ref.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                         for k, v in ours.state_dict().items()})
+    assert_same_layout(ours, ref)
     if hasattr(ref, "all_weights"):
         assert [[tuple(p.shape) for p in ws] for ws in ours.all_weights] == \
             [[tuple(p.shape) for p in ws] for ws in ref.all_weights]
@@ -222,15 +217,6 @@ def test_zero_batch_and_double_conversion():
     assert out.dtype == genesis.float64
 
 
-def _errors(fn_ours, fn_ref):
-    with pytest.raises(Exception) as ours:
-        fn_ours()
-    with pytest.raises(Exception) as ref:
-        fn_ref()
-    assert type(ours.value) is type(ref.value), (ours.value, ref.value)
-    return str(ours.value), str(ref.value)
-
-
 @pytest.mark.parametrize("case", [
     # (constructor, call args as shapes / dtypes) -> both raise the same type; ours starts with
     # PyTorch's words where they name the problem
@@ -259,7 +245,7 @@ def _errors(fn_ours, fn_ref):
 ], ids=lambda case: case[0])
 def test_errors_have_torchs_type_and_words(case):
     _, call = case
-    ours, ref = _errors(lambda: call(nn, genesis), lambda: call(torch.nn, torch))
+    ours, ref = same_error(lambda: call(nn, genesis), lambda: call(torch.nn, torch))
     if case[0] not in ("dtype", "cell_3d"):
         # PyTorch's message first (dtype and 3-D cell messages name torch.* dtypes / shapes).
         assert ours.startswith(ref.replace("torch.", "genesis.").split(" (")[0][:40]), (ours, ref)
