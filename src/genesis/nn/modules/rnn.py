@@ -31,6 +31,14 @@ def _check_size(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be greater than zero")
 
 
+def _check_state_dtype(state: Tensor, weight: Tensor) -> None:
+    if state.dtype != weight.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {state.dtype} and {weight.dtype} "
+            f"(the hidden state must have the weights' dtype: convert it, e.g. "
+            f"hx.to({weight.dtype}))")
+
+
 def _check_dtype(input: Tensor, weight: Tensor) -> None:
     if input.dtype != weight.dtype:
         raise ValueError(
@@ -170,6 +178,7 @@ class RNNBase(Module):
         _check_tensor("hx", state)
         if tuple(state.shape) != expected:
             raise RuntimeError(message.format(expected, list(state.shape)))
+        _check_state_dtype(state, self._flat_weights[0])
 
     def _run(self, input: Tensor, states: list[Tensor | None], steps=None, batch=None):
         """The layers over a ``(T, B, F)`` input (already checked, time first), or over packed
@@ -454,6 +463,7 @@ class RNNCellBase(Module):
         for index, state in enumerate(states):
             if state is None:
                 continue
+            _check_state_dtype(state, self.weight_ih)
             if state.shape[0] != batch:
                 raise RuntimeError(f"Input batch size {batch} doesn't match hidden{index} batch "
                                    f"size {state.shape[0]}")
