@@ -9,12 +9,11 @@ TITLE = "One training step: 2-layer LSTM language model (hidden 256, sequence 64
 TARGET = "Genesis <= 1.5x PyTorch per step; peak memory <= PyTorch"
 NOTES = [
     "Genesis runs each LSTM layer as one graph node: one matmul projects the whole input "
-    "sequence, one matmul per step serves all four gates, and the backward pass (BPTT over "
-    "arrays) forms each weight gradient with one matmul. About 13 GFLOP per step go through "
-    "NumPy's BLAS; PyTorch on the CPU runs its LSTM through oneDNN's fused RNN kernels. Where "
-    "this row misses its target, the gap is the matrix multiplications themselves: compare "
-    "NumPy's and PyTorch's sgemm throughput on the machine (OpenBLAS picks its kernels by CPU "
-    "model; on CPUs it does not know it falls back to older ones).",
+    "sequence, one matmul per step serves all four gates (one tanh call activates them), and "
+    "BPTT over arrays forms each weight gradient with one matmul. The step is about 13 GFLOP of "
+    "float32 matrix products, which dominate Genesis's time: its ratio to PyTorch follows "
+    "NumPy's BLAS throughput against PyTorch's oneDNN LSTM kernels on the machine and thread "
+    "count (see bench/README.md, 'Targets missed, and why').",
 ]
 
 
