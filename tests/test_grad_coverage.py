@@ -351,6 +351,19 @@ GRAD = {
     "mse_loss": [C(lambda m, x, y: m.F.mse_loss(x, y), S, S),
                  C(lambda m, x, y, w: m.F.mse_loss(x, y, weight=w.abs() + 0.5), S, S, S)],
     "l1_loss": [C(lambda m, x, y: m.F.l1_loss(x, y, reduction="none"), S, S)],
+    "scaled_dot_product_attention": [
+        C(lambda m, q, k, v: m.F.scaled_dot_product_attention(q, k, v), (2, 3, 4), (2, 5, 4),
+          (2, 5, 2)),
+        C(lambda m, q, k, v, mask: m.F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                                    scale=0.7),
+          (2, 3, 4), (2, 5, 4), (2, 5, 2), (3, 5)),
+        C(lambda m, q, k, v: m.F.scaled_dot_product_attention(q, k, v, is_causal=True),
+          (2, 4, 3), (2, 4, 3), (2, 4, 3))],
+    # the output and the squared attention weights, so both outputs carry a gradient
+    "multi_head_attention_forward": [C(lambda m, x, w, b, ow, ob: (
+        lambda o: o[0][..., :3] + o[1].transpose(0, 1) ** 2)(m.F.multi_head_attention_forward(
+            x, x, x, 4, 2, w, b, None, None, False, 0.0, ow, ob)),
+        (3, 2, 4), (12, 4), (12,), (4, 4), (4,))],
     "binary_cross_entropy_with_logits": [
         C(lambda m, x, y: m.F.binary_cross_entropy_with_logits(x, y.sigmoid()), S, S),
         C(lambda m, x, y: m.F.binary_cross_entropy_with_logits(
@@ -411,6 +424,8 @@ NOT_OPS = {
     "backward", "data_ptr", "device", "dim", "dtype", "element_size", "grad", "grad_fn",
     "is_cuda", "is_floating_point", "is_leaf", "itemsize", "ndim", "ndimension", "nelement",
     "numel", "requires_grad", "requires_grad_", "retain_grad", "retains_grad", "shape", "size",
+    # gradient hooks (tested against PyTorch in tests/test_autograd_hooks.py)
+    "register_hook", "register_post_accumulate_grad_hook",
     # Python protocols
     "__array__", "__array_priority__", "__bool__", "__deepcopy__", "__doc__", "__float__",
     "__format__", "__hash__", "__index__", "__init__", "__int__", "__len__", "__module__",

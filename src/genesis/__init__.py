@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 # --- subpackages ---
 # Imported on first use (as ``torch.nn`` is there after ``import torch``).
-_SUBPACKAGES = ("nn", "optim", "utils")
+_SUBPACKAGES = ("nn", "optim", "utils", "distributed")
 
 
 def _load_core() -> None:

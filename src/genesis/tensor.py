@@ -11,7 +11,7 @@ correct.
 from __future__ import annotations
 
 from . import dtypes, factories, ops, views
-from .autograd import grad_mode, retain, run_backward
+from .autograd import RemovableHandle, add_hook, grad_mode, retain, run_backward
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
                           max_result, min_result, register_tensor_class)
@@ -207,6 +207,33 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         retain(self)
 
     # ------------------------------------------------------------ autograd
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient during backward; a returned tensor
+        (same shape and dtype) replaces it. On a leaf the hook sees the gradient of this
+        backward before it is added to ``.grad``. Returns a handle: ``handle.remove()``.
+
+        Example::
+
+            >>> x = genesis.tensor([1.0, 2.0], requires_grad=True)
+            >>> handle = x.register_hook(lambda grad: grad * 10)
+            >>> (x * x).sum().backward(); x.grad
+            tensor([20., 40.])
+        """
+        return add_hook(self, hook, post_accumulate=False)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf once backward has added its gradient to ``.grad``
+        (the gradient is complete: every path through the graph has contributed).
+
+        Example::
+
+            >>> w = genesis.ones(2, requires_grad=True)
+            >>> handle = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+            >>> (w * w + w).sum().backward()
+            tensor([3., 3.])
+        """
+        return add_hook(self, hook, post_accumulate=True)
+
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.

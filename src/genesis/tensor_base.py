@@ -78,10 +78,11 @@ class TensorBase:
     the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
     leaves). ``_view`` is ``(base, view_fn)`` for a tensor that views another's storage and
     ``_views`` a base's list of weak references to its views (both None until a view op,
-    ``views.viewing``, sets them).
+    ``views.viewing``, sets them). ``_hooks`` is a leaf's (pre, post) gradient hooks, set only
+    when one is registered (read it with ``getattr(t, "_hooks", None)``).
     """
 
-    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "__weakref__")
+    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "_hooks", "__weakref__")
 
 
 # The class _wrap builds: genesis.Tensor once tensor.py has been imported (which

@@ -15,7 +15,7 @@ import sys
 from genesis import __version__
 
 # module names inside genesis.cli, in the order `genesis --help` lists them
-COMMANDS = ("demo", "lr", "checkpoint")
+COMMANDS = ("demo", "lr", "checkpoint", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

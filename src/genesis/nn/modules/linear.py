@@ -110,6 +110,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under PyTorch's name for ``MultiheadAttention.out_proj`` (the name shows in
+    the attention layer's repr; the layer is an ordinary ``Linear``)."""
+
+
 class Identity(Module):
     """Return the input unchanged (a placeholder layer); ignores constructor arguments."""
 
@@ -120,4 +125,4 @@ class Identity(Module):
         return input
 
 
-__all__ = ["Linear", "Identity", "linear"]
+__all__ = ["Linear", "NonDynamicallyQuantizableLinear", "Identity", "linear"]
