@@ -1,11 +1,8 @@
 """Learning-rate schedulers with PyTorch's API and numbers (``genesis.optim.lr_scheduler``).
 
-One module per family: ``base`` (the protocol), ``multiplicative`` (lambda-driven), ``step``
-(step, multi-step, constant, linear, exponential, polynomial), ``annealing`` (cosine),
-``cyclic`` (CyclicLR, OneCycleLR), ``composite`` (SequentialLR, ChainedScheduler), ``plateau``
-(ReduceLROnPlateau) and ``hf`` (the Hugging Face family).  The closed forms live in
-``schedules``; ``preview`` and ``config`` are the tools around them.  Importing this package
-loads no tensor, autograd or ``nn`` module: it needs only NumPy.
+``base`` is the protocol, one module per family holds the classes (``hf``: the Hugging Face
+family), ``schedules`` the closed forms, ``preview`` and ``config`` the tools around them.
+Importing this package loads no tensor, autograd or ``nn`` module: it needs only NumPy.
 """
 from . import schedules
 from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts

@@ -22,12 +22,9 @@ def _check_eta_min(eta_min: Any) -> float:
 
 
 class CosineAnnealingLR(_Chainable):
-    """Cosine annealing from the base rate to ``eta_min`` over ``T_max`` epochs (no restarts).
-
-    Closed form: ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``; past
-    ``T_max`` the cosine keeps going (period ``2 T_max``).  ``get_lr`` is PyTorch's recursion on
-    the current rate, ``lr_t = eta_min + (lr_{t-1} - eta_min) * (1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T))``,
-    so it composes with other schedulers on the same optimizer.
+    """Cosine annealing from the base rate to ``eta_min`` over ``T_max`` epochs, then back up
+    (period ``2 T_max``): ``schedules.cosine_annealing_lr``.  ``get_lr`` is PyTorch's recursion
+    on the current rate, ``lr_t = eta_min + (lr_{t-1} - eta_min) * ratio of consecutive cosines``.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1}]

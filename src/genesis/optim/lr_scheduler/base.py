@@ -1,17 +1,10 @@
-"""The scheduler protocol: a scheduler rewrites one entry of every param group (``"lr"``, or
-its ``field``: ``"weight_decay"``, ``"betas[0]"``...) once per ``step()``, as PyTorch's do:
-
-* construction with ``last_epoch=-1`` records ``group["initial_lr"]`` (kept if already there),
-  ``base_lrs`` are read back from it, and one *initial step* moves ``last_epoch`` to 0;
-* ``step()`` adds one to ``last_epoch`` and asks ``get_lr()`` for the new rates.  Chainable
-  schedulers compute them from the group's current rate so that several schedulers stepped on
-  one optimizer compose; the others from ``base_lrs``;
-* ``step(epoch)`` (deprecated in PyTorch, kept) jumps to ``epoch`` and uses the closed form
-  ``_get_closed_form_lr()`` where the class has one.
-
-Each class also has one closed form, ``_closed_form(steps, start)``, a call of a pure function
-of ``schedules`` (``lr_at``, ``preview``, plots and the CLI use it).  Anything whose
-``param_groups`` is a list of dicts can be driven: Genesis and PyTorch optimizers alike.
+"""The scheduler protocol (PyTorch's): a scheduler rewrites one entry of every param group
+(``"lr"``, or its ``field``) once per ``step()``.  Construction records ``group["initial_lr"]``
+(``base_lrs``) and makes the initial step to ``last_epoch`` 0; ``step()`` asks ``get_lr()`` for
+the next rates, which chainable schedulers compute from the group's current rate so that
+several on one optimizer compose.  Each class also has one closed form, ``_closed_form(steps,
+start)``, a call of a pure function of ``schedules``: ``lr_at``, ``preview``, plots, the CLI and
+``step(epoch)`` use it.  Any ``param_groups`` list of dicts can be driven (Genesis or PyTorch).
 """
 from __future__ import annotations
 
@@ -77,16 +70,12 @@ class ScheduleChangedWarning(UserWarning):
 
 
 class LRList(list):
-    """The list of per-group rates returned by ``get_last_lr()``; one group also reads as a number.
-
-    It is a plain ``list`` for indexing, ``str``/``repr`` and ``f"{x}"`` (prints ``[0.001]`` as
-    PyTorch), and with exactly one group it also formats and converts like that group's rate:
+    """The per-group rates of ``get_last_lr()``: a ``list`` (printed ``[0.001]`` as PyTorch)
+    that, holding one group's rate, also formats and converts like that rate:
 
         >>> rates = LRList([0.001])
         >>> f"{rates}", f"{rates:.4f}", float(rates)
         ('[0.001]', '0.0010', 0.001)
-
-    With several groups a numeric format raises ``TypeError`` telling to index it.
     """
 
     __slots__ = ()
@@ -128,8 +117,7 @@ def check_optimizer(optimizer: Any, field: str = "lr") -> list[dict]:
 
 
 def lambda_state(fn: Any) -> dict | None:
-    """What ``state_dict`` records of a user callable (as PyTorch): None for a function, else
-    its attributes."""
+    """What ``state_dict`` records of a user callable (as PyTorch): None or its attributes."""
     if fn is None or isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
         return None
     return dict(getattr(fn, "__dict__", {}))
@@ -142,9 +130,7 @@ def warn_get_lr_outside_step() -> None:
 
 def read_values(groups: list[dict], key: str, item: int | None) -> list:
     """``group[key]`` (or ``group[key][item]``) of every group."""
-    if item is None:
-        return [group[key] for group in groups]
-    return [group[key][item] for group in groups]
+    return [group[key] if item is None else group[key][item] for group in groups]
 
 
 def write_values(groups: list[dict], key: str, values: list, item: int | None = None) -> list:
@@ -168,13 +154,9 @@ def write_values(groups: list[dict], key: str, values: list, item: int | None = 
 
 
 class _TrackedStep:
-    """``optimizer.step`` as wrapped at scheduler construction: it notes on the optimizer that it ran.
-
-    PyTorch's mechanism and names (``_wrapped_by_lr_sched`` on the step, ``_opt_called`` on the
-    optimizer), so Genesis and PyTorch schedulers share one wrapper on the same optimizer.  The
-    optimizer is held weakly (its own attribute must not keep it alive); ``__reduce__`` makes a
-    deep copy or a pickle of the optimizer wrap the copy's own step, never the original's.
-    """
+    """``optimizer.step`` wrapped to note that it ran (PyTorch's names, ``_wrapped_by_lr_sched``
+    and ``_opt_called``, so both libraries share one wrapper).  The optimizer is held weakly;
+    ``__reduce__`` makes a copy or pickle of the optimizer wrap the copy's own step."""
 
     __slots__ = ("_optimizer", "_function")
     _wrapped_by_lr_sched = True
@@ -203,18 +185,14 @@ def track_optimizer_step(optimizer: Any) -> None:
 class LRScheduler:
     """Base class of the learning-rate schedulers: the ``initial_lr``/``last_epoch`` protocol.
 
-    A subclass implements ``get_lr()`` (the rates at ``last_epoch``) and, for fast previews,
-    ``_closed_form(steps, start)``; ``step(epoch)`` uses ``_get_closed_form_lr()`` where a class
-    has one, as in PyTorch.
+    A subclass implements ``get_lr()`` (the rates at ``last_epoch``) and ``_closed_form``.
 
     Args:
         optimizer: anything with PyTorch-shaped ``param_groups``.
-        last_epoch: index of the last epoch run; -1 starts afresh, another value resumes and
-            needs ``"initial_lr"`` in every group.
+        last_epoch: -1 starts afresh; another value resumes (needs ``"initial_lr"`` in every group).
         verbose: print ``Adjusting learning rate of group i to x.`` whenever a rate changes.
-        field: the param-group entry to drive (keyword only): ``"lr"``, or another number such
-            as ``"weight_decay"``, ``"momentum"`` or ``"betas[0]"``; its starting value is kept
-            under ``"initial_<field>"``.
+        field: the param-group entry to drive (keyword only): ``"lr"``, ``"weight_decay"``,
+            ``"momentum"``, ``"betas[0]"``...; its starting value is kept as ``"initial_<field>"``.
 
     Example:
         >>> from genesis.optim.lr_scheduler import StepLR
@@ -270,8 +248,6 @@ class LRScheduler:
     def _values(self) -> list:
         """The driven entry of every param group, as it is now."""
         return read_values(self.optimizer.param_groups, self._key, self._item)
-
-    # --- stepping -------------------------------------------------------------------------------
 
     def _initial_step(self) -> None:
         """The step made at construction (PyTorch's): ``last_epoch`` moves to its first value."""
@@ -354,8 +330,8 @@ class LRScheduler:
                 group[key] = lr
         self._last_lr = values
 
-    def _print_changes(self, values: list[float]) -> None:
-        for index, (old, new) in enumerate(zip(self._values(), values)):
+    def _print_changes(self, values: list[float], before: list | None = None) -> None:
+        for index, (old, new) in enumerate(zip(self._values() if before is None else before, values)):
             if old != new:
                 print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
 
@@ -363,15 +339,10 @@ class LRScheduler:
         """The rates of the last step, one per group (a new ``LRList`` at every call)."""
         return LRList(self._last_lr)
 
-    # --- the closed form --------------------------------------------------------------------------
-
     def lr_at(self, steps: Any) -> np.ndarray:
-        """The rates of every param group at ``steps``, computed from the closed form.
-
-        ``steps`` counts like ``last_epoch`` (0 is right after construction): an int gives one
-        rate per group, an array of shape ``S`` an array of shape ``S + (groups,)``.  These are
-        the rates stepping gives when this scheduler alone drives the optimizer from its
-        ``base_lrs`` (within rel 1e-12); the scheduler and its optimizer do not change.
+        """The rates of every param group at ``steps`` (counted like ``last_epoch``) from the
+        closed form: an int gives one per group, an array of shape ``S`` shape ``S + (groups,)``.
+        They equal stepping this scheduler alone from ``base_lrs`` within rel 1e-12; nothing changes.
 
         Example:
             >>> from genesis.optim.lr_scheduler import CosineAnnealingLR
@@ -405,14 +376,10 @@ class LRScheduler:
         group; chainable classes use it): a call of a function of ``schedules``."""
         raise NotImplementedError(f"{type(self).__name__} has no closed form")
 
-    # --- definition: to_config ------------------------------------------------------------------------
-
     def to_config(self) -> dict[str, Any]:
-        """The scheduler's definition as JSON-ready data: its class and constructor arguments.
-
-        No state (``last_epoch``...); ``from_config(optimizer, config)`` builds a scheduler that
-        steps identically.  A plain function or lambda cannot be written out: use a registered
-        ``Schedule`` instead (the error says which argument holds one).
+        """The definition as JSON-ready data (class and constructor arguments, no state), from
+        which ``from_config(optimizer, config)`` builds a scheduler that steps identically.  A
+        plain function cannot be written out: the error names it (use a registered ``Schedule``).
 
         Example:
             >>> from genesis.optim.lr_scheduler import StepLR
@@ -438,32 +405,25 @@ class LRScheduler:
         except TypeError:
             return None
 
-    # --- state ----------------------------------------------------------------------------------
-
     def _state_names(self) -> tuple[str, ...]:
         return self._base_state_keys + self._state_keys
 
     def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state as plain data (numbers, lists, strings, None); no optimizer.
-
-        PyTorch's keys, plus ``"definition"``: ``to_config()`` (None with a plain function), which
-        ``load_state_dict`` compares with the scheduler it loads into.
-        """
+        """The state as plain data: PyTorch's keys, plus ``"definition"`` (``to_config()``, None
+        with a plain function) that ``load_state_dict`` compares with the scheduler it loads into."""
         state = {name: plain(self._save_value(name)) for name in self._state_names()
                  if name not in self._optional_state_keys or hasattr(self, name)}
         state["definition"] = self._saved_definition()
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any], schedule: str = "saved") -> None:
-        """Restore a ``state_dict()``; the optimizer is not touched (load its own state dict).
+        """Restore a ``state_dict()`` (PyTorch's too); the optimizer is not touched.
 
-        When the saved definition differs from this scheduler's, a ``ScheduleChangedWarning``
-        names each changed argument (``T_max: 100 -> 200``, saved -> built).  With
-        ``schedule="saved"`` (PyTorch's behaviour) the saved values win and the run continues
-        exactly as saved.  ``schedule="built"`` keeps this scheduler's arguments and continues
-        from the saved step on its schedule: the rates at that step are written into the
-        optimizer (load the optimizer's state first) and the jump is reported.  PyTorch's state
-        dicts (see ``torch_state``) load too; they carry no definition to compare.
+        A saved definition that differs from this scheduler's raises a ``ScheduleChangedWarning``
+        naming each change (``T_max: 100 -> 200``, saved -> built).  ``schedule="saved"``
+        (PyTorch's behaviour): the saved values win.  ``schedule="built"``: continue from the
+        saved step on this scheduler's schedule, writing its rates into the optimizer (load the
+        optimizer's state first) and reporting the jump.
         """
         if schedule not in ("saved", "built"):
             raise ValueError(f"schedule must be 'saved' or 'built', got {schedule!r}")

@@ -39,12 +39,8 @@ def check_int(name: str, value: Any, minimum: int) -> int:
 def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> Any:
     """``value`` as a plain number (0-d tensors accepted) if finite and ``ok``; else ``ValueError``."""
     number = as_number(value)
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, (int, float, np.integer, np.floating))
-        or not math.isfinite(number)
-        or not ok(number)
-    ):
+    if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(number) or not ok(number):
         raise ValueError(f"{name} must be {expected}, got {value!r}")
     return number
 
@@ -66,10 +62,8 @@ def check_epoch(epoch: Any) -> int:
     if isinstance(number, (float, np.floating)) and math.isfinite(number) and number == int(number):
         number = int(number)
     if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 0:
-        raise ValueError(
-            f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the chainable steps "
-            "that follow count whole epochs (only CosineAnnealingWarmRestarts takes fractions)"
-        )
+        raise ValueError(f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the chainable "
+                         "steps that follow count whole epochs (only CosineAnnealingWarmRestarts takes fractions)")
     return int(number)
 
 

@@ -1,10 +1,6 @@
 """Schedulers made of schedulers: ``SequentialLR`` (one after another) and ``ChainedScheduler``
-(all at every step, composing on the same optimizer).
-
-Their closed forms are made of their children's: a SequentialLR joins them at the milestones
-(optax's ``join_schedules``), a ChainedScheduler of scaling children multiplies them.  Where a
-child has no closed form that composes this way, ``preview`` steps a copy instead.
-"""
+(all at every step).  Their closed forms join (optax's ``join_schedules``) or multiply their
+children's; where a child's does not compose that way, ``preview`` steps a copy instead."""
 from __future__ import annotations
 
 import warnings
@@ -46,8 +42,7 @@ def _check_child(owner: str, index: int, child: Any) -> None:
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
-    """The child schedulers: a non-empty sequence of LRSchedulers, all on ``optimizer`` and all
-    driving the same param-group entry."""
+    """The children: a non-empty sequence of LRSchedulers on ``optimizer``, driving one field."""
     _check_list(owner, schedulers)
     for index, child in enumerate(schedulers):
         _check_child(owner, index, child)
@@ -94,17 +89,10 @@ class _Composite(LRScheduler):
             warnings.simplefilter("ignore", ScheduleChangedWarning)
             super()._load_saved(state)
 
-    def _report(self, before: list[float]) -> None:
-        for index, (old, new) in enumerate(zip(before, self._last_lr)):
-            if old != new:
-                print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
-
 
 class SequentialLR(_Composite):
-    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``, and so on.
-
-    At a milestone the next scheduler restarts from its own epoch 0 (PyTorch's
-    ``_update_lr(0)``).  Only the active scheduler steps.
+    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` from its own epoch 0
+    (PyTorch's ``_update_lr(0)``), and so on; only the active scheduler steps.
 
     Example (3 warmup epochs from 10%, then exponential decay):
         >>> from genesis.optim.lr_scheduler import LinearLR, ExponentialLR
@@ -166,7 +154,7 @@ class SequentialLR(_Composite):
             active.step()
         self._last_lr = active._last_lr
         if self.verbose:
-            self._report(before)
+            self._print_changes(self._last_lr, before)
 
     def _definition(self) -> dict[str, Any]:
         return {"schedulers": [child.to_config() for child in self._schedulers],
@@ -247,7 +235,7 @@ class ChainedScheduler(_Composite):
             child.step()
         self._last_lr = [as_number(value) for value in self._values()]
         if self.verbose:
-            self._report(before)
+            self._print_changes(self._last_lr, before)
 
     def _definition(self) -> dict[str, Any]:
         return {"schedulers": [child.to_config() for child in self._schedulers]}

@@ -1,8 +1,6 @@
-"""Schedules as data: ``from_config`` builds the scheduler a ``to_config()`` definition describes.
-
-A definition is a dict ``{"scheduler": class name, **constructor arguments}``: JSON-ready numbers,
-strings, lists, the children's definitions of a composite (``"schedulers"``) and, for a
-``lambda`` argument, a ``Schedule`` written as ``{"schedule": name, **its arguments}``.
+"""Schedules as data: ``from_config`` builds the scheduler a ``to_config()`` definition
+(``{"scheduler": class name, **JSON-ready arguments}``; a ``Schedule`` as ``{"schedule": name,
+...}``, a composite's children as ``"schedulers"``) describes.
 
     >>> class Opt: param_groups = [{"lr": 0.1}]
     >>> s = from_config(Opt(), {"scheduler": "StepLR", "step_size": 2, "gamma": 0.5})

@@ -1,11 +1,7 @@
-"""Per-batch cyclical schedules that also cycle momentum: ``CyclicLR`` and ``OneCycleLR``.
-
-Both compute the rate from the batch index alone (not chainable) and, with
-``cycle_momentum=True``, write the inverse cycle into ``group["momentum"]`` (SGD) or into
-``group["betas"][0]`` (Adam-style optimizers, detected by a ``betas`` option).  They fold their
-arguments into other state (PyTorch keeps part of it in the param groups), so they record the
-arguments they were given for ``to_config``.
-"""
+"""Per-batch cyclical schedules (not chainable): ``CyclicLR`` and ``OneCycleLR``.  With
+``cycle_momentum=True`` they write the inverse cycle into ``group["momentum"]`` or, for
+Adam-style optimizers, ``group["betas"][0]``.  They record their arguments for ``to_config``
+(PyTorch folds them into other state, part of it in the param groups)."""
 from __future__ import annotations
 
 import math
@@ -91,12 +87,9 @@ class _MomentumCycler(LRScheduler):
 
 
 class CyclicLR(_MomentumCycler):
-    """Cycle the rate between ``base_lr`` and ``max_lr`` (Smith's cyclical learning rates).
-
-    ``lr = base_lr + (max_lr - base_lr) * height(step) * scale_fn(cycle or step)`` where
-    ``height`` rises 0→1 over ``step_size_up`` batches and falls back over ``step_size_down``.
-    Modes: ``triangular`` (scale 1), ``triangular2`` (halved each cycle), ``exp_range``
-    (``gamma ** step``), or a custom ``scale_fn``.  Step it after every batch.
+    """Cycle the rate between ``base_lr`` and ``max_lr`` (Smith's cyclical learning rates):
+    ``schedules.cyclic_lr``, with ``scale_fn`` 1 (``triangular``), halved each cycle
+    (``triangular2``), ``gamma ** step`` (``exp_range``) or your own.  Step it every batch.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1, "momentum": 0.9}]; defaults = {"momentum": 0.9}
@@ -146,12 +139,10 @@ class CyclicLR(_MomentumCycler):
         self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
         self._scale_fn_custom = scale_fn
         self._init_scale_fn()
-        self._given = {
-            "base_lr": _given(base_lr), "max_lr": _given(max_lr), "step_size_up": as_number(step_size_up),
-            "step_size_down": step_size_down, "mode": mode, "gamma": gamma, "scale_mode": scale_mode,
-            "cycle_momentum": bool(cycle_momentum), "base_momentum": _given(base_momentum),
-            "max_momentum": _given(max_momentum),
-        }
+        self._given = dict(base_lr=_given(base_lr), max_lr=_given(max_lr), step_size_up=as_number(step_size_up),
+                           step_size_down=step_size_down, mode=mode, gamma=gamma, scale_mode=scale_mode,
+                           cycle_momentum=bool(cycle_momentum), base_momentum=_given(base_momentum),
+                           max_momentum=_given(max_momentum))
         # As in PyTorch, the initial step runs with base_lrs read from group["initial_lr"];
         # the given base_lr takes over from the first step on.
         super().__init__(optimizer, last_epoch, verbose, field=field)
@@ -216,13 +207,10 @@ def _check_count(name: str, value: Any) -> None:
 
 
 class OneCycleLR(_MomentumCycler):
-    """The 1cycle policy: warm up to ``max_lr``, then anneal far below the starting rate.
-
-    Starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of
-    ``total_steps`` (or ``epochs * steps_per_epoch``), ends at
-    ``max_lr / div_factor / final_div_factor``; cosine or linear annealing; ``three_phase``
-    mirrors the warmup before the final decay.  Momentum moves the other way.  Step it after
-    every batch; stepping past ``total_steps`` raises.
+    """The 1cycle policy: from ``max_lr / div_factor`` up to ``max_lr`` over ``pct_start`` of
+    ``total_steps``, then down to ``max_lr / div_factor / final_div_factor`` (cosine or linear;
+    ``three_phase`` mirrors the warmup first); momentum moves the other way.  Step it every
+    batch; stepping past ``total_steps`` raises.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1, "momentum": 0.9}]; defaults = {"momentum": 0.9}
@@ -271,13 +259,11 @@ class OneCycleLR(_MomentumCycler):
         self._phases = self._spans()
         _rates("max_lr", optimizer, max_lr)  # checked before anything is written
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
-        self._given = {
-            "max_lr": _given(max_lr), "total_steps": total_steps, "epochs": epochs,
-            "steps_per_epoch": steps_per_epoch, "pct_start": pct_start, "anneal_strategy": anneal_strategy,
-            "cycle_momentum": bool(cycle_momentum), "base_momentum": _given(base_momentum),
-            "max_momentum": _given(max_momentum), "div_factor": div_factor,
-            "final_div_factor": final_div_factor, "three_phase": bool(three_phase),
-        }
+        self._given = dict(max_lr=_given(max_lr), total_steps=total_steps, epochs=epochs,
+                           steps_per_epoch=steps_per_epoch, pct_start=pct_start, anneal_strategy=anneal_strategy,
+                           cycle_momentum=bool(cycle_momentum), base_momentum=_given(base_momentum),
+                           max_momentum=_given(max_momentum), div_factor=div_factor,
+                           final_div_factor=final_div_factor, three_phase=bool(three_phase))
         if last_epoch == -1:
             self._write_bounds()
         super().__init__(optimizer, last_epoch, verbose, field=field)

@@ -1,12 +1,9 @@
 """The Hugging Face schedule family: ``get_cosine_schedule_with_warmup`` and friends.
 
 Every factory checks its arguments and returns a ``LambdaLR`` whose ``lr_lambda`` is a
-``Schedule``: one of the registered pure functions of ``schedules`` bound to its arguments.
-Those are plain numbers and strings, so ``state_dict()`` stores the schedule itself as plain
-data, ``to_config()`` writes it out, and ``lr_at``/``preview`` evaluate it on arrays.
-
-The formulas are those of ``transformers.optimization`` (same names, defaults and numbers).
-Where we differ, it is to turn a crash or a silent surprise into a clear error:
+``Schedule`` (a registered function of ``schedules`` bound to plain arguments: saved, written
+out and evaluated on arrays).  The formulas, names and defaults are ``transformers.optimization``'s;
+where we differ, it is to turn a crash or a silent surprise into a clear error:
 
 * warmup longer than training, negative counts, ``num_cycles <= 0``, ``power <= 0`` ... raise
   ``ValueError`` at construction (transformers accepts them);
@@ -29,23 +26,13 @@ from .plateau import ReduceLROnPlateau
 from .schedules import Schedule
 
 __all__ = [
-    "get_constant_schedule",
-    "get_constant_schedule_with_warmup",
-    "get_linear_schedule_with_warmup",
-    "get_cosine_schedule_with_warmup",
-    "get_cosine_with_hard_restarts_schedule_with_warmup",
-    "get_polynomial_decay_schedule_with_warmup",
-    "get_inverse_sqrt_schedule",
-    "get_cosine_with_min_lr_schedule_with_warmup",
-    "get_wsd_schedule",
-    "get_scheduler",
-    "SCHEDULER_NAMES",
+    "get_constant_schedule", "get_constant_schedule_with_warmup", "get_linear_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "get_polynomial_decay_schedule_with_warmup", "get_inverse_sqrt_schedule",
+    "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule", "get_scheduler", "SCHEDULER_NAMES",
 ]
 
 _SHAPES = ("linear", "cosine", "1-sqrt")
-
-
-# --- argument checks ------------------------------------------------------------------------------
 
 
 def _real(name: str, value: Any, low: float, high: float = math.inf, open_low: bool = False) -> float:
@@ -80,17 +67,13 @@ def _optimizer_lr(optimizer: Any) -> float:
                     f"or PyTorch optimizer), got {type(optimizer).__name__}")
 
 
-# --- factories ---------------------------------------------------------------------------------------
-
-
 def _cosine(warmup: int, total: int, cycles: float, min_lr_rate: float) -> Schedule:
     return Schedule("cosine_with_warmup", num_warmup_steps=warmup, num_training_steps=total,
                     num_cycles=cycles, min_lr_rate=min_lr_rate)
 
 
 def get_constant_schedule(optimizer: Any, last_epoch: int = -1) -> LambdaLR:
-    """A constant rate: the optimizer's own.
-    """
+    """A constant rate: the optimizer's own."""
     return LambdaLR(optimizer, Schedule("constant"), last_epoch=last_epoch)
 
 
@@ -258,9 +241,6 @@ def get_wsd_schedule(optimizer: Any, num_warmup_steps: int, num_decay_steps: int
         num_cycles=_real("num_cycles", num_cycles, 0.0, open_low=True),
     )
     return LambdaLR(optimizer, schedule, last_epoch=last_epoch)
-
-
-# --- by name -----------------------------------------------------------------------------------------
 
 
 _FACTORIES = {

@@ -1,8 +1,4 @@
-"""Schedulers driven by user functions of the epoch: ``LambdaLR`` and ``MultiplicativeLR``.
-
-A function may be any callable; a ``Schedule`` (a registered schedule function bound to its
-arguments, see ``schedules``) is also vectorised and can be written out by ``to_config``.
-"""
+"""Schedulers driven by user functions of the epoch: ``LambdaLR`` and ``MultiplicativeLR``."""
 from __future__ import annotations
 
 import sys
@@ -93,7 +89,7 @@ def _lambda_config(owner: str, lambdas: list[Callable]) -> Any:
 class _LambdaScheduler(LRScheduler):
     """State handling shared by the two lambda schedulers (lambdas saved as PyTorch does)."""
 
-    _state_keys = ("lr_lambdas",)
+    _state_keys = _callable_keys = ("lr_lambdas",)
 
     def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
@@ -103,18 +99,12 @@ class _LambdaScheduler(LRScheduler):
     def _definition(self) -> dict[str, Any]:
         return {"lr_lambda": _lambda_config(type(self).__name__, self.lr_lambdas)}
 
-    _callable_keys = ("lr_lambdas",)
-
 
 class LambdaLR(_LambdaScheduler):
     """Each group's rate is its base rate times ``lr_lambda(epoch)``: ``lr = base_lr * f(epoch)``.
 
-    Args:
-        optimizer: the optimizer whose ``param_groups`` are driven.
-        lr_lambda: a function of the (int) epoch returning a factor ``>= 0``, or a list with one
-            function per param group; a ``Schedule`` is vectorised and describable.
-        last_epoch: index of the last epoch (-1 to start afresh).
-        verbose: print a line whenever a group's rate changes.
+    ``lr_lambda`` returns a factor ``>= 0`` for an int epoch (one function, or one per group);
+    a ``Schedule`` is also vectorised and describable.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1}]

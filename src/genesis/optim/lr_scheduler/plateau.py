@@ -16,13 +16,10 @@ def _check_min_lr(value: Any) -> float:
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rates by ``factor`` after ``patience`` epochs without improvement.
-
-    ``step(metric)`` once per epoch.  An epoch improves when the metric beats the best so far by
-    ``threshold`` (``rel``: ``best * (1 - threshold)`` in ``min`` mode, ``best * (1 + threshold)``
-    in ``max`` mode; ``abs``: ``best -/+ threshold``).  After a cut, ``cooldown`` epochs pass
-    before bad epochs count again; rates never go below ``min_lr`` and cuts smaller than ``eps``
-    are skipped.
+    """Multiply the rates by ``factor`` after ``patience`` epochs without improvement (call
+    ``step(metric)`` once per epoch).  An epoch improves when the metric beats the best by
+    ``threshold`` (relative or absolute); ``cooldown`` epochs follow a cut; rates never go below
+    ``min_lr``; cuts smaller than ``eps`` are skipped.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 1.0}]

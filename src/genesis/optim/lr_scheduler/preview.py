@@ -1,9 +1,8 @@
 """See a schedule before training: ``preview`` (the next rates as an array) and ``plot_schedule``.
 
-``preview`` takes the scheduler's closed form (``lr_at``) when it continues the rates the
-optimizer holds now, and otherwise steps a throw-away copy of the scheduler attached to a
-stand-in optimizer that holds copies of the param-group dicts (never copies of the parameters).
-Either way the scheduler and its optimizer are left exactly as they were.
+``preview`` takes the closed form (``lr_at``) when it continues the rates the optimizer holds,
+else steps a deep copy attached to a stand-in optimizer holding copies of the param-group dicts
+(never of the parameters).  Either way the scheduler and its optimizer do not change.
 """
 from __future__ import annotations
 
@@ -42,13 +41,6 @@ class _StandInOptimizer:
         """Does nothing: a preview never updates parameters."""
 
 
-def _silence(scheduler: Any) -> None:
-    if hasattr(scheduler, "verbose"):
-        scheduler.verbose = False
-    for child in getattr(scheduler, "_schedulers", None) or []:
-        _silence(child)
-
-
 def _stepped(scheduler: Any, num_steps: int) -> np.ndarray:
     """Step a deep copy whose optimizer is a stand-in; record the group rates after each step."""
     optimizer = scheduler.optimizer
@@ -59,7 +51,10 @@ def _stepped(scheduler: Any, num_steps: int) -> np.ndarray:
     for group, copied in zip(optimizer.param_groups, stand_in.param_groups):
         memo[id(group)] = copied
     clone = copy.deepcopy(scheduler, memo)
-    _silence(clone)
+    pending = [clone]
+    while pending:  # silence the copy and its children
+        pending[-1].verbose = False
+        pending.extend(getattr(pending.pop(), "_schedulers", None) or [])
     key, item = check_field(getattr(scheduler, "field", "lr"))
     rates = np.empty((num_steps, len(stand_in.param_groups)), dtype=np.float64)
     with warnings.catch_warnings():
@@ -125,13 +120,6 @@ def preview(scheduler: Any, num_steps: int) -> np.ndarray:
     return curve if curve is not None else _stepped(scheduler, int(num_steps))
 
 
-def _describe(scheduler: Any) -> str:
-    """The class name, plus the schedule's for a LambdaLR driven by a ``Schedule`` (HF family)."""
-    name = type(scheduler).__name__
-    schedule = getattr((getattr(scheduler, "lr_lambdas", None) or [None])[0], "schedule", None)
-    return f"{name} ({schedule})" if isinstance(schedule, str) else name
-
-
 def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
     """Plot the current rate and the next ``num_steps`` rates, one labelled line per param group.
 
@@ -161,7 +149,9 @@ def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
         ax.plot(steps, rates[:, index], label=f"group {index}")
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate" if getattr(scheduler, "field", "lr") == "lr" else scheduler.field)
-    ax.set_title(f"{_describe(scheduler)}: {num_steps} steps")
+    schedule = getattr((getattr(scheduler, "lr_lambdas", None) or [None])[0], "schedule", None)
+    name = type(scheduler).__name__ + (f" ({schedule})" if isinstance(schedule, str) else "")
+    ax.set_title(f"{name}: {num_steps} steps")
     if rates.shape[1] > 1:
         ax.legend()
     ax.grid(True, alpha=0.3)

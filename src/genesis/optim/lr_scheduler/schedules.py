@@ -110,10 +110,8 @@ def cosine_annealing_lr(step, base_lr, T_max: int, eta_min: float = 0.0):
 
 
 def warm_restart_position(step, T_0: int, T_mult: int = 1):
-    """``(T_cur, T_i)`` of SGDR at ``step``: steps since the last restart and the cycle length.
-
-    Cycle ``n`` starts at ``T_0 * (T_mult**n - 1) / (T_mult - 1)`` and lasts ``T_0 * T_mult**n``;
-    found by exact integer search (no logarithms), fractional steps allowed.
+    """``(T_cur, T_i)`` of SGDR at ``step``: steps since the last restart and the cycle length,
+    found by exact search (no logarithms) over the cycles' starts.
 
     >>> [a.tolist() for a in warm_restart_position(np.array([0, 9, 10, 29, 30, 70]), 10, 2)]
     [[0.0, 9.0, 0.0, 19.0, 0.0, 0.0], [10, 10, 20, 20, 40, 80]]
@@ -162,11 +160,8 @@ def cyclic_lr(step, base_lr, max_lr, step_size_up: float = 2000, step_size_down=
 
 
 def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool = False):
-    """OneCycleLR's phases: ``(end_step, start, end, start_momentum, end_momentum)`` each.
-
-    The names refer to ``initial_lr = max_lr / div_factor``, ``max_lr``,
-    ``min_lr = initial_lr / final_div_factor`` and ``max_momentum``/``base_momentum``.
-    """
+    """OneCycleLR's phases, ``(end_step, start, end, start_momentum, end_momentum)`` each, naming
+    ``initial_lr``, ``max_lr``, ``min_lr`` and ``max_momentum``/``base_momentum``."""
     phases = [(float(pct_start * total_steps) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum")]
     if not three_phase:
         return phases + [(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
@@ -362,13 +357,9 @@ def warmup_stable_decay(step, num_warmup_steps: int, num_stable_steps: int, num_
 
 
 class Schedule:
-    """A registered schedule function bound to its arguments: a vectorised, describable ``lr_lambda``.
-
-    ``Schedule("cosine_with_warmup", num_warmup_steps=10, num_training_steps=110)`` called on a
-    step returns a float, on an array of steps an array (one NumPy expression for the whole
-    schedule).  Its attributes are the name and the arguments, plain data: ``LambdaLR``'s
-    ``state_dict`` stores them as PyTorch stores a callable object's ``__dict__``, and
-    ``to_config`` writes them out.
+    """A registered schedule function bound to its arguments: a vectorised, describable
+    ``lr_lambda`` (a float for a step, an array for an array of steps).  Its attributes are plain
+    data, which ``LambdaLR.state_dict`` stores as PyTorch stores a callable's ``__dict__``.
 
         >>> import numpy as np
         >>> s = Schedule("cosine_with_warmup", num_warmup_steps=10, num_training_steps=110)
