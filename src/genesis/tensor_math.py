@@ -9,8 +9,10 @@ from __future__ import annotations
 import numbers
 
 from . import factories, ops
-from .tensor_base import TensorBase, _axis, _promoted, _wrap, max_result, min_result
 from .backend import xp
+from .mixed_precision import autocast_inputs
+from .random import generator_for
+from .tensor_base import TensorBase, _axis, _promoted, _wrap, dim_alias, max_result, min_result
 
 _ndarray = xp.ndarray
 _f32 = xp.dtype(xp.float32)
@@ -177,21 +179,23 @@ class TensorMath:
         return ops.abs(self)
 
     def matmul(self, other):
-        """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
-        return ops.matmul(*_operands(self, other))
+        """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands
+        (computed in the autocast dtype inside ``genesis.autocast``)."""
+        return ops.matmul(*autocast_inputs("lower", *_operands(self, other)))
 
     __matmul__ = mm = bmm = matmul
 
     def __rmatmul__(self, other):
         a, b = _operands(self, other)
-        return ops.matmul(b, a)
+        return ops.matmul(*autocast_inputs("lower", b, a))
 
     def dot(self, other):
-        """Inner product of two 1-D tensors."""
+        """Inner product of two 1-D tensors (outside autocast's lower-precision list, as in
+        PyTorch)."""
         if self._array.ndim != 1 or _array_of(other).ndim != 1:
             raise ValueError(f"dot: 1D tensors expected, but got {self._array.ndim}D and "
                              f"{_array_of(other).ndim}D tensors")
-        return self.matmul(other)
+        return ops.matmul(*_operands(self, other))
 
     # ------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, fn):
@@ -394,11 +398,13 @@ class TensorMath:
         return self if self._array.dtype.kind == "f" else ops.cast(self, _f32)
 
     # ------------------------------------------------------------ reductions
+    @dim_alias
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple or all); integer sums are int64."""
         src = self if dtype is None else self.to(dtype)
         return ops.sum(src, _axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Mean over ``dim`` (int, tuple or all); needs a floating dtype, as in PyTorch."""
         src = self if dtype is None else self.to(dtype)
@@ -416,6 +422,7 @@ class TensorMath:
             n *= shape[i]
         return n
 
+    @dim_alias
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Variance over ``dim`` with ``correction`` (default 1: divide by N - 1).
 
@@ -431,6 +438,7 @@ class TensorMath:
         with xp.errstate(divide="ignore", invalid="ignore"):
             return ops.sum(ops.pow_scalar(centered, 2), axis, keepdim) / denom
 
+    @dim_alias
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -449,27 +457,33 @@ class TensorMath:
         result = max_result if largest else min_result
         return result(values, indices)
 
+    @dim_alias
     def max(self, dim=None, keepdim: bool = False):
         """Largest value; with ``dim`` a ``(values, indices)`` named tuple; with a tensor the
         elementwise maximum."""
         return self._extreme(dim, keepdim, True)
 
+    @dim_alias
     def min(self, dim=None, keepdim: bool = False):
         """Smallest value; with ``dim`` a ``(values, indices)`` named tuple."""
         return self._extreme(dim, keepdim, False)
 
+    @dim_alias
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
         return ops.amax(self, _reduce_axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
         return ops.amin(self, _reduce_axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
         return self._arg(xp.argmax, dim, keepdim)
 
+    @dim_alias
     def argmin(self, dim=None, keepdim: bool = False):
         """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
         return self._arg(xp.argmin, dim, keepdim)
@@ -483,25 +497,30 @@ class TensorMath:
             idx = fn(self._array, axis=_axis(dim, self._array.ndim), keepdims=keepdim)
         return _wrap(xp.asarray(idx, dtype=xp.int64))
 
+    @dim_alias
     def all(self, dim=None, keepdim: bool = False):
         """Whether all elements (over ``dim``) are true."""
         return _wrap(xp.asarray(self._array.all(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
+    @dim_alias
     def any(self, dim=None, keepdim: bool = False):
         """Whether any element (over ``dim``) is true."""
         return _wrap(xp.asarray(self._array.any(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
+    @dim_alias
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(self), dim))`` computed stably."""
         return ops.logsumexp(self._floating(), _axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def softmax(self, dim, dtype=None):
         """``exp(x) / sum(exp(x), dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
         return ops.softmax(src, _axis(dim, self._array.ndim))
 
+    @dim_alias
     def log_softmax(self, dim, dtype=None):
         """``x - logsumexp(x, dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
@@ -516,6 +535,59 @@ class TensorMath:
             return ops.sqrt(ops.sum(ops.pow_scalar(self, 2), axis, keepdim))
         return ops.pow_scalar(ops.sum(ops.pow_scalar(ops.abs(self), p), axis, keepdim), 1.0 / p)
 
+    @dim_alias
     def cumsum(self, dim):
         """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
         return _wrap(xp.cumsum(self._array, axis=_axis(dim, self._array.ndim)))
+
+    # ------------------------------------------------------------ sampling (no grad)
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+        """Indices drawn from the categorical distributions in the rows of ``self`` (1-D or
+        2-D, non-negative weights, not necessarily normalised); int64.
+
+        Draws come from the global generator (or ``generator``), so the values differ from
+        PyTorch's for the same seed; the distribution is the same. Without replacement, a row's
+        draws are distinct (sequential sampling, by the exponential race).
+        """
+        x = self._array
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
+                               f"got: {_TORCH_SCALAR_NAMES.get(x.dtype.name, x.dtype.name)}")
+        if x.ndim not in (1, 2):
+            raise RuntimeError("prob_dist must be 1 or 2 dim")
+        if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+            raise TypeError(f"multinomial(): argument 'num_samples' must be int, not "
+                            f"{type(num_samples).__name__}")
+        if num_samples <= 0:
+            raise RuntimeError("cannot sample n_sample <= 0 samples")
+        if not replacement and num_samples > x.shape[-1]:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        rows = x.reshape(-1, x.shape[-1]).astype(xp.float64)
+        if not xp.isfinite(rows).all() or (rows < 0).any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        totals = rows.sum(axis=1, keepdims=True)
+        if (totals <= 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        rng = generator_for(generator)
+        if replacement:
+            cdf = xp.cumsum(rows / totals, axis=1)
+            draws = rng.random((rows.shape[0], num_samples))
+            picks = xp.stack([xp.searchsorted(c, d, side="right") for c, d in zip(cdf, draws)])
+            picks = xp.minimum(picks, x.shape[-1] - 1)  # a draw above a rounded-down total
+        else:
+            with xp.errstate(divide="ignore"):
+                race = rng.standard_exponential(rows.shape) / rows
+            picks = xp.argsort(race, axis=1, kind="stable")[:, :num_samples]
+        return _wrap(picks.reshape(x.shape[:-1] + (num_samples,)).astype(xp.int64))
+
+    def bernoulli(self, p=None, *, generator=None):
+        """0/1 samples with probabilities ``self`` (or ``p``), in ``self``'s dtype."""
+        probs = self._array if p is None else _array_of(p)
+        if ((probs < 0) | (probs > 1)).any():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        draws = generator_for(generator).random(self._array.shape)
+        return _wrap((draws < probs).astype(self._array.dtype))
+
+
+_TORCH_SCALAR_NAMES = {"int64": "Long", "int32": "Int", "bool": "Bool"}
