@@ -230,18 +230,28 @@ def expm1(a):
     return _unary(a, z, lambda g: (g * (z + 1),), "Expm1Backward0")
 
 
+# log(0) = -inf, log(-1) = nan, sqrt(-1) = nan: PyTorch's values, which PyTorch returns
+# without a warning (torch.log(torch.tril(ones)) builds attention masks); so does Genesis.
+_QUIET = {"divide": "ignore", "invalid": "ignore"}
+
+
 def log(a):
     x = a._array
-    return _unary(a, xp.log(x), lambda g: (g / x,), "LogBackward0")
+    with xp.errstate(**_QUIET):
+        z = xp.log(x)
+    return _unary(a, z, lambda g: (g / x,), "LogBackward0")
 
 
 def log1p(a):
     x = a._array
-    return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
+    with xp.errstate(**_QUIET):
+        z = xp.log1p(x)
+    return _unary(a, z, lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
 def sqrt(a):
-    z = xp.sqrt(a._array)
+    with xp.errstate(**_QUIET):
+        z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 

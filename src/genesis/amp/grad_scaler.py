@@ -172,7 +172,8 @@ class GradScaler:
             return
         successful = self._growth_tracker + 1
         if successful == self._growth_interval:
-            grown = xp.float32(scale * self._growth_factor)
+            with xp.errstate(over="ignore"):  # past float32's range: inf, which is not kept
+                grown = xp.float32(scale * self._growth_factor)
             if xp.isfinite(grown):
                 self._scale._array[...] = grown
             self._growth_tracker = 0

@@ -7,11 +7,9 @@ from .flags import Flag
 
 
 class _Matmul:
-    """``genesis.backends.cuda.matmul``: cuBLAS precision flags; unknown names are refused."""
+    """``genesis.backends.cuda.matmul``: the cuBLAS TF32 flag; unknown names are refused."""
 
     allow_tf32 = Flag(False, "set_allow_tf32_cublas")
-    allow_fp16_reduced_precision_reduction = Flag(True, "set_allow_fp16_reduction_cublas")
-    allow_bf16_reduced_precision_reduction = Flag(True, "set_allow_bf16_reduction_cublas")
 
     def __setattr__(self, name: str, value) -> None:
         if not isinstance(getattr(type(self), name, None), Flag):
