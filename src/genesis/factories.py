@@ -79,7 +79,7 @@ def legacy_array(np_dtype, args: tuple, device=None):
     if len(args) == 1 and isinstance(args[0], (list, tuple, xp.ndarray)) \
             and not isinstance(args[0], Size):
         return _infer_array(args[0]).astype(target)
-    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
     if all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
         return xp.zeros(_shape(sizes), dtype=target)
     raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")

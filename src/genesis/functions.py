@@ -142,10 +142,13 @@ def _einsum_subscripts(equation: str, shapes) -> tuple[list[str], str]:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation "
                                f"({len(term)}) does not match the number of dimensions "
                                f"({len(shape)}) for operand {i} and no ellipsis was given")
-        for c, n in zip(term, shape):
-            if c in term[:term.index(c)] and n != shape[term.index(c)]:
-                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but "
-                                   f"the sizes don't match, {shape[term.index(c)]} != {n}")
+        for position, (c, n) in enumerate(zip(term, shape)):
+            first = term.index(c)
+            if first < position:
+                if n != shape[first]:
+                    raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but "
+                                       f"the sizes don't match, {shape[first]} != {n}")
+                continue
             seen = sizes.setdefault(c, n)
             if n != seen and 1 not in (n, seen):
                 raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which "
