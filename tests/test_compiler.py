@@ -20,12 +20,15 @@ def test_compile_returns_the_model_and_the_decorator_form_works():
     assert list(genesis.compile(net).state_dict()) == ["weight", "bias"]  # no _orig_mod.
 
 
+# torch.compile imports parts of torch.jit that warn about their own deprecation.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("kwargs", [{"mode": "foo"}, {"mode": "default", "options": {}}])
 def test_compile_refuses_what_torch_refuses(kwargs):
     assert outcome(lambda: genesis.compile(lambda x: x, **kwargs))[:3] == \
         outcome(lambda: torch.compile(lambda x: x, **kwargs))[:3]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_compile_needs_a_callable_as_torch():
     ours, theirs = outcome(lambda: genesis.compile(5)), outcome(lambda: torch.compile(5))
     assert ours == theirs

@@ -321,7 +321,7 @@ def cast(a, np_dtype):
 
 
 def tril(a, diagonal: int, upper: bool = False):
-    """The lower (or, with ``upper``, upper) triangle of the last two dimensions; zeros elsewhere."""
+    """The lower (``upper``: upper) triangle of the last two dimensions; zeros elsewhere."""
     keep = xp.triu if upper else xp.tril
     return _unary(a, keep(a._array, diagonal), lambda g: (keep(g, diagonal),),
                   "TriuBackward0" if upper else "TrilBackward0")

@@ -215,8 +215,8 @@ class TensorShape:
         size = self._array.shape[axis] if self._array.ndim else 1
         outside = (idx < 0) | (idx >= size)
         if outside.any():
-            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[outside].flat[0])} "
-                               f"axis_dim={size}")
+            bad = int(idx[outside].flat[0])
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
         if not self._array.ndim:  # a 0-d tensor: index 0 selects it, still 0-d
             return ops.getitem(self, (), False)
         return ops.getitem(self, (slice(None),) * axis + (idx.reshape(-1),), True)
