@@ -39,7 +39,9 @@ from .cuda import OutOfMemoryError
 from .mixed_precision import get_autocast_dtype, is_autocast_enabled
 
 # --- checkpoints ---
-from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
+from . import serialization
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .serialization import load, save
 
 # --- subpackages ---
 # Imported on first use (as ``torch.nn`` is there after ``import torch``), so that
