@@ -1,8 +1,7 @@
 """A tiny copy of the patterns of pytorch/examples mnist/main.py, written for Genesis's tests:
 argparse settings, accelerator-or-CPU device choice, a DataLoader over synthetic 28x28 digits,
 Adadelta with StepLR, train/test loops with nll_loss, and a saved state dict. ``--arch mlp``
-stands in for the convolutional Net where a library lacks Conv2d; ``--optimizer sgd`` for
-Adadelta."""
+stands in for the convolutional Net where a library lacks Conv2d."""
 import argparse
 
 import torch
@@ -108,7 +107,6 @@ def main():
     parser.add_argument('--log-interval', type=int, default=4, metavar='N')
     parser.add_argument('--save-model', action='store_true')
     parser.add_argument('--arch', choices=['cnn', 'mlp'], default='cnn')
-    parser.add_argument('--optimizer', choices=['adadelta', 'sgd'], default='adadelta')
     args = parser.parse_args()
 
     use_accel = not args.no_accel and torch.accelerator.is_available()
@@ -130,10 +128,7 @@ def main():
     test_loader = DataLoader(synthetic_digits(100, generator), **test_kwargs)
 
     model = (Net() if args.arch == 'cnn' else MLPNet()).to(device)
-    if args.optimizer == 'adadelta':
-        optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
-    else:
-        optimizer = optim.SGD(model.parameters(), lr=args.lr / 10, momentum=0.9)
+    optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
     losses = []
     for epoch in range(1, args.epochs + 1):

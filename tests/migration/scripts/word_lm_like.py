@@ -190,7 +190,6 @@ parser.add_argument('--tied', action='store_true')
 parser.add_argument('--seed', type=int, default=1111)
 parser.add_argument('--log-interval', type=int, default=4, metavar='N')
 parser.add_argument('--save', type=str, default='model.pt')
-parser.add_argument('--save-whole-model', action='store_true')
 parser.add_argument('--nhead', type=int, default=2)
 parser.add_argument('--accel', action='store_true')
 args = parser.parse_args()
@@ -298,18 +297,29 @@ for epoch in range(1, args.epochs + 1):
         epoch, (time.time() - epoch_start_time), val_loss, math.exp(val_loss)))
     if not best_val_loss or val_loss < best_val_loss:
         with open(args.save, 'wb') as f:
-            torch.save(model if args.save_whole_model else model.state_dict(), f)
+            torch.save(model, f)
         best_val_loss = val_loss
     else:
         lr /= 4.0
     print("lr", lr)
 
 with open(args.save, 'rb') as f:
-    if args.save_whole_model:
-        with torch.serialization.safe_globals([RNNModel, ElmanRNN, AttentionModel, PositionalEncoding]):
-            model = torch.load(f)
+    if args.model == 'Transformer':
+        safe_globals = [
+            PositionalEncoding, AttentionModel, torch.nn.modules.activation.ReLU,
+            torch.nn.modules.container.Sequential, torch.nn.modules.dropout.Dropout,
+            torch.nn.modules.linear.Linear, torch.nn.modules.normalization.LayerNorm,
+            torch.nn.modules.sparse.Embedding,
+        ]
     else:
-        model.load_state_dict(torch.load(f))
+        recurrent = ([getattr(torch.nn.modules.rnn, args.model)] if args.model in ('LSTM', 'GRU')
+                     else [ElmanRNN, torch.nn.modules.container.ModuleList])
+        safe_globals = [
+            RNNModel, torch.nn.modules.dropout.Dropout, torch.nn.modules.linear.Linear,
+            torch.nn.modules.sparse.Embedding, *recurrent,
+        ]
+    with torch.serialization.safe_globals(safe_globals):
+        model = torch.load(f)
 test_loss = evaluate(test_data)
 print('| End of training | test loss {:5.2f} | test ppl {:8.2f}'.format(test_loss, math.exp(test_loss)))
 print("valid loss went down", val_losses[-1] < val_losses[0])
