@@ -11,7 +11,8 @@ CORE = {"genesis.autograd", "genesis.backend", "genesis.devices", "genesis.dtype
         "genesis.factories", "genesis.functions", "genesis.mixed_precision", "genesis.ops",
         "genesis.random", "genesis.special", "genesis.tensor", "genesis.tensor_base",
         "genesis.tensor_format", "genesis.tensor_inplace", "genesis.tensor_math",
-        "genesis.tensor_shape", "genesis.tensor_types", "genesis.version"}
+        "genesis.tensor_sampling", "genesis.tensor_shape", "genesis.tensor_types",
+        "genesis.version", "genesis.views"}
 
 
 def modules() -> dict[str, pathlib.Path]:

@@ -46,7 +46,7 @@ from .serialization import load, save
 # --- subpackages ---
 # Imported on first use (as ``torch.nn`` is there after ``import torch``), so that
 # ``import genesis`` stays cheap for code that needs only tensors or checkpoints.
-_SUBPACKAGES = ("nn", "optim", "utils", "backends", "accelerator", "onnx")
+_SUBPACKAGES = ("nn", "optim", "utils", "distributed", "backends", "accelerator", "onnx")
 
 
 def __getattr__(name: str):

@@ -5,6 +5,13 @@ closure that maps the gradient of its output to the gradients of its inputs, and
 per input: the input's own node, the input tensor itself when it is a leaf that requires
 grad (its ``.grad`` receives the gradient), or ``None``.  Intermediate tensors are not
 referenced by the graph, so their arrays are freed as soon as the user drops them.
+
+Hooks follow PyTorch: ``register_hook`` on a non-leaf is kept by its node and sees (and may
+replace) the gradient flowing into it; on a leaf it sees the leaf's summed gradient of this
+backward before it is added to ``.grad``; ``register_post_accumulate_grad_hook`` runs once the
+leaf's ``.grad`` holds it.  A leaf reached along several edges is therefore accumulated once per
+backward, with its incoming gradients summed first (PyTorch's AccumulateGrad node), which is
+the moment DistributedDataParallel needs: that gradient is complete.
 """
 from __future__ import annotations
 
@@ -164,15 +171,19 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 class Node:
-    """One recorded operation: ``backward_fn(grad) -> tuple`` (one entry per input) and edges."""
+    """One recorded operation: ``backward_fn(grad) -> tuple`` (one entry per input) and edges.
 
-    __slots__ = ("backward_fn", "edges", "name", "retained", "__weakref__")
+    ``hooks`` holds the ``register_hook`` hooks of the tensor this node produced (or None).
+    """
+
+    __slots__ = ("backward_fn", "edges", "name", "retained", "hooks", "__weakref__")
 
     def __init__(self, backward_fn, edges, name) -> None:
         self.backward_fn = backward_fn
         self.edges = edges
         self.name = name
         self.retained = None
+        self.hooks = None
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {id(self):#x}>"
@@ -213,14 +224,102 @@ def record(out, backward_fn, inputs, name):
 def _accumulate_leaf(leaf, g) -> None:
     if g.dtype != leaf._array.dtype:
         g = g.astype(leaf._array.dtype)
-    if leaf.grad is None:
+    if leaf._grad is None:
         # A private copy: the engine may hand the same array to several leaves, and the
         # optimizers and clip_grad_norm_ update .grad in place.
-        leaf.grad = _wrap(xp.array(g, copy=True))
+        leaf._grad = _wrap(xp.array(g, copy=True))
     else:
-        total = leaf.grad._array + g
+        total = leaf._grad._array + g
         # 0-d + 0-d is a NumPy scalar: keep .data an array, so in-place updates keep working.
-        leaf.grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
+        leaf._grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (PyTorch's)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        """Unregister the hook; removing twice is harmless."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def add_hook(tensor, hook, post_accumulate: bool) -> RemovableHandle:
+    """Register ``hook`` on ``tensor`` (``Tensor.register_hook`` and
+    ``register_post_accumulate_grad_hook``); see the module docstring for when each runs."""
+    if post_accumulate and tensor._node is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not tensor._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    if tensor._node is not None:
+        if tensor._node.hooks is None:
+            tensor._node.hooks = {}
+        hooks = tensor._node.hooks
+    else:
+        # (pre, post): a leaf's own slot, set on first use (unset slots cost _wrap nothing).
+        if getattr(tensor, "_hooks", None) is None:
+            tensor._hooks = ({}, {})
+        hooks = tensor._hooks[post_accumulate]
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _run_pre_hooks(hooks: dict, g):
+    for hook in tuple(hooks.values()):
+        out = hook(_wrap(g))
+        if out is None:
+            continue
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if out._array.shape != g.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        if out._array.dtype != g.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                               f"{_wrap(g).type()} got {out.type()})")
+        g = out._array
+    return g
+
+
+def _deliver(leaf, g) -> None:
+    """Give ``leaf`` its whole gradient of this backward: pre-hooks, ``.grad``, post-hooks."""
+    hooks = getattr(leaf, "_hooks", None)
+    if hooks is None:
+        _accumulate_leaf(leaf, g)
+        return
+    pre, post = hooks
+    if pre:
+        g = _run_pre_hooks(pre, g)
+    _accumulate_leaf(leaf, g)
+    for hook in tuple(post.values()):
+        if hook(leaf) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def _leaf_arrives(leaf, g, leaf_pending, leaf_grads) -> None:
+    """One edge into ``leaf`` is done (``g`` None: nothing flowed); deliver after the last."""
+    key = id(leaf)
+    if g is not None:
+        prev = leaf_grads.get(key)
+        leaf_grads[key] = g if prev is None else prev + g
+    left = leaf_pending[key] - 1
+    leaf_pending[key] = left
+    if left == 0 and key in leaf_grads:
+        _deliver(leaf, leaf_grads.pop(key))
 
 
 def run_backward(root, grad, retain_graph: bool) -> None:
@@ -228,13 +327,15 @@ def run_backward(root, grad, retain_graph: bool) -> None:
 
     Kahn's algorithm over the nodes reachable from ``root``: a node runs once every consumer
     inside this graph has delivered its gradient, so no recursion and no repeated work.
+    Leaves are counted the same way and receive their summed gradient once.
     """
     root_node = root._node
     if root_node is None:
         if root._rg:
-            _accumulate_leaf(root, grad)
+            _deliver(root, grad)
         return
     pending = {root_node: 0}
+    leaf_pending = {}
     stack = [root_node]
     while stack:
         node = stack.pop()
@@ -245,7 +346,11 @@ def run_backward(root, grad, retain_graph: bool) -> None:
                 else:
                     pending[edge] = 1
                     stack.append(edge)
+            elif edge is not None:
+                key = id(edge)
+                leaf_pending[key] = leaf_pending.get(key, 0) + 1
     grads = {root_node: grad}
+    leaf_grads = {}
     ready = [root_node]
     while ready:
         node = ready.pop()
@@ -253,6 +358,8 @@ def run_backward(root, grad, retain_graph: bool) -> None:
         fn = node.backward_fn
         if fn is None:
             raise RuntimeError(_FREED)
+        if node.hooks:
+            g = _run_pre_hooks(node.hooks, g)
         if node.retained is not None:
             owner = node.retained()
             if owner is not None:
@@ -273,12 +380,16 @@ def run_backward(root, grad, retain_graph: bool) -> None:
                         ready.append(edge)
                     else:
                         # Nothing flowed into this branch (e.g. an index output): prune it.
-                        _prune(edge, pending, grads, ready)
-            elif edge_grad is not None:
-                _accumulate_leaf(edge, edge_grad)
+                        _prune(edge, pending, grads, ready, leaf_pending, leaf_grads)
+            else:
+                key = id(edge)
+                if edge_grad is not None and leaf_pending[key] == 1 and key not in leaf_grads:
+                    _deliver(edge, edge_grad)  # its only edge (the usual case): no summing
+                else:
+                    _leaf_arrives(edge, edge_grad, leaf_pending, leaf_grads)
 
 
-def _prune(node, pending, grads, ready) -> None:
+def _prune(node, pending, grads, ready, leaf_pending, leaf_grads) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -290,6 +401,8 @@ def _prune(node, pending, grads, ready) -> None:
                         ready.append(edge)
                     else:
                         stack.append(edge)
+            elif edge is not None:
+                _leaf_arrives(edge, None, leaf_pending, leaf_grads)
 
 
 def retain(tensor) -> None:
@@ -301,20 +414,53 @@ def retain(tensor) -> None:
 class FunctionCtx:
     """The ``ctx`` of a custom :class:`Function`: stash tensors and values for backward."""
 
+    saved_tensors = ()
+    materialize_grads = True
+    non_differentiable = ()
+
     def save_for_backward(self, *tensors) -> None:
         """Keep ``tensors`` for ``backward``; read them back as ``ctx.saved_tensors``."""
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *tensors) -> None:
-        """Accepted for PyTorch compatibility; outputs other than the first never get grads."""
+        """Declare outputs of ``forward`` that get no gradient (e.g. indices): they come back
+        with ``requires_grad=False``, and ``backward`` receives zeros (or None, see
+        :meth:`set_materialize_grads`) for them, as in PyTorch."""
+        self.non_differentiable = self.non_differentiable + tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None instead of zeros for an output that got no
+        gradient (PyTorch's default is True)."""
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        """Not supported: Genesis's custom Functions cannot modify their inputs in place."""
+        raise NotImplementedError("ctx.mark_dirty (an in-place custom Function) is not supported "
+                                  "by Genesis; return a new tensor from forward instead")
+
+
+class _OutputGrads:
+    """The gradients of a multi-output Function's outputs, one slot per output, summed slot by
+    slot when several consumers deliver them (the engine adds the gradients a node receives)."""
+
+    __slots__ = ("slots",)
+
+    def __init__(self, slots) -> None:
+        self.slots = slots
+
+    def __add__(self, other: "_OutputGrads") -> "_OutputGrads":
+        return _OutputGrads([a if b is None else b if a is None else a + b
+                             for a, b in zip(self.slots, other.slots)])
 
 
 class Function:
     """Base class for custom differentiable operations (PyTorch's ``autograd.Function``).
 
-    Subclass with static ``forward(ctx, *args)`` returning one Tensor and
-    ``backward(ctx, grad_output)`` returning one gradient (Tensor or None) per forward argument.
-    ``forward`` runs with grad disabled; call the op with ``MyFn.apply(*args)``.
+    Subclass with static ``forward(ctx, *args)`` returning a Tensor (or a tuple of them) and
+    ``backward(ctx, *grad_outputs)`` (one gradient per output) returning one gradient (Tensor or
+    None) per forward argument. ``forward`` runs with grad disabled; call the op with
+    ``MyFn.apply(*args)``. Outputs passed to ``ctx.mark_non_differentiable`` and integer outputs
+    get no gradient.
 
     Example::
 
@@ -355,15 +501,29 @@ class Function:
             grad_mode.enabled = prev
         if not record:
             return out
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
+        single = not isinstance(out, tuple)
+        outputs = [out] if single else list(out)
+        if single and not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple, got "
                             f"{type(out).__name__}")
-        if out._node is not None or out._rg:
-            # forward returned an input (or a tensor already in a graph): give it its own node.
-            out = _wrap(out._array)
+        differentiable = []
+        for k, o in enumerate(outputs):
+            if not isinstance(o, Tensor):
+                continue
+            if o._node is not None or o._rg:
+                # forward returned an input (or a tensor already in a graph): a new tensor.
+                outputs[k] = o = _wrap(o._array)
+            if o._array.dtype.kind == "f" and not any(o is m or (m._array is o._array)
+                                                     for m in ctx.non_differentiable):
+                differentiable.append(k)
+        shapes = [(o._array.shape, o._array.dtype) if isinstance(o, Tensor) else None
+                  for o in outputs]
 
-        def backward_fn(g):
-            grads = cls.backward(ctx, _wrap(g))
+        def run(slots):
+            if ctx.materialize_grads:
+                slots = [xp.zeros(*shapes[k]) if g is None and shapes[k] is not None else g
+                         for k, g in enumerate(slots)]
+            grads = cls.backward(ctx, *[None if g is None else _wrap(g) for g in slots])
             if not isinstance(grads, tuple):
                 grads = (grads,)
             if len(grads) != len(args):
@@ -373,9 +533,26 @@ class Function:
                          (grads[i]._array if isinstance(grads[i], Tensor) else xp.asarray(grads[i]))
                          for i in positions)
 
-        return attach(out, backward_fn, inputs, cls.__name__ + "Backward")
+        name = cls.__name__ + "Backward"
+        if single:
+            return attach(outputs[0], lambda g: run([g]), inputs, name) if differentiable \
+                else outputs[0]
+        if differentiable:
+            # One node runs backward once; each differentiable output gets a node of its own
+            # that hands its gradient to that node in its slot.
+            joint = _wrap(xp.zeros(()))
+            attach(joint, lambda grads: run(grads.slots), inputs, name)
+            for k in differentiable:
+                slots = [None] * len(outputs)
+                attach(outputs[k], functools.partial(_to_slot, slots, k), (joint,), name)
+        return tuple(outputs)
+
+
+def _to_slot(slots, k, g):
+    slots = list(slots)
+    slots[k] = g
+    return (_OutputGrads(slots),)
 
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-           "is_inference_mode_enabled", "Function",
-           "FunctionCtx", "Node"]
+           "is_inference_mode_enabled", "Function", "FunctionCtx", "Node", "RemovableHandle"]

@@ -10,8 +10,8 @@ correct.
 """
 from __future__ import annotations
 
-from . import dtypes, factories, ops
-from .autograd import grad_mode, retain, run_backward
+from . import dtypes, factories, ops, views
+from .autograd import RemovableHandle, add_hook, grad_mode, retain, run_backward
 from .devices import CPU, as_device, check_device, check_memory_format, device, parse_to
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
@@ -19,11 +19,12 @@ from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, 
 from .tensor_format import tensor_repr
 from .tensor_inplace import TensorInplace
 from .tensor_math import TensorMath
+from .tensor_sampling import TensorSampling
 from .tensor_shape import TensorShape
 
 __all__ = ["Size", "Tensor", "max_result", "min_result"]
 
-class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
+class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling):
     """A multi-dimensional array that can record the operations applied to it.
 
     ``data`` is a tensor sharing this one's storage outside the graph (as in PyTorch), ``grad``
@@ -46,9 +47,10 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
 
     def __init__(self, *args, device=None) -> None:
         self._array = factories.legacy_array(None, args, device)
-        self.grad = None
+        self._grad = None
         self._rg = False
         self._node = None
+        self._view = self._views = None
 
     _wrap = staticmethod(_wrap)
 
@@ -68,6 +70,40 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._array = value._array
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient (None until ``backward`` reaches this tensor).
+
+        Assigning checks what PyTorch checks: a Tensor (or None) of this tensor's dtype and
+        shape, so an optimizer never broadcasts a wrong-shaped gradient over the parameter.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{dtypes.torch_name(value.dtype, cpp=True)}' to a tensor with grad_dtype "
+                    f"'{dtypes.torch_name(self.dtype)}'. The gradient must match the tensor's "
+                    f"grad_dtype (defaults to the tensor's dtype).")
+            if value._array.shape != self._array.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._array.shape)}' to a "
+                    f"tensor of size '{list(self._array.shape)}'. Please ensure that the "
+                    f"gradient and the tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def shape(self) -> Size:
@@ -182,6 +218,33 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         retain(self)
 
     # ------------------------------------------------------------ autograd
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient during backward; a returned tensor
+        (same shape and dtype) replaces it. On a leaf the hook sees the gradient of this
+        backward before it is added to ``.grad``. Returns a handle: ``handle.remove()``.
+
+        Example::
+
+            >>> x = genesis.tensor([1.0, 2.0], requires_grad=True)
+            >>> handle = x.register_hook(lambda grad: grad * 10)
+            >>> (x * x).sum().backward(); x.grad
+            tensor([20., 40.])
+        """
+        return add_hook(self, hook, post_accumulate=False)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf once backward has added its gradient to ``.grad``
+        (the gradient is complete: every path through the graph has contributed).
+
+        Example::
+
+            >>> w = genesis.ones(2, requires_grad=True)
+            >>> handle = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+            >>> (w * w + w).sum().backward()
+            tensor([3., 3.])
+        """
+        return add_hook(self, hook, post_accumulate=True)
+
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
@@ -296,7 +359,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     def __iter__(self):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._array.shape[0]))
+        return iter(views.multiple_views([self[i] for i in range(self._array.shape[0])], "Unbind"))
 
     def __hash__(self) -> int:
         return id(self)
@@ -312,7 +375,8 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         out._array = self._array.copy()
         out._rg = self._rg
         out._node = None
-        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        out._view = out._views = None
+        out._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
         memo[id(self)] = out
         return out
 

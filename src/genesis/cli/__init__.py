@@ -15,7 +15,7 @@ import sys
 from genesis.version import genesis_version
 
 # module names inside genesis.cli, in the order `genesis --help` lists them
-COMMANDS = ("demo", "lr", "checkpoint")
+COMMANDS = ("demo", "lr", "checkpoint", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

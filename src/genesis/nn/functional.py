@@ -12,7 +12,10 @@ model's step. Simple activations reuse the core's primitives.
 from __future__ import annotations
 
 from genesis.backend import xp
-from genesis.nn.modules.activation import gelu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from genesis.nn.modules.activation import (
+    gelu, log_softmax, multi_head_attention_forward, relu, sigmoid, silu, softmax, tanh,
+)
+from genesis.nn.modules.attention import scaled_dot_product_attention
 from genesis.nn.modules.dropout import dropout
 from genesis.nn.modules.linear import linear
 from genesis.nn.modules.loss import (
@@ -53,5 +56,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 __all__ = [
     "linear", "relu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "layer_norm", "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]

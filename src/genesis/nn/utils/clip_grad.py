@@ -1,4 +1,4 @@
-"""``nn.utils``: in-place gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``."""
+"""``nn.utils.clip_grad``: in-place gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``."""
 from __future__ import annotations
 
 import math
