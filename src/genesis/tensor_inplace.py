@@ -250,9 +250,11 @@ class TensorInplace:
         """Fill with 0/1 samples in place: 1 with probability ``p`` (a number or a tensor)."""
         if isinstance(p, numbers.Real) and not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        if self._record():
-            raise RuntimeError(_LEAF_ERROR)
-        self._array[...] = generator_for(generator).random(self._array.shape) < _arr(p)
+        values = generator_for(generator).random(self._array.shape) < _arr(p)
+        if self._record():  # a non-leaf: overwritten, so its inputs get a zero gradient
+            return self._rebind(ops.refilled(self, values.astype(self._array.dtype),
+                                             "BernoulliBackward0"))
+        self._array[...] = values
         return self
 
     def tril_(self, diagonal: int = 0):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import dtypes
+from . import dtypes, ops
 from .backend import xp
 from .random import generator_for
 from .tensor_base import TensorBase, _wrap
@@ -64,9 +64,10 @@ class TensorSampling:
         return _wrap(picks.reshape(x.shape[:-1] + (num_samples,)).astype(xp.int64))
 
     def bernoulli(self, p=None, *, generator=None):
-        """0/1 samples with probabilities ``self`` (or ``p``), in ``self``'s dtype."""
+        """0/1 samples with probabilities ``self`` (or ``p``), in ``self``'s dtype; as in
+        PyTorch the result stays in the graph of ``self`` with a zero gradient."""
         probs = self._array if p is None else _array_of(p)
         if ((probs < 0) | (probs > 1)).any():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
         draws = generator_for(generator).random(self._array.shape)
-        return _wrap((draws < probs).astype(self._array.dtype))
+        return ops.refilled(self, (draws < probs).astype(self._array.dtype), "BernoulliBackward0")

@@ -23,6 +23,10 @@ OPS = {
     "torch_matmul": lambda m, x, w, b: m.matmul(x, w.T),
     "einsum": lambda m, x, w, b: m.einsum("ij,kj->ik", x, w),
     "dot": lambda m, x, w, b: x[0].dot(w[0]),
+    "sdpa_causal": lambda m, x, w, b: m.nn.functional.scaled_dot_product_attention(
+        (x @ w.T)[None], (x @ w.T)[None], x[None, :, :4].repeat(1, 1, 1), is_causal=True),
+    "sdpa_float_mask": lambda m, x, w, b: m.nn.functional.scaled_dot_product_attention(
+        (x @ w.T)[None], (x @ w.T)[None], (x @ w.T + b)[None], attn_mask=m.tril(m.ones(3, 3))),
     "softmax_of_linear": lambda m, x, w, b: m.nn.functional.linear(x, w, b).softmax(-1),
     "cross_entropy": lambda m, x, w, b: m.nn.functional.cross_entropy(
         m.nn.functional.linear(x, w, b), m.tensor([0, 1, 2])),
