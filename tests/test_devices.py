@@ -56,7 +56,8 @@ def test_device_equality_hash_pickle_and_immutability_as_torch():
         with pytest.raises(AttributeError):
             d.type = "cpu"
     assert f"{genesis.device('cuda:0')}" == "cuda:0"
-    assert genesis.zeros(1).device == genesis.device("cpu") and genesis.zeros(1).device.type == "cpu"
+    assert genesis.zeros(1).device == genesis.device("cpu")
+    assert genesis.zeros(1).device.type == "cpu"
 
 
 def test_tensor_device_attributes_as_torch():
@@ -143,10 +144,13 @@ def test_to_keeps_the_graph_and_channels_last_keeps_4d_values():
 FACTORIES = {
     "zeros": lambda m, d: m.zeros(2, device=d), "ones": lambda m, d: m.ones(2, device=d),
     "empty": lambda m, d: m.empty([2, 1], device=d).shape,
-    "full": lambda m, d: m.full((2,), 3.0, device=d), "tensor": lambda m, d: m.tensor([1], device=d),
+    "full": lambda m, d: m.full((2,), 3.0, device=d),
+    "tensor": lambda m, d: m.tensor([1], device=d),
     "as_tensor": lambda m, d: m.as_tensor([1.0], device=d),
-    "arange": lambda m, d: m.arange(3, device=d), "linspace": lambda m, d: m.linspace(0, 1, 3, device=d),
-    "rand": lambda m, d: m.rand(2, device=d).shape, "randn": lambda m, d: m.randn(2, device=d).shape,
+    "arange": lambda m, d: m.arange(3, device=d),
+    "linspace": lambda m, d: m.linspace(0, 1, 3, device=d),
+    "rand": lambda m, d: m.rand(2, device=d).shape,
+    "randn": lambda m, d: m.randn(2, device=d).shape,
     "randint": lambda m, d: m.randint(3, (2,), device=d).shape,
     "randperm": lambda m, d: m.randperm(3, device=d).shape,
     "zeros_like": lambda m, d: m.zeros_like(m.ones(2), device=d),

@@ -71,7 +71,8 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    flags = [(m.backends.cudnn, "allow_tf32", m.backends.cudnn.allow_tf32) for m in (genesis, torch)]
+    flags = [(m.backends.cudnn, "allow_tf32", m.backends.cudnn.allow_tf32)
+             for m in (genesis, torch)]
     flags += [(m.backends.cuda.matmul, "allow_tf32", m.backends.cuda.matmul.allow_tf32)
               for m in (genesis, torch)]
     yield
@@ -227,7 +228,8 @@ def test_lr_finder_takes_pytorch_2_13_branch(mode):
     ours, _ = run("lr_finder_like.py", "genesis", *args)
     theirs, _ = run("lr_finder_like.py", "torch", *args)
     # PYTORCH_VERSION >= 1.1 for both: the ramp starts at the start rate, not one step later.
-    assert lines(ours, "lr") == lines(theirs, "lr") and lines(ours, "lr")[0].startswith("lr [0.0001, ")
+    assert lines(ours, "lr") == lines(theirs, "lr")
+    assert lines(ours, "lr")[0].startswith("lr [0.0001, ")
     assert "losses 12 True" in ours and "reset restores True" in ours
 
 

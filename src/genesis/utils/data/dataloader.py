@@ -179,7 +179,8 @@ class DataLoader(Generic[T_co]):
             return sampler
         inner = sampler.sampler
         # the same draws as iterating the samplers, without a Python int per index
-        chunks = iter([np.arange(len(inner))]) if type(inner) is SequentialSampler else inner._chunks()
+        chunks = (iter([np.arange(len(inner))]) if type(inner) is SequentialSampler
+                  else inner._chunks())
         return _batches_of(chunks, sampler.batch_size, sampler.drop_last)
 
     def _iter_batches(self, batches: Iterable) -> Iterator[Any]:
