@@ -369,6 +369,21 @@ GRAD = {
         C(lambda m, x, y: m.F.binary_cross_entropy_with_logits(
             x, y.sigmoid(), m.tensor([1.0, 2.0, 0.5], dtype=m.float64),
             pos_weight=m.tensor([2.0, 1.0, 3.0], dtype=m.float64)), S, S)],
+    # issue 11: the tensor API the migrated scripts call
+    "tril": [C(lambda m, a: a.tril(1), (3, 4)), C(lambda m, a: m.tril(a, -1), (2, 3, 3))],
+    "triu": [C(lambda m, a: m.triu(a, 1), (3, 4))],
+    "tril_": [C(_inplace(lambda y, b: y.tril_() * b), S, S)],
+    "triu_": [C(_inplace(lambda y, b: y.triu_(-1) * b), S, S)],
+    "narrow": [C(lambda m, a: a.narrow(1, 1, 2)), C(lambda m, a: m.narrow(a, 0, -1, 1)),
+               through(lambda m, y: y.narrow(1, 1, 2))],
+    "index_select": [C(lambda m, a: a.index_select(1, m.tensor([2, 0, 2]))),
+                     C(lambda m, a: m.index_select(a, 0, m.tensor([1, 1])))],
+    "topk": [C(lambda m, a: a.topk(2).values), C(lambda m, a: m.topk(a, 1, dim=0)[0])],
+    "bernoulli_": [_random_refill("bernoulli_")],
+    "bernoulli": [C(lambda m, a: m.bernoulli(a.sigmoid()) * 0 + a.exp())],
+    "einsum": [C(lambda m, a, b: m.einsum("ij,kj->ik", a, b), S, (4, 3)),
+               C(lambda m, a: m.einsum("ii->i", a), (3, 3)),
+               C(lambda m, a, b: m.einsum("...j,j->...", a, b), (2, 2, 3), (3,))],
 }
 for _alias, _name in [("F.relu", "relu"), ("F.sigmoid", "sigmoid"), ("F.tanh", "tanh"),
                       ("F.softmax", "softmax"), ("F.log_softmax", "log_softmax")]:
@@ -414,6 +429,8 @@ NO_GRAD = {
     "randint_like": lambda m, a: m.randint_like(a, 5),
     "tensor": lambda m, a: m.tensor(a), "where": lambda m, a: m.where(a > 0),
     "one_hot": lambda m, a: m.F.one_hot(a.argmax(1), 3),
+    "multinomial": lambda m, a: m.multinomial(a.abs() + 0.1, 2),
+    "new": lambda m, a: a.new(2, 3),
 }
 NO_GRAD["cumsum"] = lambda m, a: a.long().cumsum(0)  # integer sums are int64, no grad
 NO_GRAD["div"] = lambda m, a: a.long().div(2, rounding_mode="floor")
@@ -435,6 +452,9 @@ NOT_OPS = {
     "initial_seed", "is_grad_enabled", "is_tensor", "linspace", "load", "load_checkpoint",
     "manual_seed", "ones", "rand", "randint", "randn", "randperm", "save", "save_checkpoint",
     "seed", "set_rng_state", "zeros",
+    # devices, mixed precision and compilation (issue 11; tests/test_devices.py, tests/amp/)
+    "compile", "cuda", "get_autocast_dtype", "get_device", "is_autocast_enabled", "is_cpu",
+    "is_inference_mode_enabled", "is_pinned", "pin_memory",
 }
 
 

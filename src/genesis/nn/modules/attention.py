@@ -13,6 +13,7 @@ import numbers
 from genesis import random as _random
 from genesis.autograd import needs_grad, record
 from genesis.backend import xp
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.utils import SideOutputs, _check_tensor
 from genesis.ops import unbroadcast
 from genesis.tensor import Tensor
@@ -152,6 +153,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         genesis.Size([1, 2, 3])
     """
+    query, key, value, attn_mask = autocast_inputs("lower", query, key, value, attn_mask)
     groups = _check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa)
     check_dropout_p(dropout_p)
     q, k, v = query._array, key._array, value._array

@@ -33,9 +33,9 @@ __all__ = [
     "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule", "get_scheduler",
 ]
 
-# The classes report the public module they are used from (as PyTorch's report
-# torch.optim.lr_scheduler): code tells built-in schedulers apart by it, and pickles name it.
-for _value in list(globals().values()):
-    if isinstance(_value, type) and _value.__name__ in __all__:
-        _value.__module__ = __name__
-del _value
+# The classes report their public path, as PyTorch's do: scripts test it (the d2l.ai chapter
+# steps a scheduler only when ``scheduler.__module__ == lr_scheduler.__name__``).
+for _name in __all__:
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = __name__
+del _name
