@@ -30,9 +30,9 @@ def genesis_seconds(steps: int, warmup: int) -> float:
 def sequential(lib, optimizer, steps: int, warmup: int):
     """SequentialLR(LinearLR, CosineAnnealingLR) of ``lib`` (genesis.optim or torch.optim)."""
     sched = lib.lr_scheduler
-    return sched.SequentialLR(optimizer, [sched.LinearLR(optimizer, start_factor=0.1, total_iters=warmup),
-                                          sched.CosineAnnealingLR(optimizer, T_max=steps - warmup)],
-                              milestones=[warmup])
+    warm = sched.LinearLR(optimizer, start_factor=0.1, total_iters=warmup)
+    decay = sched.CosineAnnealingLR(optimizer, T_max=steps - warmup)
+    return sched.SequentialLR(optimizer, [warm, decay], milestones=[warmup])
 
 
 def genesis_lr_at_seconds(steps: int, warmup: int) -> float:
@@ -96,8 +96,8 @@ def run(settings: Settings, progress) -> Result:
     progress(f"{GENESIS} lr_at of SequentialLR")
     lr_at_stats = sample(lambda: genesis_lr_at_seconds(total, warmup), settings)
     progress(f"{PYTORCH} stepping SequentialLR {torch_steps} steps")
-    torch_sequential = sample(lambda: total * torch_seconds_per_step(torch_steps, warmup, total, "sequential"),
-                              settings)
+    torch_sequential = sample(
+        lambda: total * torch_seconds_per_step(torch_steps, warmup, total, "sequential"), settings)
     lr_at_row = Row(f"lr_at, {total:,} steps of SequentialLR(LinearLR, CosineAnnealingLR)",
                     {GENESIS: lr_at_stats, PYTORCH: torch_sequential})
     return Result(NAME, TITLE, TARGET, [row, lr_at_row], [

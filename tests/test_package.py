@@ -63,19 +63,22 @@ import sys
 import genesis.optim.lr_scheduler as lr_scheduler
 import torch
 loaded = sorted(m for m in sys.modules if m.startswith("genesis"))
-core = [m for m in loaded if (m.split(".") + [""])[1] in ("tensor", "tensor_base", "autograd", "ops", "factories", "nn")]
+CORE = ("tensor", "tensor_base", "autograd", "ops", "factories", "nn")
+core = [m for m in loaded if (m.split(".") + [""])[1] in CORE]
 optimizers = [m for m in loaded if m.split(".")[-1] in ("sgd", "adam", "optimizer", "lr_finder")]
 opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
 rates = lr_scheduler.get_cosine_schedule_with_warmup(opt, 10, 110).lr_at([5, 60])
 print("core:", core, "optimizers:", optimizers, "rates:", [round(float(r), 6) for r in rates[:, 0]])
 import genesis.optim
 finder = genesis.optim.LRFinder  # loaded on first use, with the tensor core
-print("finder:", finder.__module__, "nn" in {m.split(".")[1] for m in sys.modules if m.startswith("genesis.")})
+print("finder:", finder.__module__,
+      "nn" in {m.split(".")[1] for m in sys.modules if m.startswith("genesis.")})
 """
 
 
 def test_the_schedulers_load_no_tensor_autograd_nn_or_optimizer_module():
-    done = subprocess.run([sys.executable, "-c", SCHEDULERS_ALONE], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", SCHEDULERS_ALONE], capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert "core: [] optimizers: [] rates: [0.05, 0.05]" in done.stdout
     assert "finder: genesis.optim.lr_finder True" in done.stdout
@@ -87,13 +90,15 @@ import genesis
 x = genesis.tensor([1.0, 2.0])   # the factory, not the submodule genesis/tensor.py
 from genesis.tensor import Tensor
 import genesis.optim
-print(type(x).__name__, callable(genesis.tensor), isinstance(x, genesis.Tensor) and Tensor is genesis.Tensor,
-      genesis.optim.SGD.__name__, "zeros" in dir(genesis))
+print(type(x).__name__, callable(genesis.tensor),
+      isinstance(x, genesis.Tensor) and Tensor is genesis.Tensor, genesis.optim.SGD.__name__,
+      "zeros" in dir(genesis))
 """
 
 
 def test_names_resolve_whichever_part_loads_the_core_first():
-    done = subprocess.run([sys.executable, "-c", ANY_ORDER], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", ANY_ORDER], capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["Tensor", "True", "True", "SGD", "True"]
 

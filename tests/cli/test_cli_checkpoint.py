@@ -169,4 +169,5 @@ def test_inspect_shows_the_saved_schedule_definitions(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     start = out.index("saved schedules (scheduler.to_config(); genesis lr --config shows one):")
     assert out[start + 1:] == [
-        "  scheduler: LambdaLR(lr_lambda=linear_with_warmup(num_warmup_steps=10, num_training_steps=20000))"]
+        "  scheduler: LambdaLR(lr_lambda=linear_with_warmup(num_warmup_steps=10, "
+        "num_training_steps=20000))"]

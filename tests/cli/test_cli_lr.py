@@ -273,7 +273,8 @@ def test_list_arguments_written_for_every_shell(tmp_path):
     """Unquoted brackets are a glob pattern: with a file named 0 in the directory, bash turns
     --milestones [30,80] into --milestones 0.  The documented spelling 30,80 survives any shell."""
     (tmp_path / "0").write_text("")
-    genesis = f"{shlex.quote(sys.executable)} -m genesis lr MultiStepLR --gamma 0.1 --steps 100 --csv out.csv"
+    genesis = (f"{shlex.quote(sys.executable)} -m genesis lr MultiStepLR --gamma 0.1 --steps 100 "
+               "--csv out.csv")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "src")}
     globbed = subprocess.run(["/bin/sh", "-c", genesis + " --milestones [30,80]"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=60, env=env)
@@ -283,7 +284,8 @@ def test_list_arguments_written_for_every_shell(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "MultiStepLR(milestones=[30, 80], gamma=0.1)"
     expected = torch_rates(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, [30, 80], 0.1), 100)
-    np.testing.assert_allclose(read_csv(tmp_path / "out.csv")[1][:, 1:], expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(read_csv(tmp_path / "out.csv")[1][:, 1:], expected, rtol=1e-12,
+                               atol=0)
 
 
 def test_subprocess_exit_status_and_clean_error():
@@ -397,16 +399,20 @@ def test_config_file_from_to_config_previews_the_same_schedule(capsys, tmp_path)
 
     T = torch.optim.lr_scheduler
     optimizer = SGD([genesis_param()], lr=0.1)
-    scheduler = lr_scheduler.SequentialLR(optimizer, [lr_scheduler.LinearLR(optimizer, 0.01, total_iters=10),
-                                                      lr_scheduler.CosineAnnealingLR(optimizer, T_max=90)], [10])
+    scheduler = lr_scheduler.SequentialLR(
+        optimizer, [lr_scheduler.LinearLR(optimizer, 0.01, total_iters=10),
+                    lr_scheduler.CosineAnnealingLR(optimizer, T_max=90)], [10])
     (tmp_path / "schedule.json").write_text(json.dumps(scheduler.to_config()))
     csv = tmp_path / "out.csv"
-    status, out, err = run_lr(capsys, "--config", tmp_path / "schedule.json", "--steps", 100, "--csv", csv)
+    status, out, err = run_lr(capsys, "--config", tmp_path / "schedule.json", "--steps", 100,
+                              "--csv", csv)
     assert (status, err) == (0, "")
-    assert out.splitlines()[0] == ("SequentialLR(schedulers=[LinearLR(start_factor=0.01, end_factor=1.0, "
-                                   "total_iters=10), CosineAnnealingLR(T_max=90, eta_min=0.0)], milestones=[10])")
+    assert out.splitlines()[0] == ("SequentialLR(schedulers=[LinearLR(start_factor=0.01, "
+                                   "end_factor=1.0, total_iters=10), CosineAnnealingLR(T_max=90, "
+                                   "eta_min=0.0)], milestones=[10])")
     expected = torch_rates(lambda o: T.SequentialLR(o, [T.LinearLR(o, 0.01, total_iters=10),
-                                                        T.CosineAnnealingLR(o, T_max=90)], [10]), 100)
+                                                        T.CosineAnnealingLR(o, T_max=90)], [10]),
+                           100)
     np.testing.assert_allclose(read_csv(csv)[1][:, 1:], expected, rtol=1e-12, atol=0)
     hf = lr_scheduler.get_cosine_schedule_with_warmup(SGD([genesis_param()], lr=0.1), 5, 40)
     (tmp_path / "hf.json").write_text(json.dumps(hf.to_config()))
@@ -420,7 +426,8 @@ def test_config_file_from_to_config_previews_the_same_schedule(capsys, tmp_path)
     ('{"scheduler": "CosineLR"}', "unknown scheduler 'CosineLR' in config"),
     ('{"scheduler": "CosineAnnealingLR", "T_max": 10}', "--steps N is required for --config"),
 ])
-def test_bad_config_files_exit_2_naming_the_problem(capsys, tmp_path, monkeypatch, content, expected):
+def test_bad_config_files_exit_2_naming_the_problem(capsys, tmp_path, monkeypatch, content,
+                                                    expected):
     monkeypatch.chdir(tmp_path)
     name = "missing.json" if content is None else "schedule.json"
     if content is not None:

@@ -1,4 +1,5 @@
-"""The Hugging Face schedule family (``genesis.optim.lr_scheduler.hf``) against hand-computed values.
+"""The Hugging Face schedule family (``genesis.optim.lr_scheduler.hf``) against hand-computed
+values.
 
 Expected numbers are written from the documented formulas (transformers' ``optimization.py``)
 by hand, e.g. ``0.1 * 0.5 * (1 + cos(pi * 0.25))``, never produced by our code.  Rates are read by
@@ -308,7 +309,8 @@ def test_state_dict_is_json_and_restores_the_schedule(name, build):
     if fresh.to_config() == s.to_config():  # nothing to change (the constant schedule)
         fresh.load_state_dict(state)
     else:
-        with pytest.warns(ScheduleChangedWarning, match="the saved schedule differs .* lr_lambda.num"):
+        with pytest.warns(ScheduleChangedWarning,
+                          match="the saved schedule differs .* lr_lambda.num"):
             fresh.load_state_dict(state)
     assert [vars(f) for f in fresh.lr_lambdas] == [vars(f) for f in s.lr_lambdas]
     got = [fresh.step() or list(fresh.get_last_lr()) for _ in range(30)]
@@ -323,10 +325,12 @@ ERRORS = [
     (hf.get_cosine_schedule_with_warmup, (2.5, 10), {}, r"num_warmup_steps must be an int >= 0, got 2.5"),
     (hf.get_cosine_schedule_with_warmup, (True, 10), {}, r"num_warmup_steps must be an int >= 0, got True"),
     (hf.get_cosine_schedule_with_warmup, (0, 0), {}, r"num_training_steps must be a positive int, got 0"),
-    (hf.get_cosine_schedule_with_warmup, (1, 10), {"num_cycles": 0}, r"num_cycles must be in \(0.0, inf\], got 0$"),
+    (hf.get_cosine_schedule_with_warmup, (1, 10), {"num_cycles": 0},
+     r"num_cycles must be in \(0.0, inf\], got 0$"),
     (hf.get_cosine_with_hard_restarts_schedule_with_warmup, (1, 10), {"num_cycles": -2}, r"num_cycles must be in \(0.0"),
     (hf.get_constant_schedule_with_warmup, (-3,), {}, r"num_warmup_steps must be an int >= 0, got -3"),
-    (hf.get_polynomial_decay_schedule_with_warmup, (1, 10), {"power": 0}, r"power must be in \(0.0, inf\], got 0$"),
+    (hf.get_polynomial_decay_schedule_with_warmup, (1, 10), {"power": 0},
+     r"power must be in \(0.0, inf\], got 0$"),
     (hf.get_polynomial_decay_schedule_with_warmup, (1, 10), {"lr_end": 0.1}, r"lr_end \(0.1\) must be smaller than the optimizer's initial lr \(0.1\)"),
     (hf.get_polynomial_decay_schedule_with_warmup, (1, 10), {"lr_end": -1.0}, r"lr_end must be in \[0.0, inf\], got -1.0"),
     (hf.get_inverse_sqrt_schedule, (4,), {"timescale": 0}, r"timescale must be a positive int, got 0"),
@@ -339,7 +343,8 @@ ERRORS = [
     (hf.get_wsd_schedule, (1, 2, 10, 3), {}, r"\(1 \+ 3 \+ 2\) must equal num_training_steps \(10\)"),
     (hf.get_wsd_schedule, (1, 2, 10), {"warmup_type": "exp"}, r"warmup_type must be one of \['linear', 'cosine', '1-sqrt'\], got 'exp'"),
     (hf.get_wsd_schedule, (1, 2, 10), {"decay_type": "step"}, r"decay_type must be one of"),
-    (hf.get_wsd_schedule, (1, 2, 10), {"min_lr_ratio": 2}, r"min_lr_ratio must be in \[0.0, 1.0\], got 2$"),
+    (hf.get_wsd_schedule, (1, 2, 10), {"min_lr_ratio": 2},
+     r"min_lr_ratio must be in \[0.0, 1.0\], got 2$"),
     (hf.get_wsd_schedule, (1, -2), {"num_stable_steps": 3}, r"num_decay_steps must be an int >= 0, got -2"),
 ]
 

@@ -151,7 +151,8 @@ def test_reduce_lr_on_plateau_get_last_lr_and_composites():
     (lambda o: ours.CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be a positive int, got 0"),
     (lambda o: ours.CosineAnnealingLR(o, T_max=-3), ValueError, "T_max .* got -3"),
     (lambda o: ours.CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError, "eta_min .* got -1.0"),
-    (lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "Expected positive integer T_0, but got 0"),
+    (lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=0), ValueError,
+     "Expected positive integer T_0, but got 0"),
     (lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=2.5), ValueError, "T_0, but got 2.5"),
     (lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=0), ValueError, "T_mult .* got 0"),
     (lambda o: ours.StepLR(o, step_size=0), ValueError, "step_size must be a positive int, got 0"),
@@ -162,27 +163,39 @@ def test_reduce_lr_on_plateau_get_last_lr_and_composites():
     (lambda o: ours.MultiStepLR(o, milestones=[1.5]), ValueError, "milestones .* got 1.5"),
     (lambda o: ours.MultiStepLR(o, milestones=3), TypeError, "milestones must be a list of ints, got int"),
     (lambda o: ours.ConstantLR(o, factor=1.5), ValueError, "between 0 and 1. Got factor=1.5"),
-    (lambda o: ours.ConstantLR(o, factor=0.0), ValueError, "factor must be a number in \\(0, 1\\], got 0.0"),
+    (lambda o: ours.ConstantLR(o, factor=0.0), ValueError,
+     "factor must be a number in \\(0, 1\\], got 0.0"),
     (lambda o: ours.ConstantLR(o, total_iters=0), ValueError, "total_iters .* got 0"),
     (lambda o: ours.LinearLR(o, start_factor=0.0), ValueError, "Got start_factor=0.0"),
     (lambda o: ours.LinearLR(o, end_factor=1.5), ValueError, "Got end_factor=1.5"),
     (lambda o: ours.PolynomialLR(o, total_iters=0), ValueError, "total_iters .* got 0"),
-    (lambda o: ours.LambdaLR(o, [lambda e: 1.0] * 3), ValueError, "Expected 2 lr_lambdas, but got 3"),
-    (lambda o: ours.MultiplicativeLR(o, [lambda e: 1.0]), ValueError, "Expected 2 lr_lambdas, but got 1"),
-    (lambda o: ours.LambdaLR(o, 0.5), TypeError, "lr_lambda should be a function, but got float \\(lr_lambda\\[0\\]"),
-    (lambda o: ours.OneCycleLR(o, max_lr=0.1), ValueError, "either total_steps OR \\(epochs AND steps_per_epoch\\)"),
+    (lambda o: ours.LambdaLR(o, [lambda e: 1.0] * 3), ValueError,
+     "Expected 2 lr_lambdas, but got 3"),
+    (lambda o: ours.MultiplicativeLR(o, [lambda e: 1.0]), ValueError,
+     "Expected 2 lr_lambdas, but got 1"),
+    (lambda o: ours.LambdaLR(o, 0.5), TypeError,
+     "lr_lambda should be a function, but got float \\(lr_lambda\\[0\\]"),
+    (lambda o: ours.OneCycleLR(o, max_lr=0.1), ValueError,
+     "either total_steps OR \\(epochs AND steps_per_epoch\\)"),
     (lambda o: ours.OneCycleLR(o, max_lr=0.1, epochs=3), ValueError, "steps_per_epoch=None"),
-    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=0), ValueError, "Expected positive integer total_steps, but got 0"),
-    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=9, pct_start=1.5), ValueError, "pct_start, but got 1.5"),
-    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=9, anneal_strategy="exp"), ValueError, "anneal_strategy must be one of 'cos' or 'linear', instead got exp"),
-    (lambda o: ours.OneCycleLR(o, max_lr=[0.1], total_steps=9), ValueError, "max_lr has 1 values, param_groups has 2"),
-    (lambda o: ours.CyclicLR(o, 0.01, 0.1, mode="triangle"), ValueError, "mode is invalid .* got mode='triangle'"),
+    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=0), ValueError,
+     "Expected positive integer total_steps, but got 0"),
+    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=9, pct_start=1.5), ValueError,
+     "pct_start, but got 1.5"),
+    (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=9, anneal_strategy="exp"), ValueError,
+     "anneal_strategy must be one of 'cos' or 'linear', instead got exp"),
+    (lambda o: ours.OneCycleLR(o, max_lr=[0.1], total_steps=9), ValueError,
+     "max_lr has 1 values, param_groups has 2"),
+    (lambda o: ours.CyclicLR(o, 0.01, 0.1, mode="triangle"), ValueError,
+     "mode is invalid .* got mode='triangle'"),
     (lambda o: ours.CyclicLR(o, 0.01, 0.1, scale_mode="epoch"), ValueError, "scale_mode .* got 'epoch'"),
     (lambda o: ours.CyclicLR(o, 0.01, 0.1, step_size_up=0), ValueError, "step_size_up .* got 0"),
     (lambda o: ours.ReduceLROnPlateau(o, mode="low"), ValueError, "mode must be 'min' or 'max', got 'low'"),
     (lambda o: ours.ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, "threshold_mode .* got 'pct'"),
-    (lambda o: ours.ReduceLROnPlateau(o, factor=1.0), ValueError, "Factor should be < 1.0. \\(got factor=1.0\\)"),
-    (lambda o: ours.ReduceLROnPlateau(o, factor=-0.5), ValueError, "factor must be a number in \\[0, 1\\), got -0.5"),
+    (lambda o: ours.ReduceLROnPlateau(o, factor=1.0), ValueError,
+     "Factor should be < 1.0. \\(got factor=1.0\\)"),
+    (lambda o: ours.ReduceLROnPlateau(o, factor=-0.5), ValueError,
+     "factor must be a number in \\[0, 1\\), got -0.5"),
     (lambda o: ours.ReduceLROnPlateau(o, min_lr=[0.0]), ValueError, "expected 2 min_lrs, got 1"),
     (lambda o: ours.ReduceLROnPlateau(o, patience=-1), ValueError, "patience .* got -1"),
     (lambda o: ours.StepLR(o, step_size=2, last_epoch=-2), ValueError, "last_epoch must be an int >= -1, got -2"),
@@ -196,7 +209,9 @@ def test_bad_arguments_are_named(make, error, match):
 def test_a_non_optimizer_is_a_type_error_naming_its_type(bad):
     for make in (lambda o: ours.StepLR(o, 2), lambda o: ours.ReduceLROnPlateau(o),
                  lambda o: ours.OneCycleLR(o, 0.1, total_steps=5), lambda o: ours.CyclicLR(o, 0.1, 1.0)):
-        with pytest.raises(TypeError, match=f"^{type(bad).__name__} is not an Optimizer: a scheduler needs an optimizer"):
+        with pytest.raises(TypeError,
+                           match=f"^{type(bad).__name__} is not an Optimizer: a scheduler needs an "
+                           "optimizer"):
             make(bad)
 
 
@@ -211,7 +226,8 @@ def test_duck_typed_optimizer_is_accepted():
 
 def test_cycle_momentum_needs_momentum_or_betas():
     opt = torch.optim.Adagrad([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with pytest.raises(ValueError, match="optimizer must support momentum or beta1 with `cycle_momentum` option enabled \\(Adagrad has neither"):
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1 with "
+                       "`cycle_momentum` option enabled \\(Adagrad has neither"):
         ours.CyclicLR(opt, 0.01, 0.1)
     ours.OneCycleLR(opt, 0.1, total_steps=5, cycle_momentum=False)
 
@@ -235,7 +251,8 @@ def test_one_cycle_past_total_steps_says_both_numbers():
     s = ours.OneCycleLR(opt, max_lr=1.0, total_steps=4)
     for _ in range(4):
         s.step()  # like PyTorch, step total_steps itself is still allowed
-    with pytest.raises(ValueError, match="Tried to step 5 times. The specified number of total steps is 4"):
+    with pytest.raises(ValueError,
+                       match="Tried to step 5 times. The specified number of total steps is 4"):
         s.step()
     assert s.last_epoch == 4  # the refused step changed nothing
 
@@ -248,18 +265,22 @@ def test_one_cycle_with_an_empty_phase_is_explained():
 def test_composites_check_their_children():
     opt, other = sgd(0.1), sgd(0.1)
     a, b = ours.StepLR(opt, 2), ours.ExponentialLR(other, 0.9)
-    for make in (lambda: ours.SequentialLR(opt, [a, b], milestones=[3]), lambda: ours.ChainedScheduler([a, b])):
-        with pytest.raises(ValueError, match=r"(?s)but got scheduler ExponentialLR at index 1 has .*"
+    for make in (lambda: ours.SequentialLR(opt, [a, b], milestones=[3]),
+                 lambda: ours.ChainedScheduler([a, b])):
+        with pytest.raises(ValueError,
+                           match=r"(?s)but got scheduler ExponentialLR at index 1 has .*"
                                              r"schedulers\[1\] drives another optimizer"):
             make()
     c = ours.ExponentialLR(opt, 0.9)
-    with pytest.raises(ValueError, match=r"number of schedulers 2 and the number of milestones to be equal to 2"):
+    with pytest.raises(ValueError, match=r"number of schedulers 2 and the number of milestones to "
+                       r"be equal to 2"):
         ours.SequentialLR(opt, [a, c], milestones=[3, 5])
     with pytest.raises(ValueError, match="milestones must be sorted"):
         ours.SequentialLR(opt, [a, c, ours.StepLR(opt, 3)], milestones=[5, 3])
     with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
         ours.ChainedScheduler([a, ours.ReduceLROnPlateau(opt)])
-    with pytest.raises(TypeError, match=r"SequentialLR at index 0 should have `optimizer` as its attribute. "
+    with pytest.raises(TypeError,
+                       match=r"SequentialLR at index 0 should have `optimizer` as its attribute. "
                                         r"\(schedulers\[0\] is a str, not a scheduler\)"):
         ours.SequentialLR(opt, ["cosine"], milestones=[])
     with pytest.raises(ValueError, match="expects at least one scheduler to be chained"):
@@ -268,7 +289,8 @@ def test_composites_check_their_children():
 
 def test_chained_scheduler_names_a_bad_first_child():
     # Regression: ChainedScheduler([3]) blamed the optimizer ("got NoneType"), not schedulers[0].
-    with pytest.raises(TypeError, match=r"at index 0 should have `optimizer` .*schedulers\[0\] is a int"):
+    with pytest.raises(TypeError,
+                       match=r"at index 0 should have `optimizer` .*schedulers\[0\] is a int"):
         ours.ChainedScheduler([3])
 
 
@@ -276,7 +298,8 @@ def test_resuming_without_initial_lr_is_a_clear_key_error():
     with pytest.raises(KeyError) as info:
         ours.CosineAnnealingLR(sgd(0.1), T_max=10, last_epoch=5)
     message = str(info.value)
-    assert message.startswith("param 'initial_lr' is not specified in param_groups[0] when resuming")
+    assert message.startswith("param 'initial_lr' is not specified in param_groups[0] when "
+                              "resuming")
     assert "last_epoch=5" in message
     assert not message.startswith("'")  # printed as a sentence, not a quoted repr
 
@@ -289,7 +312,7 @@ def test_step_with_epoch_warns_deprecation_but_works():
     assert opt.param_groups[0]["lr"] == 0.125 and s.last_epoch == 3
 
 
-# --- regressions: arguments PyTorch turns into NaN or negative rates, refused rather than stepped ---
+# --- regressions: arguments PyTorch turns into NaN or negative rates, refused, not stepped ---
 
 CYCLIC_ARGUMENTS = [
     (lambda o, v: ours.CyclicLR(o, base_lr=v, max_lr=0.1), "base_lr"),
@@ -299,7 +322,8 @@ CYCLIC_ARGUMENTS = [
     (lambda o, v: ours.CyclicLR(o, 0.01, 0.1, max_momentum=v), "max_momentum"),
     (lambda o, v: ours.OneCycleLR(o, max_lr=v, total_steps=10), "max_lr"),
     (lambda o, v: ours.OneCycleLR(o, max_lr=0.1, total_steps=10, base_momentum=v), "base_momentum"),
-    (lambda o, v: ours.OneCycleLR(o, max_lr=0.1, total_steps=10, max_momentum=[v, 0.9]), r"max_momentum\[0\]"),
+    (lambda o, v: ours.OneCycleLR(o, max_lr=0.1, total_steps=10, max_momentum=[v, 0.9]),
+     r"max_momentum\[0\]"),
 ]
 
 
@@ -326,7 +350,8 @@ def test_cyclic_arguments_may_be_zero_dim_tensors_as_in_pytorch():
     """Accepted as PyTorch accepts them; the numbers are PyTorch's for the same plain numbers
     (PyTorch's own run with tensors drifts: its base_lrs alias the group's rate tensor)."""
     made = {}
-    for name, module, wrap in (("torch", torch.optim.lr_scheduler, float), ("genesis", ours, torch.tensor)):
+    for name, module, wrap in (("torch", torch.optim.lr_scheduler, float),
+                               ("genesis", ours, torch.tensor)):
         opt = sgd(0.1)
         s = module.CyclicLR(opt, base_lr=wrap(0.01), max_lr=wrap(0.1), step_size_up=3,
                             base_momentum=wrap(0.8), max_momentum=wrap(0.9))
@@ -357,11 +382,13 @@ def test_a_refused_epoch_changes_nothing(make, epoch):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             s.step(epoch)
-    assert (dict(vars(s), optimizer=None), [dict(g, params=None) for g in opt.param_groups]) == before
+    assert (dict(vars(s), optimizer=None),
+            [dict(g, params=None) for g in opt.param_groups]) == before
 
 
 def test_an_integral_float_epoch_is_an_epoch():
-    a, b = ours.StepLR(sgd(1.0), step_size=2, gamma=0.5), ours.StepLR(sgd(1.0), step_size=2, gamma=0.5)
+    a = ours.StepLR(sgd(1.0), step_size=2, gamma=0.5)
+    b = ours.StepLR(sgd(1.0), step_size=2, gamma=0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a.step(4.0)
@@ -397,5 +424,6 @@ def test_a_param_group_added_after_construction_is_a_value_error_as_in_pytorch()
         with pytest.raises(ValueError) as error:
             s.step()
         if module is ours:
-            assert str(error.value) == ("LambdaLR computed 1 rates for 2 param groups: param groups "
-                                        "were added or removed after the scheduler was built")
+            assert str(error.value) == ("LambdaLR computed 1 rates for 2 param groups: param "
+                                        "groups were added or removed after the scheduler was "
+                                        "built")

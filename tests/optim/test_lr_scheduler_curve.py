@@ -73,15 +73,18 @@ def test_sequential_lr_at_equals_stepping_where_its_children_compose(names):
     children = [build(ours, n, opt, config(n, rng, groups, STEPS)) for n in names]
     s = ours.SequentialLR(opt, children, milestones)
     if names not in COMPOSABLE_SEQUENCES:  # MultiplicativeLR enters by scaling the running rate
-        with pytest.raises(TypeError, match="MultiplicativeLR at index 1 of a SequentialLR has no closed form"):
+        with pytest.raises(TypeError, match="MultiplicativeLR at index 1 of a SequentialLR has no "
+                           "closed form"):
             s.lr_at(np.arange(STEPS + 1))
         return
     curve = s.lr_at(np.arange(STEPS + 1))
     assert_curve(curve, stepped_rates(s, opt, STEPS), f"{names} {milestones}")
 
 
-@pytest.mark.parametrize("names", [("ExponentialLR", "StepLR"), ("ConstantLR", "MultiplicativeLR", "LinearLR"),
-                                   ("PolynomialLR", "MultiStepLR"), ("LinearLR", "StepLR", "ExponentialLR")])
+@pytest.mark.parametrize("names", [("ExponentialLR", "StepLR"),
+                                   ("ConstantLR", "MultiplicativeLR", "LinearLR"),
+                                   ("PolynomialLR", "MultiStepLR"),
+                                   ("LinearLR", "StepLR", "ExponentialLR")])
 def test_chained_lr_at_of_scaling_children_equals_stepping(names):
     rng = random.Random(f"chain-curve-{names}")
     groups = rng.choice([1, 3])
@@ -126,7 +129,8 @@ def test_lr_at_refuses_steps_that_are_not_counts(steps, message):
 
 
 def test_reduce_lr_on_plateau_and_user_subclasses_have_no_lr_at():
-    with pytest.raises(TypeError, match="ReduceLROnPlateau.lr_at: ReduceLROnPlateau has no closed form"):
+    with pytest.raises(TypeError,
+                       match="ReduceLROnPlateau.lr_at: ReduceLROnPlateau has no closed form"):
         ours.ReduceLROnPlateau(torch_optimizer("sgd", [0.1])).lr_at(3)
 
     class Slower(ours.StepLR):
@@ -139,7 +143,8 @@ def test_reduce_lr_on_plateau_and_user_subclasses_have_no_lr_at():
 
 def test_one_cycle_lr_at_refuses_steps_past_total():
     s = ours.OneCycleLR(torch_optimizer("sgd", [0.1]), max_lr=1.0, total_steps=10)
-    with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
+    with pytest.raises(ValueError,
+                       match="Tried to step 11 times. The specified number of total steps is 10"):
         s.lr_at(np.arange(12))
 
 
@@ -155,7 +160,8 @@ def test_recursive_get_lr_agrees_with_closed_form(name):
         s = build(ours, name, opt, config(name, rng, 3, STEPS))
         for _ in range(STEPS):
             s.step()
-            np.testing.assert_allclose(s.get_last_lr(), s.lr_at(s.last_epoch), rtol=1e-12, atol=1e-300)
+            np.testing.assert_allclose(s.get_last_lr(), s.lr_at(s.last_epoch), rtol=1e-12,
+                                       atol=1e-300)
 
 
 # --- hand-computed values ----------------------------------------------------------------------

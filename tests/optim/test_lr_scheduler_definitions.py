@@ -16,8 +16,10 @@ import pytest
 
 import genesis.optim.lr_scheduler as ours
 import torch.optim.lr_scheduler as theirs
-from genesis.optim.lr_scheduler import Schedule, ScheduleChangedWarning, from_config, register_schedule
-from test_lr_scheduler import SEQUENCES, SIMPLE, assert_close, config, plateau_config, torch_optimizer
+from genesis.optim.lr_scheduler import (Schedule, ScheduleChangedWarning, from_config,
+                                        register_schedule)
+from test_lr_scheduler import (SEQUENCES, SIMPLE, assert_close, config, plateau_config,
+                               torch_optimizer)
 
 STEPS = 60
 
@@ -33,7 +35,8 @@ def describable(name, rng, groups):
         kwargs["lr_lambda"] = Schedule("cosine_with_warmup", num_warmup_steps=rng.randint(0, 9),
                                        num_training_steps=STEPS, num_cycles=rng.uniform(0.3, 1.5))
         if name == "MultiplicativeLR":
-            kwargs["lr_lambda"] = Schedule("inverse_sqrt", num_warmup_steps=0, timescale=rng.randint(5, 50))
+            kwargs["lr_lambda"] = Schedule("inverse_sqrt", num_warmup_steps=0,
+                                           timescale=rng.randint(5, 50))
     kwargs.pop("scale_fn", None)
     kwargs.pop("scale_mode", None)
     return kwargs
@@ -92,7 +95,8 @@ def test_composite_definitions_hold_their_children(names):
     rebuilt = from_config(opt_r, definition)
     np.testing.assert_array_equal(rates(rebuilt, opt_r), rates(original, opt))
     chain = ours.ChainedScheduler([ours.ExponentialLR(opt, 0.9), ours.StepLR(opt, 3)])
-    assert from_config(torch_optimizer("sgd", [0.1]), chain.to_config()).to_config() == chain.to_config()
+    rebuilt = from_config(torch_optimizer("sgd", [0.1]), chain.to_config())
+    assert rebuilt.to_config() == chain.to_config()
 
 
 def test_hugging_face_schedules_are_written_out_with_their_arguments():
@@ -101,8 +105,10 @@ def test_hugging_face_schedules_are_written_out_with_their_arguments():
     assert s.to_config() == {"scheduler": "LambdaLR", "lr_lambda": {
         "schedule": "cosine_with_warmup", "num_warmup_steps": 100, "num_training_steps": 10_000,
         "num_cycles": 0.5, "min_lr_rate": 0.0}}
-    assert ours.describe(s.to_config()) == ("LambdaLR(lr_lambda=cosine_with_warmup(num_warmup_steps=100, "
-                                            "num_training_steps=10000, num_cycles=0.5, min_lr_rate=0.0))")
+    assert ours.describe(s.to_config()) == ("LambdaLR(lr_lambda=cosine_with_warmup("
+                                            "num_warmup_steps=100, "
+                                            "num_training_steps=10000, num_cycles=0.5, "
+                                            "min_lr_rate=0.0))")
 
 
 @register_schedule(name="noam_for_tests")
@@ -116,34 +122,43 @@ def test_a_registered_function_is_a_describable_vectorised_lambda():
     opt = torch_optimizer("sgd", [1.0])
     s = ours.LambdaLR(opt, Schedule("noam_for_tests", d_model=512, warmup_steps=40))
     definition = json_round_trip(s.to_config())
-    assert definition["lr_lambda"] == {"schedule": "noam_for_tests", "d_model": 512, "warmup_steps": 40}
+    assert definition["lr_lambda"] == {"schedule": "noam_for_tests", "d_model": 512,
+                                       "warmup_steps": 40}
     by_hand = [512 ** -0.5 * min(max(t, 1) ** -0.5, max(t, 1) * 40 ** -1.5) for t in range(STEPS)]
     np.testing.assert_allclose(s.lr_at(np.arange(STEPS))[:, 0], by_hand, rtol=1e-12)
     opt_r = torch_optimizer("sgd", [1.0])
-    np.testing.assert_allclose(rates(from_config(opt_r, definition), opt_r)[:, 0], by_hand, rtol=1e-12)
+    np.testing.assert_allclose(rates(from_config(opt_r, definition), opt_r)[:, 0], by_hand,
+                               rtol=1e-12)
     with pytest.raises(ValueError, match="a schedule named 'noam_for_tests' is already registered"):
         register_schedule(lambda step: step, name="noam_for_tests")
 
 
 @pytest.mark.parametrize("make, where", [
-    (lambda o: ours.LambdaLR(o, lambda epoch: 0.9 ** epoch), r"lr_lambda\[0\] is the function <lambda>"),
-    (lambda o: ours.MultiplicativeLR(o, [math.sqrt, math.sqrt]), r"lr_lambda\[0\] is the function sqrt"),
+    (lambda o: ours.LambdaLR(o, lambda epoch: 0.9 ** epoch),
+     r"lr_lambda\[0\] is the function <lambda>"),
+    (lambda o: ours.MultiplicativeLR(o, [math.sqrt, math.sqrt]),
+     r"lr_lambda\[0\] is the function sqrt"),
     (lambda o: ours.CyclicLR(o, 0.01, 0.1, scale_fn=lambda x: 1.0), "scale_fn is <lambda>"),
     (lambda o: ours.SequentialLR(o, [ours.LambdaLR(o, lambda e: 1.0), ours.StepLR(o, 2)], [3]),
      r"lr_lambda\[0\] is the function <lambda>"),
 ])
 def test_code_cannot_be_written_out_and_the_error_says_what_to_do(make, where):
     s = make(torch_optimizer("sgd", [0.1, 0.2]))
-    with pytest.raises(TypeError, match=f"{where}.*register .* @register_schedule and pass Schedule"):
+    with pytest.raises(TypeError,
+                       match=f"{where}.*register .* @register_schedule and pass Schedule"):
         s.to_config()
     assert s.state_dict()["definition"] is None  # the state dict itself still works
 
 
 @pytest.mark.parametrize("bad, message", [
-    ({"scheduler": "CosineLR", "T_max": 5}, "unknown scheduler 'CosineLR' in config; from_config builds LambdaLR"),
-    ({"scheduler": "StepLR", "step_size": 3, "gama": 0.5}, "StepLR has no argument 'gama' .*: step_size, gamma, field"),
-    ({"scheduler": "LambdaLR", "lr_lambda": {"schedule": "cosine"}}, "no schedule named 'cosine' is registered"),
-    ({"scheduler": "LambdaLR", "lr_lambda": "cos"}, r"LambdaLR.lr_lambda must be a schedule definition"),
+    ({"scheduler": "CosineLR", "T_max": 5},
+     "unknown scheduler 'CosineLR' in config; from_config builds LambdaLR"),
+    ({"scheduler": "StepLR", "step_size": 3, "gama": 0.5},
+     "StepLR has no argument 'gama' .*: step_size, gamma, field"),
+    ({"scheduler": "LambdaLR", "lr_lambda": {"schedule": "cosine"}},
+     "no schedule named 'cosine' is registered"),
+    ({"scheduler": "LambdaLR", "lr_lambda": "cos"},
+     r"LambdaLR.lr_lambda must be a schedule definition"),
     ({"T_max": 5}, "config must be a dict with a 'scheduler' class name"),
     ({"scheduler": "StepLR", "step_size": 0}, "step_size must be a positive int, got 0"),
 ])
@@ -152,7 +167,7 @@ def test_from_config_names_what_it_cannot_build(bad, message):
         from_config(torch_optimizer("sgd", [0.1]), bad)
 
 
-# --- resuming with a changed schedule ------------------------------------------------------------------
+# --- resuming with a changed schedule -----------------------------------------------------
 
 
 def run_to(make, optimizer_lrs, steps):
@@ -177,15 +192,18 @@ def test_identical_definitions_load_silently():
     saved, opt = run_to(lambda o: ours.CosineAnnealingLR(o, T_max=100), [0.1], 30)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        resume(lambda o: ours.CosineAnnealingLR(o, T_max=100), saved.state_dict(), opt.state_dict(), [0.1])
+        resume(lambda o: ours.CosineAnnealingLR(o, T_max=100), saved.state_dict(), opt.state_dict(),
+               [0.1])
 
 
 def test_a_changed_argument_is_named_and_the_saved_values_win_as_in_pytorch():
     saved, opt = run_to(lambda o: ours.CosineAnnealingLR(o, T_max=100), [0.1], 30)
     state = json_round_trip(saved.state_dict())
-    with pytest.warns(ScheduleChangedWarning, match=r"CosineAnnealingLR.load_state_dict: the saved schedule "
-                                                    r"differs .* \(saved -> built\): T_max: 100 -> 200\. The saved"):
-        s, opt_o = resume(lambda o: ours.CosineAnnealingLR(o, T_max=200), state, opt.state_dict(), [0.1])
+    with pytest.warns(ScheduleChangedWarning,
+                      match=r"CosineAnnealingLR.load_state_dict: the saved schedule differs "
+                            r".* \(saved -> built\): T_max: 100 -> 200\. The saved"):
+        s, opt_o = resume(lambda o: ours.CosineAnnealingLR(o, T_max=200), state, opt.state_dict(),
+                          [0.1])
     torch_saved, torch_opt = run_to(lambda o: theirs.CosineAnnealingLR(o, T_max=100), [0.1], 30)
     t, opt_t = resume(lambda o: theirs.CosineAnnealingLR(o, T_max=200), torch_saved.state_dict(),
                       torch_opt.state_dict(), [0.1])
@@ -195,9 +213,10 @@ def test_a_changed_argument_is_named_and_the_saved_values_win_as_in_pytorch():
 
 def test_a_changed_hugging_face_horizon_is_named():
     saved, opt = run_to(lambda o: ours.get_linear_schedule_with_warmup(o, 10, 10_000), [0.1], 20)
-    with pytest.warns(ScheduleChangedWarning, match=r"lr_lambda.num_training_steps: 10000 -> 20000\. The saved"):
-        s, _ = resume(lambda o: ours.get_linear_schedule_with_warmup(o, 10, 20_000), saved.state_dict(),
-                      opt.state_dict(), [0.1])
+    with pytest.warns(ScheduleChangedWarning,
+                      match=r"lr_lambda.num_training_steps: 10000 -> 20000\. The saved"):
+        s, _ = resume(lambda o: ours.get_linear_schedule_with_warmup(o, 10, 20_000),
+                      saved.state_dict(), opt.state_dict(), [0.1])
     assert s.lr_lambdas[0].num_training_steps == 10_000  # saved wins (PyTorch's __dict__.update)
 
 
@@ -232,7 +251,8 @@ BUILT = {
     "OneCycleLR": (lambda o: ours.OneCycleLR(o, max_lr=0.1, total_steps=100),
                    lambda o: ours.OneCycleLR(o, max_lr=0.2, total_steps=300)),
     "CosineAnnealingWarmRestarts": (lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=7, T_mult=2),
-                                    lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=11, T_mult=2)),
+                                    lambda o: ours.CosineAnnealingWarmRestarts(o, T_0=11,
+                                                                               T_mult=2)),
 }
 
 
@@ -240,17 +260,21 @@ BUILT = {
 def test_built_continues_from_the_saved_step_on_the_new_schedule(name):
     old, new = BUILT[name]
     saved, opt = run_to(old, [0.1, 0.05], 37)
-    with pytest.warns(ScheduleChangedWarning, match=r"continuing from the saved step 37 on the schedule this "
-                                                    r"scheduler was built with; the rate jumps \(group 0: "):
-        s, opt_o = resume(new, json_round_trip(saved.state_dict()), opt.state_dict(), [0.1, 0.05], "built")
+    with pytest.warns(ScheduleChangedWarning,
+                      match=r"continuing from the saved step 37 on the schedule this "
+                            r"scheduler was built with; the rate jumps \(group 0: "):
+        s, opt_o = resume(new, json_round_trip(saved.state_dict()), opt.state_dict(), [0.1, 0.05],
+                          "built")
     # The truth: the new schedule stepped from its construction to step 37, then on.
     truth, opt_t = run_to(new, [0.1, 0.05], 37)
-    np.testing.assert_allclose(rates(s, opt_o, 40), rates(truth, opt_t, 40), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(rates(s, opt_o, 40), rates(truth, opt_t, 40), rtol=1e-12,
+                               atol=1e-300)
 
 
 def test_built_needs_a_closed_form_and_a_known_mode():
     saved, opt = run_to(lambda o: ours.ReduceLROnPlateau(o), [0.1], 0)
-    with pytest.raises(ValueError, match=r"load_state_dict\(schedule='built'\) needs a closed form"):
+    with pytest.raises(ValueError,
+                       match=r"load_state_dict\(schedule='built'\) needs a closed form"):
         ours.ReduceLROnPlateau(torch_optimizer("sgd", [0.1])).load_state_dict(
             dict(saved.state_dict(), last_epoch=3), schedule="built")
     with pytest.raises(ValueError, match="schedule must be 'saved' or 'built', got 'new'"):

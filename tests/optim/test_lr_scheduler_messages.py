@@ -88,7 +88,8 @@ SCENARIOS = {
     "ChainedScheduler child without optimizer": lambda lib: lib.ChainedScheduler([3], sgd()),
     "ChainedScheduler plateau child": lambda lib: (lambda o: lib.ChainedScheduler(
         [lib.ReduceLROnPlateau(o)], o))(sgd()),
-    "ChainedScheduler other optimizer": lambda lib: lib.ChainedScheduler([lib.StepLR(sgd(), 2)], sgd()),
+    "ChainedScheduler other optimizer": lambda lib: lib.ChainedScheduler([lib.StepLR(sgd(), 2)],
+                                                                         sgd()),
     # ReduceLROnPlateau
     "plateau factor": lambda lib: lib.ReduceLROnPlateau(sgd(), factor=1.0),
     "plateau not an optimizer": lambda lib: lib.ReduceLROnPlateau([{"lr": 0.1}]),
@@ -104,15 +105,18 @@ SCENARIOS = {
     "warm restarts T_0": lambda lib: lib.CosineAnnealingWarmRestarts(sgd(), T_0=0),
     "warm restarts T_mult": lambda lib: lib.CosineAnnealingWarmRestarts(sgd(), T_0=3, T_mult=0),
     "warm restarts eta_min": lambda lib: lib.CosineAnnealingWarmRestarts(sgd(), T_0=3, eta_min="0"),
-    "warm restarts negative epoch": lambda lib: lib.CosineAnnealingWarmRestarts(sgd(), T_0=3).step(-1),
+    "warm restarts negative epoch":
+        lambda lib: lib.CosineAnnealingWarmRestarts(sgd(), T_0=3).step(-1),
     # OneCycleLR
     "one cycle not an optimizer": lambda lib: lib.OneCycleLR(3, 0.1, total_steps=5),
     "one cycle total_steps": lambda lib: lib.OneCycleLR(sgd(), 0.1, total_steps=0),
     "one cycle epochs": lambda lib: lib.OneCycleLR(sgd(), 0.1, epochs=0, steps_per_epoch=3),
-    "one cycle steps_per_epoch": lambda lib: lib.OneCycleLR(sgd(), 0.1, epochs=3, steps_per_epoch=-1),
+    "one cycle steps_per_epoch": lambda lib: lib.OneCycleLR(sgd(), 0.1, epochs=3,
+                                                            steps_per_epoch=-1),
     "one cycle no length": lambda lib: lib.OneCycleLR(sgd(), 0.1),
     "one cycle pct_start": lambda lib: lib.OneCycleLR(sgd(), 0.1, total_steps=9, pct_start=1.5),
-    "one cycle anneal_strategy": lambda lib: lib.OneCycleLR(sgd(), 0.1, total_steps=9, anneal_strategy="exp"),
+    "one cycle anneal_strategy": lambda lib: lib.OneCycleLR(sgd(), 0.1, total_steps=9,
+                                                            anneal_strategy="exp"),
     "one cycle without momentum": lambda lib: lib.OneCycleLR(adagrad(), 0.1, total_steps=9),
     "one cycle past total_steps": one_cycle_past_total,
 }
@@ -137,14 +141,16 @@ def test_genesis_raises_what_pytorch_raises_with_its_words_first(scenario):
     kind_o, type_o, message_o = outcome(ours, scenario)
     assert kind_t != "nothing", f"{scenario}: PyTorch raised nothing (the scenario is stale)"
     assert kind_o == kind_t and issubclass(type_o, type_t), f"{scenario}: {type_o} {message_o}"
-    assert message_o.startswith(message_t), f"{scenario}:\n  torch:   {message_t!r}\n  genesis: {message_o!r}"
+    assert message_o.startswith(message_t), (
+        f"{scenario}:\n  torch:   {message_t!r}\n  genesis: {message_o!r}")
 
 
 def _literal_parts(node) -> list[str]:
     """The constant text fragments of a message expression (string, f-string, concatenation)."""
     parts = []
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value.strip()) > 3:
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) \
+                and len(sub.value.strip()) > 3:
             parts.append(sub.value)
     return parts
 

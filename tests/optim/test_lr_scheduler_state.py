@@ -86,7 +86,8 @@ def test_resume_continues_like_torch(case, order):
             step_both(s_o, s_t)
         fresh_opt, fresh = _resumed(ours, make, kind, lrs, json_round_trip(s_o.state_dict()),
                                     opt_o.state_dict(), order)
-        torch_opt, resumed_t = _resumed(theirs, make, kind, lrs, s_t.state_dict(), opt_t.state_dict(),
+        torch_opt, resumed_t = _resumed(theirs, make, kind, lrs, s_t.state_dict(),
+                                        opt_t.state_dict(),
                                         order)
         if order == "both":
             assert_same_state(torch_opt, opt_t, f"{case}: torch's own resume is exact")
@@ -94,7 +95,8 @@ def test_resume_continues_like_torch(case, order):
         assert_close(fresh.get_last_lr(), resumed_t.get_last_lr())
         for step in range(stop, STEPS):
             step_both(fresh, resumed_t)
-            assert_same_state(fresh_opt, torch_opt, f"{case} {order} saved at {stop}, step {step + 1}")
+            assert_same_state(fresh_opt, torch_opt,
+                              f"{case} {order} saved at {stop}, step {step + 1}")
             assert_close(fresh.get_last_lr(), resumed_t.get_last_lr())
 
 
@@ -117,7 +119,8 @@ def test_reduce_lr_on_plateau_resumes_like_torch(order):
 
         fresh_opt, fresh = _resumed(ours, make, "sgd", lrs, json_round_trip(s_o.state_dict()),
                                     opt_o.state_dict(), order)
-        torch_opt, resumed_t = _resumed(theirs, make, "sgd", lrs, s_t.state_dict(), opt_t.state_dict(),
+        torch_opt, resumed_t = _resumed(theirs, make, "sgd", lrs, s_t.state_dict(),
+                                        opt_t.state_dict(),
                                         order)
         for i, m in enumerate(metrics[stop:]):
             step_both(fresh, resumed_t, m)
@@ -196,7 +199,8 @@ def test_two_schedulers_on_one_optimizer_resume_alike_in_every_load_order(order)
     lrs = [0.05, 0.02]
 
     def make(module, optimizer):
-        return [module.ExponentialLR(optimizer, gamma=0.9), module.StepLR(optimizer, step_size=3, gamma=0.5)]
+        return [module.ExponentialLR(optimizer, gamma=0.9),
+                module.StepLR(optimizer, step_size=3, gamma=0.5)]
 
     runs = {}
     for name, module in (("torch", theirs), ("genesis", ours)):
@@ -216,7 +220,8 @@ def test_two_schedulers_on_one_optimizer_resume_alike_in_every_load_order(order)
             fresh = dict(zip(("first", "second"), make(module, fresh_opt)))
         targets = {"optimizer": fresh_opt, **fresh}
         for key in order:
-            targets[key].load_state_dict(json_round_trip(saved[key]) if key != "optimizer" else saved[key])
+            state = saved[key] if key == "optimizer" else json_round_trip(saved[key])
+            targets[key].load_state_dict(state)
         rates = []
         for _ in range(10):
             rates.append([g["lr"] for g in fresh_opt.param_groups])
@@ -231,7 +236,8 @@ def test_two_schedulers_on_one_optimizer_resume_alike_in_every_load_order(order)
                 s.step()
         runs[name] = (rates, uninterrupted)
     assert_close(runs["genesis"][0], runs["torch"][0], f"load order {order}")
-    assert_close(runs["genesis"][0], runs["genesis"][1], f"load order {order} vs the uninterrupted run")
+    assert_close(runs["genesis"][0], runs["genesis"][1],
+                 f"load order {order} vs the uninterrupted run")
 
 
 def _attributes(value, depth=0):

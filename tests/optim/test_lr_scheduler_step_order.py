@@ -22,7 +22,8 @@ def _kind(message: str) -> str | None:
     """Which of the two step-order warnings a message is (by PyTorch's opening words), else None."""
     if message.startswith("Detected call of `lr_scheduler.step()` before `optimizer.step()`."):
         return "order"
-    if message.startswith("Seems like `optimizer.step()` has been overridden after learning rate scheduler"):
+    if message.startswith("Seems like `optimizer.step()` has been overridden after learning rate "
+                          "scheduler"):
         return "replaced"
     return None
 

@@ -16,14 +16,16 @@ import torch
 import genesis
 import genesis.optim.lr_scheduler as ours
 import torch.optim.lr_scheduler as theirs
-from test_lr_scheduler import SEQUENCES, SIMPLE, composite_factory, config, metric_walk, plateau_config
+from test_lr_scheduler import (SEQUENCES, SIMPLE, composite_factory, config, metric_walk,
+                               plateau_config)
 
 STEPS = 60
 REL = 2e-5
 
 
 def tensor_sgd(lrs):
-    groups = [{"params": [torch.zeros(2, requires_grad=True)], "lr": torch.as_tensor(lr)} for lr in lrs]
+    groups = [{"params": [torch.zeros(2, requires_grad=True)], "lr": torch.as_tensor(lr)}
+              for lr in lrs]
     return torch.optim.SGD(groups, lr=torch.as_tensor(lrs[0]), momentum=0.9)
 
 
@@ -76,7 +78,8 @@ class GenesisTensorGroups:
     """A duck-typed optimizer whose rates are Genesis 0-d tensors."""
 
     def __init__(self, *lrs):
-        self.param_groups = [{"lr": genesis.from_numpy(np.array(lr)), "momentum": 0.9} for lr in lrs]
+        self.param_groups = [{"lr": genesis.from_numpy(np.array(lr)), "momentum": 0.9}
+                             for lr in lrs]
         self.defaults = {"momentum": 0.9}
 
 
@@ -95,7 +98,8 @@ def test_genesis_tensors_are_written_in_place_too(make, expected):
         assert opt.param_groups[0]["lr"] is tensor
         got.append(tensor.item())
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    assert type(s.base_lrs[0]) is float and s.get_last_lr() == [pytest.approx(expected[-1], rel=1e-12)]
+    assert type(s.base_lrs[0]) is float
+    assert s.get_last_lr() == [pytest.approx(expected[-1], rel=1e-12)]
 
 
 def test_reduce_lr_on_plateau_writes_into_a_genesis_tensor_lr():
@@ -105,7 +109,8 @@ def test_reduce_lr_on_plateau_writes_into_a_genesis_tensor_lr():
     for metric in (1.0, 2.0, 3.0):
         s.step(metric)
     assert opt.param_groups[0]["lr"] is tensor and tensor.item() == pytest.approx(0.025, rel=1e-15)
-    assert s.get_last_lr() == [pytest.approx(0.025, rel=1e-15)] and type(s.get_last_lr()[0]) is float
+    assert s.get_last_lr() == [pytest.approx(0.025, rel=1e-15)]
+    assert type(s.get_last_lr()[0]) is float
 
 
 def test_a_genesis_optimizer_with_a_tensor_lr_keeps_it():

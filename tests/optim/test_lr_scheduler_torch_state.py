@@ -193,7 +193,8 @@ def test_multistep_counter_with_int_or_json_string_keys(milestones):
     state = dict(s.state_dict(), milestones=milestones)
     s.load_state_dict(state)
     assert s.milestones == [2, 5, 5]
-    with pytest.raises(ValueError, match=r"milestones must map int milestones to counts, got \{'x': 1\}"):
+    with pytest.raises(ValueError,
+                       match=r"milestones must map int milestones to counts, got \{'x': 1\}"):
         s.load_state_dict(dict(state, milestones={"x": 1}))
 
 
@@ -303,7 +304,8 @@ def test_torch_state_without_cycle_momentum_loads(make):
 
 NESTED = {
     "SequentialLR(ChainedScheduler, ...)": lambda m, o: m.SequentialLR(o, [
-        m.ChainedScheduler([m.LinearLR(o, start_factor=0.2, total_iters=4), m.ExponentialLR(o, 0.9)]),
+        m.ChainedScheduler([m.LinearLR(o, start_factor=0.2, total_iters=4),
+                            m.ExponentialLR(o, 0.9)]),
         m.StepLR(o, step_size=3, gamma=0.5)], milestones=[6]),
     "SequentialLR(SequentialLR, ...)": lambda m, o: m.SequentialLR(o, [
         m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=2), m.ExponentialLR(o, 0.8)],
@@ -317,7 +319,8 @@ def test_nested_composites_step_and_resume_like_torch(name):
     """Regression: a composite nested first in a SequentialLR has a `_step_count` in PyTorch's
     state dict, which Genesis refused.  Stepping must match too (PyTorch's own quirks included)."""
     make = NESTED[name]
-    opt_t, opt_o = make_optimizer(torch, "sgd", [0.1, 0.02]), make_optimizer(genesis, "sgd", [0.1, 0.02])
+    opt_t = make_optimizer(torch, "sgd", [0.1, 0.02])
+    opt_o = make_optimizer(genesis, "sgd", [0.1, 0.02])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         s_t, s_o = make(theirs, opt_t), make(ours, opt_o)

@@ -77,8 +77,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     if schedules:
         print("saved schedules (scheduler.to_config(); genesis lr --config shows one):")
         for path, definition in schedules:
-            print(textwrap.fill(f"{path or '<root>'}: {describe(definition)}", 100, initial_indent="  ",
-                                subsequent_indent="      "))
+            print(textwrap.fill(f"{path or '<root>'}: {describe(definition)}", 100,
+                                initial_indent="  ", subsequent_indent="      "))
     return 0
 
 

@@ -110,8 +110,8 @@ def register(subparsers: Any) -> None:
         "lr",
         help="preview a learning-rate schedule: key rates, a sparkline, CSV or PNG",
         usage="genesis lr NAME [--arg value ...] [--steps N] [--lr BASE] [--warmup N] "
-              "[--png FILE] [--csv FILE]\n       genesis lr --config FILE.json [--steps N] [--lr BASE] "
-              "[--png FILE] [--csv FILE]\n       genesis lr --list",
+              "[--png FILE] [--csv FILE]\n       genesis lr --config FILE.json [--steps N] "
+              "[--lr BASE] [--png FILE] [--csv FILE]\n       genesis lr --list",
         description=textwrap.fill(
             "Show the learning rate a schedule sets at each step: the rate at the start, the end "
             "of warmup, the middle, the end, the minimum and maximum, and a sparkline of the "
@@ -217,8 +217,8 @@ _COLUMN = 12  # width of one group's rate column
 def _report(title: str, defaults: str, rates: np.ndarray, warmup_end: int | None,
             base: list[float]) -> str:
     """The header, the key-step table and the sparklines, as printed."""
-    return "\n".join([*_header(title, defaults, rates.shape, base), "", *_table(rates, warmup_end), "",
-                      *_sparklines(rates)])
+    return "\n".join([*_header(title, defaults, rates.shape, base), "",
+                      *_table(rates, warmup_end), "", *_sparklines(rates)])
 
 
 def _title_and_defaults(spec: Spec, shown: dict[str, Any]) -> tuple[str, str]:
@@ -329,7 +329,8 @@ def run(args: argparse.Namespace) -> int:
             print(catalogue_text())
             return 0
         if common["config"] and (args.name is not None or pairs):
-            raise UsageError("--config FILE.json replaces NAME and its arguments; give one or the other")
+            raise UsageError("--config FILE.json replaces NAME and its arguments; give one or the "
+                             "other")
         if args.name is None and not common["config"]:
             raise UsageError("NAME is required: a scheduler class or Hugging Face name (genesis lr --list)")
         if common["png"]:
@@ -341,7 +342,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             spec = resolve(args.name)
             scheduler, shown, steps = build(spec, pairs, common)
-            (title, defaults), warmup = _title_and_defaults(spec, shown), warmup_end(spec, scheduler, shown)
+            title, defaults = _title_and_defaults(spec, shown)
+            warmup = warmup_end(spec, scheduler, shown)
         try:
             rates = curve(scheduler, steps)
         except (ValueError, TypeError) as error:

@@ -46,7 +46,7 @@ _BARE = object()
 
 
 def _literal(text: str | None) -> Any:
-    """A Python literal (``1e-3``, ``30,80``, ``[30, 80]``, ``True``), else the text itself (``cos``).
+    """A Python literal (``1e-3``, ``30,80``, ``[30, 80]``, ``True``), else the text (``cos``).
 
     A list may be written without brackets, ``30,80`` (brackets are a glob pattern to the
     shell); comma-separated values become a list.  A bare ``--name`` (no text) gives ``_BARE``,
@@ -62,11 +62,13 @@ def _literal(text: str | None) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _as_list_where_expected(parameters: dict[str, inspect.Parameter], given: dict[str, Any]) -> None:
+def _as_list_where_expected(parameters: dict[str, inspect.Parameter],
+                            given: dict[str, Any]) -> None:
     """``--milestones 100`` for a parameter that only takes a list: one number is a list of one."""
     for name, value in given.items():
         annotation = str(parameters[name].annotation) if name in parameters else ""
-        takes_only_lists = annotation.startswith(("Iterable[", "Sequence[", "list[")) and "|" not in annotation
+        takes_only_lists = (annotation.startswith(("Iterable[", "Sequence[", "list["))
+                            and "|" not in annotation)
         if takes_only_lists and isinstance(value, (int, float)) and not isinstance(value, bool):
             given[name] = [value]
 
@@ -328,7 +330,7 @@ def build(spec: Spec, pairs: list[tuple[str, str | None]], common: dict[str, Any
 
 
 def build_from_config(common: dict[str, Any]) -> tuple[Any, str, int]:
-    """The scheduler of ``--config FILE.json`` on the stand-in optimizer, its title and the steps."""
+    """The scheduler of ``--config FILE.json`` on the stand-in optimizer, its title, the steps."""
     import json
 
     from genesis.optim.lr_scheduler import describe, from_config

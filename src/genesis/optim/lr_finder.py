@@ -171,19 +171,19 @@ class LRFinder:
     ) -> None:
         """Train ``num_iter`` steps with growing rates; record ``history`` = ``{"lr", "loss"}``.
 
-        Step ``i`` sets every group's rate to the ramp's ``i``-th value (see ``lr_scheduler.schedules.range_test_lr``: from
-        ``start_lr``, default each group's current ``lr``, to ``end_lr``; exponential or
-        linear), trains on the next ``(inputs, targets)`` batch of ``train_loader`` (starting it
-        again when it runs out) and records that rate (group 0's) with the batch's loss, computed
-        before the update; with ``accumulation_steps=k`` a step accumulates the gradients of
-        ``k`` batches (each loss divided by ``k``) and records their mean loss.  With
-        ``val_loader`` the recorded loss is instead the mean loss over
-        all its batches after the update, in eval mode.  Losses after the first are smoothed,
-        ``s_i = smooth_f * loss_i + (1 - smooth_f) * s_{i-1}``, unless ``smooth_f`` is 0 (as in
-        torch-lr-finder, 0 turns smoothing off; a small ``smooth_f`` smooths more).  The test
-        stops after recording the first ``s_i > diverge_th * best`` with
-        ``best = min(s_0..s_i)`` (``s_i > best + (diverge_th - 1) * |best|`` when ``best`` is
-        negative), or before recording a non-finite loss.
+        Step ``i`` sets every group's rate to the ramp's ``i``-th value
+        (``lr_scheduler.schedules.range_test_lr``: from ``start_lr``, default each group's current
+        ``lr``, to ``end_lr``; exponential or linear), trains on the next ``(inputs, targets)``
+        batch of ``train_loader`` (starting it again when it runs out) and records that rate (group
+        0's) with the batch's loss, computed before the update; with ``accumulation_steps=k`` a step
+        accumulates the gradients of ``k`` batches (each loss divided by ``k``) and records their
+        mean loss.  With ``val_loader`` the recorded loss is instead the mean loss over all its
+        batches after the update, in eval mode.  Losses after the first are smoothed, ``s_i =
+        smooth_f * loss_i + (1 - smooth_f) * s_{i-1}``, unless ``smooth_f`` is 0 (as in
+        torch-lr-finder, 0 turns smoothing off; a small ``smooth_f`` smooths more).  The test stops
+        after recording the first ``s_i > diverge_th * best`` with ``best = min(s_0..s_i)`` (``s_i >
+        best + (diverge_th - 1) * |best|`` when ``best`` is negative), or before recording a
+        non-finite loss.
 
         Afterwards the model (weights, buffers, gradients, train/eval modes), the optimizer
         (``state_dict``: moments, step counts, rates) and the global RNG are restored
@@ -204,7 +204,8 @@ class LRFinder:
             raise TypeError(f"val_loader must be None or an iterable of (inputs, targets) "
                             f"batches, got {type(val_loader).__name__}")
         steps = np.arange(num_iter)
-        ramps = [range_test_lr(steps, start, end_lr, num_iter, step_mode.lower()) for start in starts]
+        ramps = [range_test_lr(steps, start, end_lr, num_iter, step_mode.lower())
+                 for start in starts]
         self.history = {"lr": [], "loss": []}
         self.best_loss = None
         snapshot = _Snapshot(self.model, self.optimizer)

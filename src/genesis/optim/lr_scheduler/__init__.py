@@ -11,7 +11,8 @@ from .composite import ChainedScheduler, SequentialLR
 from .config import describe, from_config
 from .cyclic import CyclicLR, OneCycleLR
 from .hf import (SCHEDULER_NAMES, get_constant_schedule, get_constant_schedule_with_warmup,
-                 get_cosine_schedule_with_warmup, get_cosine_with_hard_restarts_schedule_with_warmup,
+                 get_cosine_schedule_with_warmup,
+                 get_cosine_with_hard_restarts_schedule_with_warmup,
                  get_cosine_with_min_lr_schedule_with_warmup, get_inverse_sqrt_schedule,
                  get_linear_schedule_with_warmup, get_polynomial_decay_schedule_with_warmup,
                  get_scheduler, get_wsd_schedule)

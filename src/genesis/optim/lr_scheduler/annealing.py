@@ -1,4 +1,4 @@
-"""Cosine schedules: ``CosineAnnealingLR`` (chainable) and ``CosineAnnealingWarmRestarts`` (SGDR)."""
+"""Cosine schedules: ``CosineAnnealingLR`` (chainable), ``CosineAnnealingWarmRestarts`` (SGDR)."""
 from __future__ import annotations
 
 import math
@@ -57,7 +57,8 @@ class CosineAnnealingLR(_Chainable):
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
             # Leaving a trough, where the ratio below would be 0/0: add the first rise instead.
             rise = (1 - _cos(_PI / t_max)) / 2
-            return [lr + (base - eta_min) * rise for base, lr in zip(self.base_lrs, self._unchanged())]
+            return [lr + (base - eta_min) * rise
+                    for base, lr in zip(self.base_lrs, self._unchanged())]
         ratio = (1 + _cos(_PI * epoch / t_max)) / (1 + _cos(_PI * (epoch - 1) / t_max))
         groups = self.optimizer.param_groups
         if len(groups) == 1 and self._item is None:  # the common case, without a comprehension
@@ -93,7 +94,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if isinstance(T_mult, bool) or not isinstance(T_mult, (int, np.integer)) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(as_number(eta_min), (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type "
+                             f"{type(eta_min)}")
         self.T_0 = self.T_i = int(T_0)
         self.T_mult = int(T_mult)
         self.eta_min = _check_eta_min(eta_min)
@@ -112,7 +114,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         """Advance one epoch, or jump to ``epoch`` (may be fractional, e.g. ``3 + 7 / 100``)."""
         if epoch is not None:
             epoch = as_number(epoch)
-            if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not 0 <= epoch < math.inf:
+            if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) \
+                    or not 0 <= epoch < math.inf:
                 raise ValueError(f"Expected non-negative epoch, but got {epoch!r} (a number >= 0)")
         if epoch is None and self.last_epoch < 0:
             epoch = 0

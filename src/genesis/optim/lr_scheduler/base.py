@@ -47,7 +47,8 @@ STEP_REPLACED_WARNING = (
     " ({scheduler}: replace optimizer.step before building the scheduler, so that it can check "
     "the order.)"
 )
-GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+GET_LR_WARNING = ("To get the last learning rate computed by the scheduler, please use "
+                  "`get_last_lr()`.")
 MISSING_INITIAL_LR = (
     "param '{key}' is not specified in param_groups[{index}] when resuming scheduler with "
     "last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume training from a "
@@ -82,8 +83,9 @@ class LRList(list):
 
     def _single(self, what: str) -> float:
         if len(self) != 1:
-            raise TypeError(f"get_last_lr() holds {len(self)} rates (one per param group), so it cannot be "
-                            f"used as one number in {what}; index it, e.g. get_last_lr()[0]")
+            raise TypeError(f"get_last_lr() holds {len(self)} rates (one per param group), so it "
+                            f"cannot be used as one number in {what}; index it, e.g. "
+                            "get_last_lr()[0]")
         return self[0]
 
     def __format__(self, spec: str) -> str:
@@ -99,11 +101,11 @@ def check_optimizer(optimizer: Any, field: str = "lr") -> list[dict]:
     """Return ``optimizer.param_groups`` after checking it is a non-empty list of dicts that
     hold ``field``."""
     groups = getattr(optimizer, "param_groups", None)
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) and "lr" in g for g in groups):
-        raise TypeError(
-            f"{type(optimizer).__name__} is not an Optimizer: a scheduler needs an optimizer whose "
-            "param_groups is a non-empty list of dicts holding 'lr' (a Genesis or PyTorch optimizer)"
-        )
+    if not (isinstance(groups, list) and groups
+            and all(isinstance(g, dict) and "lr" in g for g in groups)):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer: a scheduler needs an "
+                        "optimizer whose param_groups is a non-empty list of dicts holding 'lr' (a "
+                        "Genesis or PyTorch optimizer)")
     key, item = check_field(field)
     for index, group in enumerate(groups):
         try:
@@ -118,13 +120,14 @@ def check_optimizer(optimizer: Any, field: str = "lr") -> list[dict]:
 
 def lambda_state(fn: Any) -> dict | None:
     """What ``state_dict`` records of a user callable (as PyTorch): None or its attributes."""
-    if fn is None or isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+    if fn is None or isinstance(fn, (types.FunctionType, types.BuiltinFunctionType,
+                                     types.MethodType)):
         return None
     return dict(getattr(fn, "__dict__", {}))
 
 
 def warn_get_lr_outside_step() -> None:
-    """PyTorch's warning when ``get_lr()`` is called by hand (it computes a step; it is no getter)."""
+    """PyTorch's warning when ``get_lr()`` is called by hand (it computes a step; no getter)."""
     warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=3)
 
 
@@ -177,7 +180,8 @@ class _TrackedStep:
 def track_optimizer_step(optimizer: Any) -> None:
     """Wrap ``optimizer.step`` (a method of it) once so that schedulers can see it was called."""
     step = getattr(optimizer, "step", None)
-    if getattr(step, "_wrapped_by_lr_sched", False) or getattr(step, "__self__", None) is not optimizer:
+    if getattr(step, "_wrapped_by_lr_sched", False) or getattr(step, "__self__", None) \
+            is not optimizer:
         return
     optimizer.step = _TrackedStep(optimizer, step.__func__)
 
@@ -193,18 +197,12 @@ class LRScheduler:
         verbose: print ``Adjusting learning rate of group i to x.`` whenever a rate changes.
         field: the param-group entry to drive (keyword only): ``"lr"``, ``"weight_decay"``,
             ``"momentum"``, ``"betas[0]"``...; its starting value is kept as ``"initial_<field>"``.
-
-    Example:
-        >>> from genesis.optim.lr_scheduler import StepLR
-        >>> class Opt: param_groups = [{"lr": 0.1}]
-        >>> s = StepLR(Opt(), step_size=2, gamma=0.5)
-        >>> [s.step() or round(s.get_last_lr()[0], 4) for _ in range(4)]
-        [0.1, 0.05, 0.05, 0.025]
     """
 
     # Keys of ``state_dict()`` besides the ones every scheduler has; subclasses extend it.
     _state_keys: tuple[str, ...] = ()
-    _base_state_keys: tuple[str, ...] = ("base_lrs", "last_epoch", "_step_count", "_last_lr", "verbose")
+    _base_state_keys: tuple[str, ...] = ("base_lrs", "last_epoch", "_step_count", "_last_lr",
+                                         "verbose")
     # Keys a state dict may lack (PyTorch leaves some out, e.g. without cycle_momentum).
     _optional_state_keys: tuple[str, ...] = ()
     # The constructor's arguments, as attributes of the same names (to_config).
@@ -314,9 +312,9 @@ class LRScheduler:
         """Write ``values`` into the driven entry of the groups; keep them as ``get_last_lr()``."""
         groups = self.optimizer.param_groups
         if len(values) != len(groups):  # (zip(strict=True) costs more, every step)
-            raise ValueError(f"{type(self).__name__} computed {len(values)} rates for {len(groups)} "
-                             "param groups: param groups were added or removed after the scheduler "
-                             "was built")
+            raise ValueError(f"{type(self).__name__} computed {len(values)} rates for "
+                             f"{len(groups)} param groups: param groups were added or removed "
+                             "after the scheduler was built")
         if self.verbose:
             self._print_changes(values)
         key = self._key
@@ -331,7 +329,8 @@ class LRScheduler:
         self._last_lr = values
 
     def _print_changes(self, values: list[float], before: list | None = None) -> None:
-        for index, (old, new) in enumerate(zip(self._values() if before is None else before, values)):
+        before = self._values() if before is None else before
+        for index, (old, new) in enumerate(zip(before, values)):
             if old != new:
                 print(f"Adjusting learning rate of group {index} to {float(new):.4e}.")
 
@@ -342,7 +341,8 @@ class LRScheduler:
     def lr_at(self, steps: Any) -> np.ndarray:
         """The rates of every param group at ``steps`` (counted like ``last_epoch``) from the
         closed form: an int gives one per group, an array of shape ``S`` shape ``S + (groups,)``.
-        They equal stepping this scheduler alone from ``base_lrs`` within rel 1e-12; nothing changes.
+        They equal stepping this scheduler alone from ``base_lrs`` within rel 1e-12; nothing
+        changes.
 
         Example:
             >>> from genesis.optim.lr_scheduler import CosineAnnealingLR
@@ -410,7 +410,8 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """The state as plain data: PyTorch's keys, plus ``"definition"`` (``to_config()``, None
-        with a plain function) that ``load_state_dict`` compares with the scheduler it loads into."""
+        with a plain function) that ``load_state_dict`` compares with the scheduler it loads
+        into."""
         state = {name: plain(self._save_value(name)) for name in self._state_names()
                  if name not in self._optional_state_keys or hasattr(self, name)}
         state["definition"] = self._saved_definition()
@@ -489,15 +490,15 @@ class LRScheduler:
         value = getattr(self, name)
         if name not in self._callable_keys:
             return value
-        return [lambda_state(fn) for fn in value] if isinstance(value, list) else lambda_state(value)
+        return [*map(lambda_state, value)] if isinstance(value, list) else lambda_state(value)
 
     def _load_value(self, name: str, value: Any) -> None:
         if name not in self._callable_keys:
             return setattr(self, name, copy_plain(value))
         mine = getattr(self, name)
         if isinstance(mine, list) and (not isinstance(value, list) or len(value) != len(mine)):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: {name} must be a list of {len(mine)} "
-                             f"entries (None or a dict of attributes), got {value!r}")
+            raise ValueError(f"{type(self).__name__}.load_state_dict: {name} must be a list of "
+                             f"{len(mine)} entries (None or a dict of attributes), got {value!r}")
         for fn, attributes in zip(mine, value) if isinstance(mine, list) else [(mine, value)]:
             if fn is not None and attributes is not None:
                 fn.__dict__.update(copy_plain(attributes))
@@ -506,12 +507,15 @@ class LRScheduler:
         """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
         cls = type(self).__name__
         if not isinstance(state_dict, dict):
-            raise TypeError(f"{cls}.load_state_dict expects a dict, got {type(state_dict).__name__}")
+            raise TypeError(f"{cls}.load_state_dict expects a dict, got "
+                            f"{type(state_dict).__name__}")
         expected = set(self._state_names()) | set(ignore) | {"definition"}
-        missing = sorted(expected - state_dict.keys() - set(self._optional_state_keys) - {"definition"})
+        optional = set(self._optional_state_keys) | {"definition"}
+        missing = sorted(expected - state_dict.keys() - optional)
         unknown = sorted(state_dict.keys() - expected)
         if missing or unknown:
-            found = [f"{what} keys {keys}" for what, keys in (("missing", missing), ("unknown", unknown)) if keys]
+            found = [f"{what} keys {keys}" for what, keys in
+                     (("missing", missing), ("unknown", unknown)) if keys]
             raise SchedulerStateError(
                 f"{cls}.load_state_dict: state_dict does not match {cls} ({', '.join(found)})"
             )
@@ -519,8 +523,8 @@ class LRScheduler:
         for name in ("base_lrs", "_last_lr"):
             value = state_dict.get(name)
             if isinstance(value, list) and len(value) != groups:
-                raise ValueError(f"{cls}.load_state_dict: {name} has {len(value)} entries but the optimizer "
-                                 f"has {groups} param groups")
+                raise ValueError(f"{cls}.load_state_dict: {name} has {len(value)} entries but the "
+                                 f"optimizer has {groups} param groups")
 
 
 class _Chainable(LRScheduler):

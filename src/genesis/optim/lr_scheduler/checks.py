@@ -1,8 +1,5 @@
 """Argument checks of the schedulers: each names the argument, the value and what was expected.
-
-Numbers may be 0-d tensors (PyTorch's or Genesis's) or NumPy scalars, as PyTorch accepts them;
-``as_number`` turns them into plain Python numbers, duck-typed through ``item()``.
-"""
+Numbers may be 0-d tensors or NumPy scalars (``as_number``, duck-typed through ``item()``)."""
 from __future__ import annotations
 
 import math
@@ -16,7 +13,7 @@ __all__ = ["as_number", "check_int", "check_real", "format_param", "check_epoch"
 
 
 def as_number(value: Any) -> Any:
-    """``value`` as a plain number if it is a one-element tensor or a NumPy scalar, else as given."""
+    """``value`` as a plain number if it is a one-element tensor or NumPy scalar, else as is."""
     if isinstance(value, (int, float)):
         return value
     item = getattr(value, "item", None)
@@ -37,7 +34,7 @@ def check_int(name: str, value: Any, minimum: int) -> int:
 
 
 def check_real(name: str, value: Any, expected: str, ok: Callable[[float], bool]) -> Any:
-    """``value`` as a plain number (0-d tensors accepted) if finite and ``ok``; else ``ValueError``."""
+    """``value`` as a plain number (0-d tensors accepted) if finite and ``ok``; else ValueError."""
     number = as_number(value)
     if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)) \
             or not math.isfinite(number) or not ok(number):
@@ -50,8 +47,8 @@ def format_param(name: str, optimizer: Any, value: Any) -> list:
     count = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != count:
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has "
-                             f"{len(value)} values, param_groups has {count}.")
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(value)} values, param_groups has {count}.")
         return [as_number(v) for v in value]
     return [as_number(value)] * count
 
@@ -62,8 +59,9 @@ def check_epoch(epoch: Any) -> int:
     if isinstance(number, (float, np.floating)) and math.isfinite(number) and number == int(number):
         number = int(number)
     if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 0:
-        raise ValueError(f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the chainable "
-                         "steps that follow count whole epochs (only CosineAnnealingWarmRestarts takes fractions)")
+        raise ValueError(f"epoch must be an int >= 0, got {epoch!r}: the closed forms and the "
+                         "chainable steps that follow count whole epochs (only "
+                         "CosineAnnealingWarmRestarts takes fractions)")
     return int(number)
 
 
@@ -100,5 +98,6 @@ def check_field(field: Any) -> tuple[str, int | None]:
     if not bracket:
         return field, None
     if not rest.endswith("]") or not rest[:-1].isdigit() or not key:
-        raise ValueError(f"field must be a key or a key with an index such as 'betas[0]', got {field!r}")
+        raise ValueError(f"field must be a key or a key with an index such as 'betas[0]', got "
+                         f"{field!r}")
     return key, int(rest[:-1])

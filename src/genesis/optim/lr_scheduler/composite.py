@@ -22,23 +22,21 @@ def _check_list(owner: str, schedulers: Any) -> None:
         raise TypeError(f"{owner} needs a list of schedulers, got {type(schedulers).__name__}")
     if not schedulers:
         chained = " to be chained" if owner == "ChainedScheduler" else ""
-        raise ValueError(f"{owner} expects at least one scheduler{chained}, but got no scheduler. (schedulers=[])")
+        raise ValueError(f"{owner} expects at least one scheduler{chained}, but got no "
+                         "scheduler. (schedulers=[])")
 
 
 def _check_child(owner: str, index: int, child: Any) -> None:
     if not hasattr(child, "optimizer"):
-        raise TypeError(
-            f"{owner} at index {index} should have `optimizer` as its attribute. (schedulers[{index}] "
-            f"is a {type(child).__name__}, not a scheduler)"
-        )
+        raise TypeError(f"{owner} at index {index} should have `optimizer` as its attribute. "
+                        f"(schedulers[{index}] is a {type(child).__name__}, not a scheduler)")
     if isinstance(child, ReduceLROnPlateau):
-        raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                         "kwargs to be specified when calling `step`, but got one at index "
-                         f"{index} in the given schedulers sequence. (Step it on its own.)")
+        raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires "
+                         "additional kwargs to be specified when calling `step`, but got one at "
+                         f"index {index} in the given schedulers sequence. (Step it on its own.)")
     if not isinstance(child, LRScheduler):
-        raise TypeError(
-            f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got {type(child).__name__}"
-        )
+        raise TypeError(f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got "
+                        f"{type(child).__name__}")
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
@@ -68,7 +66,8 @@ class _Composite(LRScheduler):
     _optional_state_keys = ("_step_count",)
 
     def _state_names(self) -> tuple[str, ...]:
-        return self._base_state_keys + self._state_keys + ("_schedulers",) + self._optional_state_keys
+        return (*self._base_state_keys, *self._state_keys, "_schedulers",
+                *self._optional_state_keys)
 
     def _save_value(self, name: str) -> Any:
         if name == "_schedulers":
@@ -101,7 +100,8 @@ class SequentialLR(_Composite):
         >>> warm = LinearLR(opt, start_factor=0.1, total_iters=3)
         >>> decay = ExponentialLR(opt, gamma=0.5)
         >>> s = SequentialLR(opt, [warm, decay], milestones=[3])
-        >>> [round(s.get_last_lr()[0], 4)] + [s.step() or round(s.get_last_lr()[0], 4) for _ in range(5)]
+        >>> [round(s.get_last_lr()[0], 4)] + [s.step() or round(s.get_last_lr()[0], 4)
+        ...                                   for _ in range(5)]
         [0.1, 0.4, 0.7, 1.0, 0.5, 0.25]
     """
 
@@ -200,8 +200,10 @@ class ChainedScheduler(_Composite):
         >>> from genesis.optim.lr_scheduler import ConstantLR, ExponentialLR
         >>> class Opt: param_groups = [{"lr": 1.0}]
         >>> opt = Opt()
-        >>> s = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
-        >>> [round(s.get_last_lr()[0], 4)] + [s.step() or round(s.get_last_lr()[0], 4) for _ in range(3)]
+        >>> s = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+        ...                       ExponentialLR(opt, gamma=0.9)])
+        >>> [round(s.get_last_lr()[0], 4)] + [s.step() or round(s.get_last_lr()[0], 4)
+        ...                                   for _ in range(3)]
         [0.1, 0.09, 0.81, 0.729]
     """
 

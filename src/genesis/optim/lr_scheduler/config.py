@@ -23,8 +23,8 @@ _FUNCTIONS = ("lr_lambda", "scale_fn")  # arguments whose definition is a Schedu
 
 def _schedule(where: str, value: Any) -> Schedule:
     if not isinstance(value, dict) or not isinstance(value.get("schedule"), str):
-        raise ValueError(f"{where} must be a schedule definition {{'schedule': name, ...arguments}}, "
-                         f"got {value!r:.120}")
+        raise ValueError(f"{where} must be a schedule definition {{'schedule': name, "
+                         f"...arguments}}, got {value!r:.120}")
     return Schedule(value["schedule"], **{k: v for k, v in value.items() if k != "schedule"})
 
 
@@ -35,17 +35,20 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
     unknown classes and arguments raise ``ValueError`` naming them.
     """
     if not isinstance(config, dict) or not isinstance(config.get("scheduler"), str):
-        raise ValueError(f"config must be a dict with a 'scheduler' class name, got {config!r:.120}")
+        raise ValueError(f"config must be a dict with a 'scheduler' class name, got "
+                         f"{config!r:.120}")
     name = config["scheduler"]
     # The classes the package exports (looked up at call time: the package imports this module).
     package = importlib.import_module(__package__)
     classes = [n for n in package.__all__ if isinstance(getattr(package, n), type)
                and issubclass(getattr(package, n), LRScheduler) and not n.endswith("LRScheduler")]
     if name not in classes:
-        raise ValueError(f"unknown scheduler {name!r} in config; from_config builds {', '.join(classes)}")
+        raise ValueError(f"unknown scheduler {name!r} in config; from_config builds "
+                         f"{', '.join(classes)}")
     cls = getattr(package, name)
     arguments = {key: value for key, value in config.items() if key != "scheduler"}
-    known = [p for p in inspect.signature(cls).parameters if p not in ("optimizer", "last_epoch", "verbose")]
+    known = [p for p in inspect.signature(cls).parameters
+             if p not in ("optimizer", "last_epoch", "verbose")]
     unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise ValueError(f"{name} has no argument {', '.join(map(repr, unknown))} (config); its "
@@ -59,7 +62,8 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
     if "schedulers" in arguments:
         children = arguments.pop("schedulers")
         if not isinstance(children, list):
-            raise ValueError(f"{name}.schedulers must be a list of definitions, got {children!r:.120}")
+            raise ValueError(f"{name}.schedulers must be a list of definitions, got "
+                             f"{children!r:.120}")
         built = [from_config(optimizer, child) for child in children]
         if name == "ChainedScheduler":
             return cls(built, optimizer, **arguments)
@@ -68,7 +72,7 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
 
 
 def describe(config: Any) -> str:
-    """A definition in one line, as the call that builds it: ``CosineAnnealingLR(T_max=100, ...)``."""
+    """A definition in one line, as the call that builds it: ``StepLR(step_size=30, ...)``."""
     if isinstance(config, dict) and isinstance(config.get("scheduler"), str):
         arguments = ", ".join(f"{k}={describe(v)}" for k, v in config.items() if k != "scheduler")
         return f"{config['scheduler']}({arguments})"

@@ -1,7 +1,5 @@
-"""Per-batch cyclical schedules (not chainable): ``CyclicLR`` and ``OneCycleLR``.  With
-``cycle_momentum=True`` they write the inverse cycle into ``group["momentum"]`` or, for
-Adam-style optimizers, ``group["betas"][0]``.  They record their arguments for ``to_config``
-(PyTorch folds them into other state, part of it in the param groups)."""
+"""Per-batch cyclical schedules (not chainable): ``CyclicLR`` and ``OneCycleLR``; they cycle
+momentum (or ``betas[0]``) the other way and record their arguments for ``to_config``."""
 from __future__ import annotations
 
 import math
@@ -18,29 +16,18 @@ from .checks import as_number, check_real, format_param
 __all__ = ["CyclicLR", "OneCycleLR"]
 
 
-def _uses_betas(optimizer: Any) -> bool:
-    """Whether the optimizer keeps its momentum as ``betas[0]``; raises if it has neither."""
-    options = getattr(optimizer, "defaults", None)
-    if not isinstance(options, dict):
-        options = optimizer.param_groups[0]
-    if "momentum" not in options and "betas" not in options:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
-                         f"({type(optimizer).__name__} has neither a 'momentum' nor a 'betas' option; pass "
-                         "cycle_momentum=False)")
-    return "betas" in options
-
-
 def _rates(name: str, optimizer: Any, value: Any) -> list[float]:
     """One finite number >= 0 per group (a rate or a momentum), each checked by name."""
     values = format_param(name, optimizer, value)
     many = isinstance(value, (list, tuple))
-    return [check_real(f"{name}[{i}]" if many else name, v, "a finite number >= 0", lambda x: x >= 0)
-            for i, v in enumerate(values)]
+    return [check_real(f"{name}[{i}]" if many else name, v, "a finite number >= 0",
+                       lambda x: x >= 0) for i, v in enumerate(values)]
 
 
-def _given(value: Any) -> Any:
-    """An argument as recorded for ``to_config``: plain numbers, lists for per-group values."""
-    return [as_number(v) for v in value] if isinstance(value, (list, tuple)) else as_number(value)
+def _recorded(**arguments: Any) -> dict[str, Any]:
+    """The arguments as recorded for ``to_config``: plain numbers, lists for per-group values."""
+    return {k: [*map(as_number, v)] if isinstance(v, (list, tuple)) else as_number(v)
+            for k, v in arguments.items()}
 
 
 class _MomentumCycler(LRScheduler):
@@ -54,7 +41,13 @@ class _MomentumCycler(LRScheduler):
         self.cycle_momentum = bool(cycle_momentum)
         if not self.cycle_momentum:
             return
-        self.use_beta1 = _uses_betas(optimizer)
+        options = getattr(optimizer, "defaults", None)
+        options = options if isinstance(options, dict) else optimizer.param_groups[0]
+        if "momentum" not in options and "betas" not in options:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                             f"option enabled ({type(optimizer).__name__} has neither a "
+                             "'momentum' nor a 'betas' option; pass cycle_momentum=False)")
+        self.use_beta1 = "betas" in options
         if self.field == ("betas[0]" if self.use_beta1 else "momentum"):
             raise ValueError(f"field={self.field!r} with cycle_momentum=True: both would drive the "
                              "momentum; pass cycle_momentum=False")
@@ -64,7 +57,8 @@ class _MomentumCycler(LRScheduler):
             self._write_momentum_bounds()
 
     def _write_momentum_bounds(self) -> None:
-        for top, bottom, group in zip(self.max_momentums, self.base_momentums, self.optimizer.param_groups):
+        groups = self.optimizer.param_groups
+        for top, bottom, group in zip(self.max_momentums, self.base_momentums, groups):
             self._set_momentum(group, top)
             group["max_momentum"] = top
             group["base_momentum"] = bottom
@@ -80,7 +74,8 @@ class _MomentumCycler(LRScheduler):
 
     def _after_load(self, definition: dict | None) -> None:
         if definition is not None:  # the saved arguments, as the saved state they belong to
-            self._given = {k: copy_plain(v) for k, v in definition.items() if k not in ("scheduler", "field")}
+            self._given = {k: copy_plain(v) for k, v in definition.items()
+                           if k not in ("scheduler", "field")}
 
     def _built_rates(self, epoch: int) -> list[float]:
         return self._computed_lr()  # also writes the momenta at that step
@@ -106,8 +101,8 @@ class CyclicLR(_MomentumCycler):
     _callable_keys = ("_scale_fn_custom",)
 
     def __init__(self, optimizer: Any, base_lr: float | list[float], max_lr: float | list[float],
-                 step_size_up: int = 2000, step_size_down: int | None = None, mode: str = "triangular",
-                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 step_size_up: int = 2000, step_size_down: int | None = None,
+                 mode: str = "triangular", gamma: float = 1.0, scale_fn: Callable | None = None,
                  scale_mode: str = "cycle", cycle_momentum: bool = True,
                  base_momentum: float | list[float] = 0.8, max_momentum: float | list[float] = 0.9,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
@@ -118,12 +113,11 @@ class CyclicLR(_MomentumCycler):
         self.max_lrs = _rates("max_lr", optimizer, max_lr)
         up = check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
         if step_size_down is not None:
-            step_size_down = check_real("step_size_down", step_size_down, "a number > 0 or None", lambda v: v > 0)
+            step_size_down = check_real("step_size_down", step_size_down, "a number > 0 or None",
+                                        lambda v: v > 0)
         if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
-            raise ValueError(
-                f"mode is invalid and scale_fn is None (mode must be 'triangular', 'triangular2' or "
-                f"'exp_range', or give scale_fn; got mode={mode!r})"
-            )
+            raise ValueError("mode is invalid and scale_fn is None (mode must be 'triangular', "
+                             f"'triangular2' or 'exp_range', or give scale_fn; got mode={mode!r})")
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn must be callable or None, got {type(scale_fn).__name__}")
         if scale_mode not in ("cycle", "iterations"):
@@ -139,10 +133,10 @@ class CyclicLR(_MomentumCycler):
         self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
         self._scale_fn_custom = scale_fn
         self._init_scale_fn()
-        self._given = dict(base_lr=_given(base_lr), max_lr=_given(max_lr), step_size_up=as_number(step_size_up),
-                           step_size_down=step_size_down, mode=mode, gamma=gamma, scale_mode=scale_mode,
-                           cycle_momentum=bool(cycle_momentum), base_momentum=_given(base_momentum),
-                           max_momentum=_given(max_momentum))
+        self._given = _recorded(base_lr=base_lr, max_lr=max_lr, step_size_up=step_size_up,
+                                step_size_down=step_size_down, mode=mode, gamma=gamma,
+                                scale_mode=scale_mode, cycle_momentum=bool(cycle_momentum),
+                                base_momentum=base_momentum, max_momentum=max_momentum)
         # As in PyTorch, the initial step runs with base_lrs read from group["initial_lr"];
         # the given base_lr takes over from the first step on.
         super().__init__(optimizer, last_epoch, verbose, field=field)
@@ -173,26 +167,29 @@ class CyclicLR(_MomentumCycler):
         ratio = self.step_ratio
         height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else epoch)
-        lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        lrs = [base + (top - base) * height * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
-            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums,
+                                          self.max_momentums):
                 self._set_momentum(group, top - (top - bottom) * height * scale)
         return lrs
 
     def _closed_form(self, steps, start):
         up = self.step_ratio * self.total_size
         return schedules.cyclic_lr(steps, np.asarray(self.base_lrs), np.asarray(self.max_lrs), up,
-                                   self.total_size - up, lambda x: schedules.call_vectorised(self.scale_fn, x),
+                                   self.total_size - up,
+                                   lambda x: schedules.call_vectorised(self.scale_fn, x),
                                    self.scale_mode)
 
     def _definition(self) -> dict[str, Any]:
         fn = self._scale_fn_custom
         if fn is not None and not isinstance(fn, schedules.Schedule):
             raise TypeError(
-                f"CyclicLR.to_config: scale_fn is {getattr(fn, '__name__', type(fn).__name__)}, which a "
-                "config cannot hold (it is code, not data); register it with @register_schedule and "
-                "pass Schedule('name', **arguments), or use mode='triangular2'/'exp_range'"
-            )
+                f"CyclicLR.to_config: scale_fn is {getattr(fn, '__name__', type(fn).__name__)}, "
+                "which a config cannot hold (it is code, not data); register it with "
+                "@register_schedule and pass Schedule('name', **arguments), or use "
+                "mode='triangular2'/'exp_range'")
         return {**self._given, "scale_fn": None if fn is None else vars(fn)}
 
     def _after_load(self, definition: dict | None) -> None:
@@ -215,17 +212,20 @@ class OneCycleLR(_MomentumCycler):
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1, "momentum": 0.9}]; defaults = {"momentum": 0.9}
         >>> s = OneCycleLR(Opt(), max_lr=1.0, total_steps=10)
-        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6) for _ in range(2)]
+        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6)
+        ...                                   for _ in range(2)]
         [0.04, 0.52, 1.0]
     """
 
-    _state_keys = ("total_steps", "_schedule_phases", "anneal_strategy", "cycle_momentum", "use_beta1")
+    _state_keys = ("total_steps", "_schedule_phases", "anneal_strategy", "cycle_momentum",
+                   "use_beta1")
     _optional_state_keys = ("use_beta1",)
 
     def __init__(self, optimizer: Any, max_lr: float | list[float], total_steps: int | None = None,
-                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | list[float] = 0.85, max_momentum: float | list[float] = 0.95,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.85,
+                 max_momentum: float | list[float] = 0.95,
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_optimizer(optimizer, field)
@@ -238,32 +238,33 @@ class OneCycleLR(_MomentumCycler):
             _check_count("steps_per_epoch", steps_per_epoch)
             self.total_steps = int(epochs) * int(steps_per_epoch)
         else:
-            raise ValueError(
-                "You must define either total_steps OR (epochs AND steps_per_epoch) "
-                f"(got total_steps={total_steps}, epochs={epochs}, steps_per_epoch={steps_per_epoch})"
-            )
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch) "
+                             f"(got total_steps={total_steps}, epochs={epochs}, "
+                             f"steps_per_epoch={steps_per_epoch})")
         number = as_number(pct_start)
         if isinstance(number, (int, float)) and not 0 <= number <= 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         pct_start = check_real("pct_start", pct_start, "a number in [0, 1]", lambda p: 0 <= p <= 1)
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(
-                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
-            )
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
         div_factor = check_real("div_factor", div_factor, "a finite number > 0", lambda v: v > 0)
         final_div_factor = check_real("final_div_factor", final_div_factor, "a finite number > 0",
                                       lambda v: v > 0)
-        self._schedule_phases = [list(p) for p in schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)]
+        phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
+        self._schedule_phases = [list(p) for p in phases]
         self.anneal_strategy = anneal_strategy
         self._set_field(field)
         self._phases = self._spans()
         _rates("max_lr", optimizer, max_lr)  # checked before anything is written
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
-        self._given = dict(max_lr=_given(max_lr), total_steps=total_steps, epochs=epochs,
-                           steps_per_epoch=steps_per_epoch, pct_start=pct_start, anneal_strategy=anneal_strategy,
-                           cycle_momentum=bool(cycle_momentum), base_momentum=_given(base_momentum),
-                           max_momentum=_given(max_momentum), div_factor=div_factor,
-                           final_div_factor=final_div_factor, three_phase=bool(three_phase))
+        self._given = _recorded(max_lr=max_lr, total_steps=total_steps, epochs=epochs,
+                                steps_per_epoch=steps_per_epoch, pct_start=pct_start,
+                                anneal_strategy=anneal_strategy,
+                                cycle_momentum=bool(cycle_momentum),
+                                base_momentum=base_momentum, max_momentum=max_momentum,
+                                div_factor=div_factor, final_div_factor=final_div_factor,
+                                three_phase=bool(three_phase))
         if last_epoch == -1:
             self._write_bounds()
         super().__init__(optimizer, last_epoch, verbose, field=field)
@@ -273,9 +274,9 @@ class OneCycleLR(_MomentumCycler):
         return name if self.field == "lr" or "lr" not in name else name.replace("lr", self.field)
 
     def _write_bounds(self) -> None:
-        """The rate bounds into the groups, where PyTorch keeps them (``initial_lr``, ``max_lr``...)."""
-        given = self._given
-        for top, group in zip(format_param("max_lr", self.optimizer, given["max_lr"]), self.optimizer.param_groups):
+        """The rate bounds into the groups, where PyTorch keeps them (``initial_lr``...)."""
+        given, groups = self._given, self.optimizer.param_groups
+        for top, group in zip(format_param("max_lr", self.optimizer, given["max_lr"]), groups):
             group[self._key_of("initial_lr")] = top / given["div_factor"]
             group[self._key_of("max_lr")] = top
             group[self._key_of("min_lr")] = top / given["div_factor"] / given["final_div_factor"]
@@ -290,8 +291,9 @@ class OneCycleLR(_MomentumCycler):
     def _check_step(self, step: int) -> None:
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total steps is "
-                             f"{self.total_steps} (OneCycleLR was built for total_steps={self.total_steps} "
-                             "steps: build it with a larger total_steps, or epochs * steps_per_epoch)")
+                             f"{self.total_steps} (OneCycleLR was built for total_steps="
+                             f"{self.total_steps} steps: build it with a larger total_steps, or "
+                             "epochs * steps_per_epoch)")
 
     def _spans(self) -> list[tuple]:
         """Each phase as ``(last step, first step, end step, lr keys..., momentum names...)``,
@@ -299,7 +301,8 @@ class OneCycleLR(_MomentumCycler):
         spans, start = [], 0.0
         for index, (end, first, last, *momenta) in enumerate(self._schedule_phases):
             final = index == len(self._schedule_phases) - 1
-            spans.append((math.inf if final else end, start, end, self._key_of(first), self._key_of(last), *momenta))
+            spans.append((math.inf if final else end, start, end, self._key_of(first),
+                          self._key_of(last), *momenta))
             start = end
         return spans
 

@@ -29,14 +29,16 @@ __all__ = [
     "get_constant_schedule", "get_constant_schedule_with_warmup", "get_linear_schedule_with_warmup",
     "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
     "get_polynomial_decay_schedule_with_warmup", "get_inverse_sqrt_schedule",
-    "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule", "get_scheduler", "SCHEDULER_NAMES",
+    "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule", "get_scheduler",
+    "SCHEDULER_NAMES",
 ]
 
 _SHAPES = ("linear", "cosine", "1-sqrt")
 
 
-def _real(name: str, value: Any, low: float, high: float = math.inf, open_low: bool = False) -> float:
-    """``value`` as a float in ``[low, high]`` (``(low, high]`` if ``open_low``), else ``ValueError``."""
+def _real(name: str, value: Any, low: float, high: float = math.inf,
+          open_low: bool = False) -> float:
+    """``value`` as a float in ``[low, high]`` (``(low, high]`` if ``open_low``); else raise."""
     inside = (lambda v: low < v <= high) if open_low else (lambda v: low <= v <= high)
     return float(check_real(name, value, f"in {'(' if open_low else '['}{low}, {high}]", inside))
 
@@ -45,7 +47,8 @@ def _warmup_and_total(num_warmup_steps: Any, num_training_steps: Any) -> tuple[i
     warmup = check_int("num_warmup_steps", num_warmup_steps, 0)
     total = check_int("num_training_steps", num_training_steps, 1)
     if warmup > total:
-        raise ValueError(f"num_warmup_steps ({warmup}) must not exceed num_training_steps ({total})")
+        raise ValueError(f"num_warmup_steps ({warmup}) must not exceed num_training_steps "
+                         f"({total})")
     return warmup, total
 
 
@@ -63,8 +66,8 @@ def _optimizer_lr(optimizer: Any) -> float:
     groups = getattr(optimizer, "param_groups", None)
     if isinstance(groups, list) and groups and isinstance(groups[0], dict) and "lr" in groups[0]:
         return float(groups[0]["lr"])
-    raise TypeError(f"optimizer must be an optimizer with defaults['lr'] or param_groups (a Genesis "
-                    f"or PyTorch optimizer), got {type(optimizer).__name__}")
+    raise TypeError(f"optimizer must be an optimizer with defaults['lr'] or param_groups (a "
+                    f"Genesis or PyTorch optimizer), got {type(optimizer).__name__}")
 
 
 def _cosine(warmup: int, total: int, cycles: float, min_lr_rate: float) -> Schedule:
@@ -77,32 +80,22 @@ def get_constant_schedule(optimizer: Any, last_epoch: int = -1) -> LambdaLR:
     return LambdaLR(optimizer, Schedule("constant"), last_epoch=last_epoch)
 
 
-def get_constant_schedule_with_warmup(optimizer: Any, num_warmup_steps: int, last_epoch: int = -1) -> LambdaLR:
+def get_constant_schedule_with_warmup(optimizer: Any, num_warmup_steps: int,
+                                      last_epoch: int = -1) -> LambdaLR:
     """Linear warmup from 0 to the optimizer's rate over ``num_warmup_steps``, then constant.
 
     ``factor(step) = step / num_warmup_steps`` while ``step < num_warmup_steps``, else 1.
-
-    Example:
-        >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)
-        >>> s = get_constant_schedule_with_warmup(opt, num_warmup_steps=4)
-        >>> s.step(); s.get_last_lr()
-        [0.025]
     """
     warmup = check_int("num_warmup_steps", num_warmup_steps, 0)
-    return LambdaLR(optimizer, Schedule("constant_with_warmup", num_warmup_steps=warmup), last_epoch=last_epoch)
+    schedule = Schedule("constant_with_warmup", num_warmup_steps=warmup)
+    return LambdaLR(optimizer, schedule, last_epoch=last_epoch)
 
 
 def get_linear_schedule_with_warmup(optimizer: Any, num_warmup_steps: int, num_training_steps: int,
                                     last_epoch: int = -1) -> LambdaLR:
-    """Linear warmup from 0 to the optimizer's rate, then linear decay to 0 at ``num_training_steps``.
+    """Linear warmup from 0 to the optimizer's rate, then linear decay to 0 at step T.
 
     ``factor = step / W`` for ``step < W``, else ``max(0, (T - step) / (T - W))``.
-
-    Example:
-        >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)
-        >>> s = get_linear_schedule_with_warmup(opt, num_warmup_steps=2, num_training_steps=6)
-        >>> [round(s.step() or s.get_last_lr()[0], 6) for _ in range(6)]
-        [0.05, 0.1, 0.075, 0.05, 0.025, 0.0]
     """
     warmup, total = _warmup_and_total(num_warmup_steps, num_training_steps)
     schedule = Schedule("linear_with_warmup", num_warmup_steps=warmup, num_training_steps=total)
@@ -130,7 +123,7 @@ def get_cosine_schedule_with_warmup(optimizer: Any, num_warmup_steps: int, num_t
 def get_cosine_with_hard_restarts_schedule_with_warmup(
         optimizer: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: int = 1,
         last_epoch: int = -1) -> LambdaLR:
-    """Linear warmup, then ``num_cycles`` cosine decays from the rate to 0, each restarting at the top.
+    """Linear warmup, then ``num_cycles`` cosine decays from the rate to 0, each from the top.
 
     ``factor = 0.5 * (1 + cos(pi * ((c p) mod 1)))`` for ``p = (step - W) / (T - W) < 1``, then 0.
     """
@@ -160,9 +153,10 @@ def get_polynomial_decay_schedule_with_warmup(
     lr_end = _real("lr_end", lr_end, 0.0)
     lr_init = _optimizer_lr(optimizer)
     if not lr_init > lr_end:
-        raise ValueError(f"lr_end ({lr_end}) must be smaller than the optimizer's initial lr ({lr_init})")
-    schedule = Schedule("polynomial_decay_with_warmup", num_warmup_steps=warmup, num_training_steps=total,
-                        lr_end=lr_end, power=power, lr_init=lr_init)
+        raise ValueError(f"lr_end ({lr_end}) must be smaller than the optimizer's initial lr "
+                         f"({lr_init})")
+    schedule = Schedule("polynomial_decay_with_warmup", num_warmup_steps=warmup,
+                        num_training_steps=total, lr_end=lr_end, power=power, lr_init=lr_init)
     return LambdaLR(optimizer, schedule, last_epoch=last_epoch)
 
 
@@ -182,8 +176,9 @@ def get_inverse_sqrt_schedule(optimizer: Any, num_warmup_steps: int, timescale: 
 
 def get_cosine_with_min_lr_schedule_with_warmup(
         optimizer: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-        last_epoch: int = -1, min_lr: float | None = None, min_lr_rate: float | None = None) -> LambdaLR:
-    """Cosine with warmup that decays to ``min_lr`` (or ``min_lr_rate`` times the rate) instead of 0.
+        last_epoch: int = -1, min_lr: float | None = None,
+        min_lr_rate: float | None = None) -> LambdaLR:
+    """Cosine with warmup that decays to ``min_lr`` (or ``min_lr_rate`` times the rate), not 0.
 
     Give exactly one of ``min_lr`` (absolute, divided by ``optimizer.defaults["lr"]``) and
     ``min_lr_rate``. ``factor = r + (1 - r) * 0.5 * (1 + cos(2 pi c p))`` after warmup.
@@ -205,8 +200,9 @@ def get_cosine_with_min_lr_schedule_with_warmup(
 
 def get_wsd_schedule(optimizer: Any, num_warmup_steps: int, num_decay_steps: int,
                      num_training_steps: int | None = None, num_stable_steps: int | None = None,
-                     warmup_type: str = "linear", decay_type: str = "cosine", min_lr_ratio: float = 0,
-                     num_cycles: float = 0.5, last_epoch: int = -1) -> LambdaLR:
+                     warmup_type: str = "linear", decay_type: str = "cosine",
+                     min_lr_ratio: float = 0, num_cycles: float = 0.5,
+                     last_epoch: int = -1) -> LambdaLR:
     """Warmup-stable-decay: warm up, hold the rate, decay to ``min_lr_ratio`` times it, then hold.
 
     Give ``num_training_steps`` (the stable phase is what warmup and decay leave of it) or
@@ -215,31 +211,34 @@ def get_wsd_schedule(optimizer: Any, num_warmup_steps: int, num_decay_steps: int
 
     Example (2 warmup, 2 stable, 2 linear decay steps to 10% of 0.1):
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)
-        >>> s = get_wsd_schedule(opt, 2, 2, num_training_steps=6, decay_type="linear", min_lr_ratio=0.1)
+        >>> s = get_wsd_schedule(opt, 2, 2, num_training_steps=6, decay_type="linear",
+        ...                      min_lr_ratio=0.1)
         >>> s.lr_at(range(8))[:, 0].round(6).tolist()
         [0.01, 0.055, 0.1, 0.1, 0.1, 0.055, 0.01, 0.01]
     """
     warmup = check_int("num_warmup_steps", num_warmup_steps, 0)
     decay = check_int("num_decay_steps", num_decay_steps, 0)
     if num_training_steps is None and num_stable_steps is None:
-        raise ValueError("get_wsd_schedule needs num_training_steps or num_stable_steps (both are None)")
+        raise ValueError("get_wsd_schedule needs num_training_steps or num_stable_steps (both "
+                         "are None)")
     if num_stable_steps is not None:
         stable = check_int("num_stable_steps", num_stable_steps, 0)
     if num_training_steps is not None:
         total = check_int("num_training_steps", num_training_steps, 1)
         if warmup + decay > total:
-            raise ValueError(f"num_warmup_steps + num_decay_steps ({warmup} + {decay}) must not exceed "
-                             f"num_training_steps ({total})")
+            raise ValueError(f"num_warmup_steps + num_decay_steps ({warmup} + {decay}) must not "
+                             f"exceed num_training_steps ({total})")
         if num_stable_steps is not None and warmup + stable + decay != total:
-            raise ValueError(f"num_warmup_steps + num_stable_steps + num_decay_steps ({warmup} + {stable} + "
-                             f"{decay}) must equal num_training_steps ({total}) when both are given")
+            raise ValueError(f"num_warmup_steps + num_stable_steps + num_decay_steps ({warmup} + "
+                             f"{stable} + {decay}) must equal num_training_steps ({total}) when "
+                             "both are given")
         stable = total - warmup - decay
     schedule = Schedule(
-        "warmup_stable_decay", num_warmup_steps=warmup, num_stable_steps=stable, num_decay_steps=decay,
-        warmup_type=_shape("warmup_type", warmup_type), decay_type=_shape("decay_type", decay_type),
+        "warmup_stable_decay", num_warmup_steps=warmup, num_stable_steps=stable,
+        num_decay_steps=decay, warmup_type=_shape("warmup_type", warmup_type),
+        decay_type=_shape("decay_type", decay_type),
         min_lr_ratio=_real("min_lr_ratio", min_lr_ratio, 0.0, 1.0),
-        num_cycles=_real("num_cycles", num_cycles, 0.0, open_low=True),
-    )
+        num_cycles=_real("num_cycles", num_cycles, 0.0, open_low=True))
     return LambdaLR(optimizer, schedule, last_epoch=last_epoch)
 
 
@@ -285,11 +284,13 @@ def get_scheduler(name: str, optimizer: Any, num_warmup_steps: int | None = None
     """
     name = getattr(name, "value", name)  # accepts an enum whose values are the names
     if not isinstance(name, str) or name not in _FACTORIES:
-        raise ValueError(f"unknown scheduler name {name!r}; valid names are: {', '.join(SCHEDULER_NAMES)}")
+        raise ValueError(f"unknown scheduler name {name!r}; valid names are: "
+                         f"{', '.join(SCHEDULER_NAMES)}")
     options = dict(scheduler_specific_kwargs or {})
     clash = sorted(options.keys() & kwargs.keys())
     if clash:
-        raise TypeError(f"get_scheduler got {clash} both in scheduler_specific_kwargs and as keywords")
+        raise TypeError(f"get_scheduler got {clash} both in scheduler_specific_kwargs and as "
+                        "keywords")
     options.update(kwargs)
     factory = _FACTORIES[name]
     if name in _NEEDS_NOTHING:
@@ -300,7 +301,8 @@ def get_scheduler(name: str, optimizer: Any, num_warmup_steps: int | None = None
         if "num_decay_steps" not in options:
             raise ValueError("warmup_stable_decay requires `num_decay_steps`, please provide it in "
                              "scheduler_specific_kwargs (or as a keyword argument).")
-        return factory(optimizer, num_warmup_steps, num_training_steps=num_training_steps, **options)
+        return factory(optimizer, num_warmup_steps, num_training_steps=num_training_steps,
+                       **options)
     if name in _NEEDS_WARMUP_ONLY:
         return factory(optimizer, num_warmup_steps, **options)
     if num_training_steps is None:

@@ -20,10 +20,8 @@ def _as_lambdas(optimizer: Any, lr_lambda: Any) -> list[Callable]:
     count = len(check_optimizer(optimizer))
     if isinstance(lr_lambda, (list, tuple)):
         if len(lr_lambda) != count:
-            raise ValueError(
-                f"Expected {count} lr_lambdas, but got {len(lr_lambda)} (lr_lambda is one function, "
-                "or a list of one function per param group)"
-            )
+            raise ValueError(f"Expected {count} lr_lambdas, but got {len(lr_lambda)} (lr_lambda is "
+                             "one function, or a list of one function per param group)")
         lambdas = list(lr_lambda)
     else:
         lambdas = [lr_lambda] * count
@@ -76,7 +74,8 @@ def _lambda_config(owner: str, lambdas: list[Callable]) -> Any:
     """``lr_lambda`` for ``to_config``: one ``Schedule`` description, or one per group."""
     for index, fn in enumerate(lambdas):
         if not isinstance(fn, schedules.Schedule):
-            kind = f"the function {fn.__name__}" if hasattr(fn, "__name__") else f"a {type(fn).__name__} object"
+            kind = (f"the function {fn.__name__}" if hasattr(fn, "__name__")
+                    else f"a {type(fn).__name__} object")
             raise TypeError(
                 f"{owner}.to_config: lr_lambda[{index}] is {kind}, which a config cannot hold (it "
                 "is code, not data); register the function with @register_schedule and pass "
@@ -91,8 +90,8 @@ class _LambdaScheduler(LRScheduler):
 
     _state_keys = _callable_keys = ("lr_lambdas",)
 
-    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
+    def __init__(self, optimizer: Any, lr_lambda: Callable | list[Callable], last_epoch: int = -1,
+                 verbose: bool = False, *, field: str = "lr") -> None:
         self.lr_lambdas = _as_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
@@ -120,8 +119,8 @@ class LambdaLR(_LambdaScheduler):
         return _scaled(self.lr_lambdas, self.base_lrs, self.last_epoch)
 
     def _closed_form(self, steps, start):
-        columns = [base * _factors(fn, steps[:, 0]) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
-        return np.stack(columns, axis=1)
+        return np.stack([base * _factors(fn, steps[:, 0])
+                         for fn, base in zip(self.lr_lambdas, self.base_lrs)], axis=1)
 
 
 class MultiplicativeLR(_LambdaScheduler):

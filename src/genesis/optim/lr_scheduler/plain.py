@@ -17,9 +17,9 @@ def definition_changes(saved: Any, built: Any, path: str = "") -> list[str]:
     if saved is None or built is None:
         return []
     if isinstance(saved, dict) and isinstance(built, dict):
-        return [change for key in [*saved, *(k for k in built if k not in saved)]
-                for change in definition_changes(saved.get(key, "(absent)"), built.get(key, "(absent)"),
-                                                 f"{path}.{key}" if path else str(key))]
+        keys = [*saved, *(k for k in built if k not in saved)]
+        return [change for key in keys for change in definition_changes(
+            saved.get(key, "(absent)"), built.get(key, "(absent)"), f"{path}.{key}".lstrip("."))]
     if isinstance(saved, list) and isinstance(built, list) and len(saved) == len(built):
         return [change for index, (a, b) in enumerate(zip(saved, built))
                 for change in definition_changes(a, b, f"{path}[{index}]")]

@@ -54,8 +54,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
-                raise ValueError(f"expected {len(groups)} min_lrs, got {len(min_lr)} (min_lr is one "
-                                 "number, or a list of one per param group)")
+                raise ValueError(f"expected {len(groups)} min_lrs, got {len(min_lr)} (min_lr is "
+                                 "one number, or a list of one per param group)")
             self.min_lrs = [_check_min_lr(value) for value in min_lr]
             self.default_min_lr = None
         else:

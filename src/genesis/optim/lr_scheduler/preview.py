@@ -32,7 +32,7 @@ class _StandInOptimizer:
     _opt_called = True  # PyTorch schedulers warn on their first step unless this is set
 
     def __init__(self, optimizer: Any) -> None:
-        # Shallow copies: "params" keeps pointing at the real parameters, which nothing here touches.
+        # Shallow copies: "params" keeps pointing at the real parameters (nothing touches them).
         self.param_groups = [dict(group) for group in optimizer.param_groups]
         self.defaults = dict(getattr(optimizer, "defaults", {}))
         self.state: dict = {}
@@ -47,9 +47,10 @@ def _stepped(scheduler: Any, num_steps: int) -> np.ndarray:
     stand_in = _StandInOptimizer(optimizer)
     # Every path from the scheduler to the real optimizer or its groups lands on the stand-in,
     # so the copy neither shares state with the original nor copies any parameter.
-    memo: dict[int, Any] = {id(optimizer): stand_in, id(optimizer.param_groups): stand_in.param_groups}
-    for group, copied in zip(optimizer.param_groups, stand_in.param_groups):
-        memo[id(group)] = copied
+    memo: dict[int, Any] = {id(optimizer): stand_in}
+    for real, copied in zip([optimizer.param_groups, *optimizer.param_groups],
+                            [stand_in.param_groups, *stand_in.param_groups]):
+        memo[id(real)] = copied
     clone = copy.deepcopy(scheduler, memo)
     pending = [clone]
     while pending:  # silence the copy and its children
@@ -68,8 +69,8 @@ def _stepped(scheduler: Any, num_steps: int) -> np.ndarray:
 def _current_rates(scheduler: Any) -> np.ndarray:
     groups = getattr(getattr(scheduler, "optimizer", None), "param_groups", None)
     if not callable(getattr(scheduler, "step", None)) or not isinstance(groups, list):
-        raise TypeError("scheduler must be a learning-rate scheduler (with .optimizer.param_groups and "
-                        f".step()), got {type(scheduler).__name__}")
+        raise TypeError("scheduler must be a learning-rate scheduler (with "
+                        f".optimizer.param_groups and .step()), got {type(scheduler).__name__}")
     key, item = check_field(getattr(scheduler, "field", "lr"))
     return np.array([float(value) for value in read_values(groups, key, item)], dtype=np.float64)
 
@@ -80,15 +81,16 @@ def _closed_form(scheduler: Any, num_steps: int, current: np.ndarray) -> np.ndar
     scheduler on the same optimizer)."""
     last_epoch = getattr(scheduler, "last_epoch", None)
     rates_of = getattr(scheduler, "_rates", None)
-    if rates_of is None or isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) \
-            or last_epoch < 0:
+    if rates_of is None or isinstance(last_epoch, bool) \
+            or not isinstance(last_epoch, numbers.Integral) or last_epoch < 0:
         return None
     epochs = np.arange(last_epoch, last_epoch + num_steps + 1, dtype=np.int64).reshape(-1, 1)
     try:
         now = rates_of(epochs[:1])
     except NotImplementedError:
         return None
-    if now.shape != (1, current.size) or not np.all(np.abs(now[0] - current) <= _AGREEMENT * np.abs(current)):
+    if now.shape != (1, current.size) \
+            or not np.all(np.abs(now[0] - current) <= _AGREEMENT * np.abs(current)):
         return None
     return rates_of(epochs)[1:]
 
@@ -96,12 +98,9 @@ def _closed_form(scheduler: Any, num_steps: int, current: np.ndarray) -> np.ndar
 def preview(scheduler: Any, num_steps: int) -> np.ndarray:
     """The rates the next ``num_steps`` calls of ``scheduler.step()`` would set, without stepping.
 
-    Returns a float64 array of shape ``(num_steps, num_groups)``: row ``i`` holds every group's
-    rate after ``i + 1`` further steps.  Neither the scheduler nor its optimizer changes.
-    Built-in schedulers (with their Sequential/Chained compositions and the Hugging Face family)
-    are computed from their closed forms (``lr_at``); user subclasses, compositions whose
-    children do not compose that way, and rates changed since the last step are stepped on a
-    copy.  ``ReduceLROnPlateau`` raises ``TypeError``: its rates depend on metrics.
+    A float64 array ``(num_steps, num_groups)``: row ``i`` holds every group's rate after
+    ``i + 1`` further steps, from the closed form (``lr_at``) where it continues the current
+    rates, else from stepping a copy.  ``ReduceLROnPlateau`` raises ``TypeError``.
 
     Example (cosine with warmup, base 0.1, 10 warmup steps out of 110):
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)
@@ -114,8 +113,9 @@ def preview(scheduler: Any, num_steps: int) -> np.ndarray:
     if isinstance(num_steps, bool) or not isinstance(num_steps, numbers.Integral) or num_steps < 0:
         raise ValueError(f"num_steps must be an int >= 0, got {num_steps!r}")
     if isinstance(scheduler, ReduceLROnPlateau):
-        raise TypeError("ReduceLROnPlateau cannot be previewed or plotted: its rates depend on the metrics "
-                        "passed to step(metrics) during training, which are not known in advance")
+        raise TypeError("ReduceLROnPlateau cannot be previewed or plotted: its rates depend on the "
+                        "metrics passed to step(metrics) during training, which are not known in "
+                        "advance")
     curve = _closed_form(scheduler, int(num_steps), current)
     return curve if curve is not None else _stepped(scheduler, int(num_steps))
 
@@ -123,9 +123,8 @@ def preview(scheduler: Any, num_steps: int) -> np.ndarray:
 def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
     """Plot the current rate and the next ``num_steps`` rates, one labelled line per param group.
 
-    The x axis is the scheduler's step count (``last_epoch``, starting at its current value), the
-    y axis the learning rate.  Draws on ``ax`` (a matplotlib Axes) or on a new figure; returns the
-    axes.  Needs matplotlib (``pip install -e ".[plot]"`` in the source checkout).
+    x: the step count (``last_epoch`` on), y: the rate.  Draws on ``ax`` (a matplotlib Axes) or a
+    new figure and returns the axes; needs matplotlib (``pip install -e ".[plot]"``).
 
     Example:
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)

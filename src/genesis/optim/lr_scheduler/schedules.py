@@ -35,69 +35,41 @@ def _f64(x):
 
 
 def step_lr(step, base_lr, step_size: int, gamma: float = 0.1):
-    """``base_lr * gamma ** (step // step_size)``: decay by ``gamma`` every ``step_size`` steps.
-
-    >>> step_lr(np.array([0, 2, 3, 6]), 1.0, step_size=3, gamma=0.5).tolist()
-    [1.0, 1.0, 0.5, 0.25]
-    """
+    """``base_lr * gamma ** (step // step_size)``: decay by ``gamma`` every ``step_size`` steps."""
     return _f64(base_lr) * gamma ** (np.asarray(step) // step_size)
 
 
 def multistep_lr(step, base_lr, milestones: Sequence[int], gamma: float = 0.1):
-    """``base_lr * gamma ** (number of milestones <= step)`` (repeated milestones count twice).
-
-    >>> multistep_lr(np.array([0, 2, 5, 9]), 1.0, milestones=[2, 5], gamma=0.1).round(6).tolist()
-    [1.0, 0.1, 0.01, 0.01]
-    """
+    """``base_lr * gamma ** (number of milestones <= step)`` (repeated milestones count twice)."""
     passed = np.searchsorted(np.sort(np.asarray(milestones, dtype=np.int64)), step, side="right")
     return _f64(base_lr) * gamma ** passed
 
 
 def constant_lr(step, base_lr, factor: float = 1.0 / 3, total_iters: int = 5):
-    """``base_lr * factor`` before ``total_iters``, ``base_lr`` from then on.
-
-    >>> constant_lr(np.array([0, 4, 5]), 0.3, factor=0.5, total_iters=5).tolist()
-    [0.15, 0.15, 0.3]
-    """
+    """``base_lr * factor`` before ``total_iters``, ``base_lr`` from then on."""
     return _f64(base_lr) * (factor + (np.asarray(step) >= total_iters) * (1.0 - factor))
 
 
 def linear_lr(step, base_lr, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
               total_iters: int = 5):
-    """``base_lr * (start + (end - start) * min(step, total_iters) / total_iters)``.
-
-    >>> linear_lr(np.array([0, 2, 4, 9]), 1.0, start_factor=0.5, end_factor=1.0, total_iters=4).tolist()
-    [0.5, 0.75, 1.0, 1.0]
-    """
+    """``base_lr * (start + (end - start) * min(step, total_iters) / total_iters)``."""
     progress = np.minimum(total_iters, np.asarray(step)) / total_iters
     return _f64(base_lr) * (start_factor + (end_factor - start_factor) * progress)
 
 
 def exponential_lr(step, base_lr, gamma: float):
-    """``base_lr * gamma ** step``.
-
-    >>> exponential_lr(np.array([0, 1, 3]), 2.0, gamma=0.5).tolist()
-    [2.0, 1.0, 0.25]
-    """
+    """``base_lr * gamma ** step``."""
     return _f64(base_lr) * gamma ** _f64(step)
 
 
 def polynomial_lr(step, base_lr, total_iters: int = 5, power: float = 1.0):
-    """``base_lr * (1 - min(step, total_iters) / total_iters) ** power``; 0 from ``total_iters`` on.
-
-    >>> polynomial_lr(np.array([0, 2, 4, 6]), 1.0, total_iters=4, power=2.0).tolist()
-    [1.0, 0.25, 0.0, 0.0]
-    """
+    """``base_lr * (1 - min(step, total_iters) / total_iters) ** power`` (0 from total_iters)."""
     remaining = 1.0 - np.minimum(total_iters, np.asarray(step)) / total_iters
     return _f64(base_lr) * remaining ** power
 
 
 def cosine_annealing_lr(step, base_lr, T_max: int, eta_min: float = 0.0):
-    """``eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (period ``2 T_max``).
-
-    >>> cosine_annealing_lr(np.array([0, 5, 10]), 1.0, T_max=10, eta_min=0.1).round(6).tolist()
-    [1.0, 0.55, 0.1]
-    """
+    """``eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (period ``2 T_max``)."""
     # In place (the formula's operations in its order), so that 10**6 steps stay fast.
     wave = np.multiply(np.pi, _f64(step))
     wave /= T_max
@@ -125,15 +97,12 @@ def warm_restart_position(step, T_0: int, T_mult: int = 1):
         starts.append(starts[-1] + lengths[-1])
         lengths.append(lengths[-1] * T_mult)
     cycle = np.searchsorted(np.asarray(starts, dtype=np.float64), step, side="right") - 1
-    return step - np.asarray(starts, dtype=np.float64)[cycle], np.asarray(lengths, dtype=np.int64)[cycle]
+    starts, lengths = np.asarray(starts, dtype=np.float64), np.asarray(lengths, dtype=np.int64)
+    return step - starts[cycle], lengths[cycle]
 
 
 def cosine_warm_restarts_lr(step, base_lr, T_0: int, T_mult: int = 1, eta_min: float = 0.0):
-    """SGDR: ``eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``.
-
-    >>> cosine_warm_restarts_lr(np.array([0, 5, 10, 20]), 1.0, T_0=10, T_mult=2).round(6).tolist()
-    [1.0, 0.5, 1.0, 0.5]
-    """
+    """SGDR: ``eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``."""
     t_cur, t_i = warm_restart_position(step, T_0, T_mult)
     return eta_min + (_f64(base_lr) - eta_min) * (1 + np.cos(np.pi * t_cur / t_i)) / 2
 
@@ -162,10 +131,11 @@ def cyclic_lr(step, base_lr, max_lr, step_size_up: float = 2000, step_size_down=
 def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool = False):
     """OneCycleLR's phases, ``(end_step, start, end, start_momentum, end_momentum)`` each, naming
     ``initial_lr``, ``max_lr``, ``min_lr`` and ``max_momentum``/``base_momentum``."""
-    phases = [(float(pct_start * total_steps) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum")]
+    up, down = ("max_momentum", "base_momentum"), ("base_momentum", "max_momentum")
+    phases = [(float(pct_start * total_steps) - 1, "initial_lr", "max_lr", *up)]
     if not three_phase:
-        return phases + [(total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
-    return phases + [(float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+        return phases + [(total_steps - 1, "max_lr", "min_lr", *down)]
+    return phases + [(float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr", *down),
                      (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
 
 
@@ -191,11 +161,7 @@ def one_cycle(step, values: dict, phases: list, strategy: str = "cos"):
 
 
 def multiplicative_lr(step, base_lr, factors: Callable[[np.ndarray], np.ndarray]):
-    """MultiplicativeLR: ``base_lr * f(1) * ... * f(step)``, ``factors`` giving ``f`` on an array.
-
-    >>> multiplicative_lr(np.array([0, 1, 3]), 1.0, lambda e: 0.5 + 0 * e).tolist()
-    [1.0, 0.5, 0.125]
-    """
+    """MultiplicativeLR: ``base_lr * f(1) * ... * f(step)``; ``factors`` gives ``f`` on arrays."""
     step = np.asarray(step, dtype=np.int64)
     top = int(step.max()) if step.size else 0
     running = np.cumprod(np.concatenate([[1.0], _f64(factors(np.arange(1, top + 1)))]))
@@ -219,16 +185,16 @@ def range_test_lr(step, start_lr: float, end_lr: float, num_iter: int, step_mode
     return start_lr + (end_lr - start_lr) * fraction
 
 
-# --- the Hugging Face family: factors of the base rate ----------------------------------------------
+# --- the Hugging Face family: factors of the base rate -------------------------------------
 
 SCHEDULES: dict[str, Callable] = {}
 """The registered schedule functions, by name (what a ``Schedule`` and a config refer to)."""
 
 
 def register_schedule(function: Callable | None = None, *, name: str | None = None):
-    """Register ``f(step, **arguments) -> factor`` (vectorised) under ``name`` (default: its own),
-    for ``Schedule(name, **arguments)``; as ``@register_schedule`` or ``@register_schedule(name=...)``.
-    A name taken by another function raises ``ValueError``."""
+    """Register ``f(step, **arguments) -> factor`` (vectorised) under ``name`` (default: its
+    own), for ``Schedule(name, **arguments)``: ``@register_schedule`` or
+    ``@register_schedule(name=...)``.  A name taken by another function raises ``ValueError``."""
     def register(fn: Callable) -> Callable:
         key = name or fn.__name__
         known = SCHEDULES.get(key)
@@ -264,13 +230,14 @@ def constant_with_warmup(step, num_warmup_steps: int):
 def linear_with_warmup(step, num_warmup_steps: int, num_training_steps: int):
     """Warmup, then ``max(0, (T - step) / max(1, T - warmup))``: linear from 1 to 0 at step T."""
     step = _f64(step)
-    decay = np.maximum(0.0, (num_training_steps - step) / max(1, num_training_steps - num_warmup_steps))
+    span = max(1, num_training_steps - num_warmup_steps)
+    decay = np.maximum(0.0, (num_training_steps - step) / span)
     return np.where(step < num_warmup_steps, _ramp(step, num_warmup_steps), decay)
 
 
 @register_schedule
-def cosine_with_warmup(step, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-                       min_lr_rate: float = 0.0):
+def cosine_with_warmup(step, num_warmup_steps: int, num_training_steps: int,
+                       num_cycles: float = 0.5, min_lr_rate: float = 0.0):
     """Warmup, then ``r + (1 - r) * 0.5 * (1 + cos(2 pi c p))``, floored at 0.
 
     ``p = (step - warmup) / max(1, T - warmup)`` is the decay progress, ``c`` = ``num_cycles``,
@@ -297,7 +264,7 @@ def cosine_with_warmup(step, num_warmup_steps: int, num_training_steps: int, num
 @register_schedule
 def cosine_with_hard_restarts_with_warmup(step, num_warmup_steps: int, num_training_steps: int,
                                           num_cycles: float = 1):
-    """Warmup, then ``0.5 * (1 + cos(pi * ((c p) mod 1)))`` for ``p < 1`` (c hard restarts), then 0."""
+    """Warmup, then ``0.5 * (1 + cos(pi * ((c p) mod 1)))`` for ``p < 1`` (c restarts), then 0."""
     step = _f64(step)
     progress = (step - num_warmup_steps) / max(1, num_training_steps - num_warmup_steps)
     wave = np.maximum(0.0, 0.5 * (1.0 + np.cos(np.pi * np.mod(num_cycles * progress, 1.0))))
@@ -306,12 +273,14 @@ def cosine_with_hard_restarts_with_warmup(step, num_warmup_steps: int, num_train
 
 
 @register_schedule
-def polynomial_decay_with_warmup(step, num_warmup_steps: int, num_training_steps: int, lr_end: float,
-                                 power: float, lr_init: float):
-    """Warmup, then ``((lr_init - lr_end) * (1 - p) ** power + lr_end) / lr_init``; past T, ``lr_end / lr_init``."""
+def polynomial_decay_with_warmup(step, num_warmup_steps: int, num_training_steps: int,
+                                 lr_end: float, power: float, lr_init: float):
+    """Warmup, then ``((lr_init - lr_end) * (1 - p) ** power + lr_end) / lr_init``; past T,
+    ``lr_end / lr_init``."""
     step = _f64(step)
     # Clipped so that the branches np.where discards never take a negative base to a power.
-    remaining = np.clip(1.0 - (step - num_warmup_steps) / max(1, num_training_steps - num_warmup_steps), 0.0, 1.0)
+    span = max(1, num_training_steps - num_warmup_steps)
+    remaining = np.clip(1.0 - (step - num_warmup_steps) / span, 0.0, 1.0)
     decay = ((lr_init - lr_end) * remaining**power + lr_end) / lr_init
     decay = np.where(step > num_training_steps, lr_end / lr_init, decay)
     return np.where(step < num_warmup_steps, _ramp(step, num_warmup_steps), decay)
@@ -319,9 +288,10 @@ def polynomial_decay_with_warmup(step, num_warmup_steps: int, num_training_steps
 
 @register_schedule
 def inverse_sqrt(step, num_warmup_steps: int, timescale: int):
-    """Warmup, then ``1 / sqrt((step + timescale - warmup) / timescale)`` (1 at the end of warmup)."""
+    """Warmup, then ``1 / sqrt((step + timescale - warmup) / timescale)`` (1 when warm)."""
     step = _f64(step)
-    decay = 1.0 / np.sqrt((np.maximum(step, num_warmup_steps) + timescale - num_warmup_steps) / timescale)
+    shifted = np.maximum(step, num_warmup_steps) + timescale - num_warmup_steps
+    decay = 1.0 / np.sqrt(shifted / timescale)
     return np.where(step < num_warmup_steps, _ramp(step, num_warmup_steps), decay)
 
 
@@ -350,10 +320,11 @@ def warmup_stable_decay(step, num_warmup_steps: int, num_stable_steps: int, num_
         decay_shape = 0.5 * (1.0 + np.cos(np.pi * num_cycles * 2.0 * decay_q))
     else:
         decay_shape = 1.0 - np.sqrt(decay_q)
-    warm = np.maximum(0.0, _WARMUP_SHAPES[warmup_type](warm_q) * (1.0 - min_lr_ratio) + min_lr_ratio)
+    warm_shape = _WARMUP_SHAPES[warmup_type](warm_q)
+    warm = np.maximum(0.0, warm_shape * (1.0 - min_lr_ratio) + min_lr_ratio)
     decay = np.maximum(0.0, decay_shape * (1.0 - min_lr_ratio) + min_lr_ratio)
-    return np.select([step < num_warmup_steps, step < decay_start, step < decay_start + num_decay_steps],
-                     [warm, 1.0, decay], min_lr_ratio)
+    phases = [step < num_warmup_steps, step < decay_start, step < decay_start + num_decay_steps]
+    return np.select(phases, [warm, 1.0, decay], min_lr_ratio)
 
 
 class Schedule:
@@ -403,4 +374,5 @@ def call_vectorised(fn: Callable, values: np.ndarray) -> np.ndarray:
             return out.astype(np.float64)
     except Exception:  # plain Python lambdas (math.cos, if/else) reject arrays: loop instead
         pass
-    return np.array([fn(v.item()) for v in values.reshape(-1)], dtype=np.float64).reshape(values.shape)
+    looped = np.array([fn(v.item()) for v in values.reshape(-1)], dtype=np.float64)
+    return looped.reshape(values.shape)

@@ -21,7 +21,7 @@ def _gamma(gamma: Any) -> float:
 
 
 class StepLR(_Chainable):
-    """Multiply the rate by ``gamma`` every ``step_size`` epochs: ``base_lr * gamma ** (epoch // step_size)``.
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs: ``schedules.step_lr``.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 0.05}]
@@ -41,7 +41,7 @@ class StepLR(_Chainable):
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
-        """Chainable: the current rates times ``gamma`` at every non-zero multiple of ``step_size``."""
+        """Chainable: the current rates times ``gamma`` at each non-zero multiple of step_size."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         epoch = self.last_epoch
@@ -102,7 +102,8 @@ class ConstantLR(_Chainable):
     Example:
         >>> class Opt: param_groups = [{"lr": 0.05}]
         >>> s = ConstantLR(Opt(), factor=0.5, total_iters=2)
-        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6) for _ in range(2)]
+        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6)
+        ...                                   for _ in range(2)]
         [0.025, 0.025, 0.05]
     """
 
@@ -143,7 +144,8 @@ class LinearLR(_Chainable):
     Example:
         >>> class Opt: param_groups = [{"lr": 0.1}]
         >>> s = LinearLR(Opt(), start_factor=0.5, total_iters=4)
-        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6) for _ in range(4)]
+        >>> [round(s.get_last_lr()[0], 6)] + [s.step() or round(s.get_last_lr()[0], 6)
+        ...                                   for _ in range(4)]
         [0.05, 0.0625, 0.075, 0.0875, 0.1]
     """
 
@@ -154,13 +156,15 @@ class LinearLR(_Chainable):
                  field: str = "lr") -> None:
         start_factor, end_factor = as_number(start_factor), as_number(end_factor)
         if isinstance(start_factor, (int, float)) and (start_factor > 1.0 or start_factor <= 0):
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less "
-                             f"or equal to 1. Got start_factor={start_factor!r}")
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+                             f"less or equal to 1. Got start_factor={start_factor!r}")
         if isinstance(end_factor, (int, float)) and (end_factor > 1.0 or end_factor < 0):
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1. "
                              f"Got end_factor={end_factor!r}")
-        self.start_factor = check_real("start_factor", start_factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
-        self.end_factor = check_real("end_factor", end_factor, "a number in [0, 1]", lambda f: 0 <= f <= 1)
+        self.start_factor = check_real("start_factor", start_factor, "a number in (0, 1]",
+                                       lambda f: 0 < f <= 1)
+        self.end_factor = check_real("end_factor", end_factor, "a number in [0, 1]",
+                                     lambda f: 0 <= f <= 1)
         check_int("total_iters", total_iters, 1)
         self.total_iters = int(total_iters)
         super().__init__(optimizer, last_epoch, verbose, field=field)
@@ -176,10 +180,12 @@ class LinearLR(_Chainable):
             return self._unchanged()
         # The ratio of consecutive factors, written as PyTorch does so the products match its own.
         slope = self.end_factor - self.start_factor
-        return self._scaled(1.0 + slope / (self.total_iters * self.start_factor + (epoch - 1) * slope))
+        return self._scaled(
+            1.0 + slope / (self.total_iters * self.start_factor + (epoch - 1) * slope))
 
     def _closed_form(self, steps, start):
-        return schedules.linear_lr(steps, start, self.start_factor, self.end_factor, self.total_iters)
+        return schedules.linear_lr(steps, start, self.start_factor, self.end_factor,
+                                   self.total_iters)
 
 
 class ExponentialLR(_Chainable):
@@ -212,7 +218,7 @@ class ExponentialLR(_Chainable):
 
 
 class PolynomialLR(_Chainable):
-    """Decay to 0 over ``total_iters`` epochs: ``base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.
+    """Decay to 0 over ``total_iters`` epochs: ``schedules.polynomial_lr``.
 
     Example:
         >>> class Opt: param_groups = [{"lr": 1.0}]

@@ -1,12 +1,5 @@
-"""Reading PyTorch's scheduler state dicts: the one place that knows how they differ from ours.
-
-PyTorch saves ``self.__dict__`` (less the optimizer); ``from_torch`` turns such a dict into
-Genesis's form before ``load_state_dict`` checks it: the transient flags are dropped, a missing
-``verbose`` keeps the current value, ``MultiStepLR``'s ``Counter`` of milestones becomes our
-sorted list, ``OneCycleLR``'s ``_anneal_func_type`` is our ``anneal_strategy`` and its phase
-dicts become lists, ``CyclicLR``'s ``_scale_fn_ref`` (a bound method) is ignored.  Any other
-unknown key is refused by name; the other classes already use PyTorch's keys.
-"""
+"""Reading PyTorch's scheduler state dicts (its ``self.__dict__``): the one place that knows
+how they differ from ours.  Any other unknown key is refused by ``load_state_dict``."""
 from __future__ import annotations
 
 from typing import Any
@@ -30,15 +23,17 @@ def from_torch(scheduler: Any, state_dict: Any) -> Any:
     state.setdefault("verbose", getattr(scheduler, "verbose", False))
     if "MultiStepLR" in names and isinstance(state.get("milestones"), dict):
         try:  # a Counter: each milestone repeated count times
-            state["milestones"] = sorted(int(m) for m, n in state["milestones"].items() for _ in range(int(n)))
+            state["milestones"] = sorted(int(m) for m, n in state["milestones"].items()
+                                         for _ in range(int(n)))
         except (TypeError, ValueError):
             raise ValueError("MultiStepLR.load_state_dict: milestones must map int milestones to "
                              f"counts, got {state['milestones']!r:.200}") from None
     phases = state.get("_schedule_phases")
-    if "OneCycleLR" in names and isinstance(phases, list) and all(isinstance(p, dict) for p in phases):
+    if "OneCycleLR" in names and isinstance(phases, list) \
+            and all(isinstance(p, dict) for p in phases):
         if any(set(p) != set(_PHASE_KEYS) for p in phases):
-            raise ValueError(f"OneCycleLR.load_state_dict: each of _schedule_phases must have the keys "
-                             f"{list(_PHASE_KEYS)}, got {[sorted(p) for p in phases]}")
+            raise ValueError(f"OneCycleLR.load_state_dict: each of _schedule_phases must have the "
+                             f"keys {list(_PHASE_KEYS)}, got {[sorted(p) for p in phases]}")
         state["_schedule_phases"] = [[p[key] for key in _PHASE_KEYS] for p in phases]
     if "OneCycleLR" in names and "_anneal_func_type" in state and "anneal_strategy" not in state:
         state["anneal_strategy"] = state.pop("_anneal_func_type")
