@@ -49,9 +49,9 @@ class CosineAnnealingLR(_Chainable):
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if self._is_initial:
-            return self._unchanged()
-        if self._step_count == 1 and epoch > 0:
+        if self._step_count == 1 and (self._is_initial or epoch > 0):  # one test when hot
+            if self._is_initial:
+                return self._unchanged()
             cos = _cos(epoch * _PI / t_max)
             return [eta_min + (base - eta_min) * (1 + cos) / 2 for base in self.base_lrs]
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
@@ -60,10 +60,12 @@ class CosineAnnealingLR(_Chainable):
             return [lr + (base - eta_min) * rise
                     for base, lr in zip(self.base_lrs, self._unchanged())]
         ratio = (1 + _cos(_PI * epoch / t_max)) / (1 + _cos(_PI * (epoch - 1) / t_max))
-        groups = self.optimizer.param_groups
-        if len(groups) == 1 and self._item is None:  # the common case, without a comprehension
-            return [ratio * (groups[0][self._key] - eta_min) + eta_min]
-        return [ratio * (lr - eta_min) + eta_min for lr in self._unchanged()]
+        if self._item is not None:
+            return [ratio * (lr - eta_min) + eta_min for lr in self._unchanged()]
+        groups, key = self.optimizer.param_groups, self._key
+        if len(groups) == 1:  # the common case, without a comprehension
+            return [ratio * (groups[0][key] - eta_min) + eta_min]
+        return [ratio * (group[key] - eta_min) + eta_min for group in groups]
 
     def _closed_form(self, steps, start):
         return schedules.cosine_annealing_lr(steps, start, self.T_max, self.eta_min)

@@ -285,7 +285,16 @@ class LRScheduler:
             epoch = check_epoch(epoch)  # before anything changes: a refused epoch leaves no trace
             self._step_count += 1
             values = self._rates_at(epoch)
-        self._write_lrs(values)
+        # _write_lrs inlined for plain float rates (the common case, every training step)
+        groups = self.optimizer.param_groups
+        if self.verbose or self._item is not None or len(values) != len(groups):
+            return self._write_lrs(values)
+        key = self._key
+        for group, lr in zip(groups, values):
+            if group[key].__class__ is not float:
+                return self._write_lrs(values)
+            group[key] = lr
+        self._last_lr = values
 
     def _check_step_order(self) -> None:
         """PyTorch's check at the first ``step()``: has the optimizer (if it has a step) stepped?"""

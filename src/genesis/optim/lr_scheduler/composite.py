@@ -144,14 +144,18 @@ class SequentialLR(_Composite):
 
     def step(self) -> None:
         """Advance one epoch: the active scheduler steps, or the next one starts at a milestone."""
-        before = self._last_lr
-        self.last_epoch += 1
-        index = bisect_right(self._milestones, self.last_epoch)
-        active = self._schedulers[index]
-        if index and self._milestones[index - 1] == self.last_epoch:
-            active._update_lr(0)
-        else:
+        before, milestones = self._last_lr, self._milestones
+        self.last_epoch = epoch = self.last_epoch + 1
+        if not milestones or epoch > milestones[-1]:  # the last scheduler (most of a run)
+            active = self._schedulers[-1]
             active.step()
+        else:
+            index = bisect_right(milestones, epoch)
+            active = self._schedulers[index]
+            if index and milestones[index - 1] == epoch:
+                active._update_lr(0)
+            else:
+                active.step()
         self._last_lr = active._last_lr
         if self.verbose:
             self._print_changes(self._last_lr, before)
