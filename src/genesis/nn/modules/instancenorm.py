@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 
+import genesis
 from genesis.nn.modules.batchnorm import _NormBase, _update_running
 from genesis.nn.modules.normalization import _channel_norm, _check_channels
 from genesis.nn.modules.utils import _check_tensor
@@ -43,7 +44,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     count = input.numel() // (shape[0] * channels) if shape[0] * channels else 0
     if count == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                         f"{list(shape)}")
+                         f"{genesis.Size(shape)}")
     axes = tuple(range(2, input.ndim))
     out, (mean, var) = _channel_norm(input, weight, bias, eps, shape, axes,
                                      "NativeBatchNormBackward0")

@@ -52,8 +52,12 @@ def _check_pad(shape: tuple, pad: tuple, mode: str) -> None:
                 f"Argument #4: Padding size should be less than the corresponding input "
                 f"dimension, but got: padding ({before}, {after}) at dimension {axis} of input "
                 f"{list(shape)}")
-        if mode == "circular" and (before > size or after > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
+        kept = size - max(-before, 0) - max(-after, 0)
+        if mode == "circular" and (before > kept or after > kept):
+            # PyTorch checks against the uncropped size and then reads uninitialised memory.
+            raise RuntimeError(f"Padding value causes wrapping around more than once. (padding "
+                               f"({before}, {after}) at dimension {axis}, {kept} of {size} "
+                               f"elements left after cropping)")
         if mode == "replicate" and size == 0 and (before > 0 or after > 0):
             raise RuntimeError(f"padding: cannot replicate the border of an empty dimension "
                                f"{axis} of input {list(shape)}")
@@ -71,8 +75,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         tensor([[3., 2., 1., 2., 3., 2.]])
     """
     _check_tensor("input", input)
-    if not isinstance(pad, (tuple, list)) or not all(_is_int(p) for p in pad):
-        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, got {pad!r}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for i, item in enumerate(pad):
+        if not _is_int(item):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but "
+                            f"found element of type {type(item).__name__} at pos {i}")
     if mode not in _MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     pads = tuple(int(p) for p in pad)

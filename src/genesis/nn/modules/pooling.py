@@ -65,8 +65,8 @@ def _as_4d(name: str, input: Tensor, nd: int) -> tuple:
     if x.ndim not in (nd + 1, nd + 2) or (x.ndim == nd + 2 and 0 in x.shape[1:]) or \
             (x.ndim == nd + 1 and 0 in x.shape):
         raise RuntimeError(
-            f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim "
-            f"batch size for input, but got:{list(x.shape)}")
+            f"{name + ': ' if nd == 1 else ''}Expected {nd + 1}D or {nd + 2}D (batch mode) "
+            f"tensor with optional 0 dim batch size for input, but got:{list(x.shape)}")
     unbatched = x.ndim == nd + 1
     x = x[None] if unbatched else x
     return (x[:, :, None, :] if nd == 1 else x), unbatched
@@ -84,7 +84,7 @@ def _geometry(name: str, x: Any, kernel: tuple, stride: tuple, padding: tuple,
                 zip(x.shape[2:], kernel, stride, padding, dilation))
     if any(o <= 0 for o in out):
         n, c, h, w = x.shape
-        raise RuntimeError(f"{name}: Given input size: ({c}x{h}x{w}). Calculated output size: "
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
                            f"({c}x{out[0]}x{out[1]}). Output size is too small")
     after = tuple(max((o - 1) * s + d * (k - 1) + 1 - size - p, 0) for o, s, d, k, size, p in
                   zip(out, stride, dilation, kernel, x.shape[2:], padding))
@@ -275,8 +275,13 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def _adaptive_args(name: str, input: Tensor, output_size: Any, nd: int) -> tuple:
     _check_tensor("input", input)
     if input.ndim not in (nd + 1, nd + 2):
-        expected = "2 to 3 dimensions" if nd == 1 else "3D or 4D tensor"
-        raise RuntimeError(f"{name}(): Expected {expected}, but got {list(input.shape)}")
+        if nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional "
+                               f"tensor for argument #1 'self' (while checking arguments for "
+                               f"{name})")
+        colon = ":" if "max" in name else ""
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got{colon} "
+                           f"{list(input.shape)}")
     sizes = _single(output_size) if nd == 1 else _pair(output_size)
     if len(sizes) != nd:
         raise RuntimeError(f"{name}: output_size must be {nd}")
