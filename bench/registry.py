@@ -4,10 +4,10 @@ A benchmark is a module with ``NAME``, ``TITLE``, ``TARGET`` and
 ``run(settings, progress) -> bench.measure.Result``; add a new one here.
 """
 from bench import (checkpoint_io, import_time, peak_memory, preview_speed, sched_step,
-                   train_digits, train_synthetic)
+                   train_cnn, train_digits, train_synthetic)
 
-BENCHMARKS = [sched_step, preview_speed, train_digits, train_synthetic, import_time, peak_memory,
-              checkpoint_io]
+BENCHMARKS = [sched_step, preview_speed, train_digits, train_synthetic, train_cnn, import_time,
+              peak_memory, checkpoint_io]
 
 
 def by_name(names: list[str] | None) -> list:

@@ -65,15 +65,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
         stats = (running_mean._array, running_var._array)
-        return _channel_norm(input, weight, bias, eps, shape, (), "NativeBatchNormBackward0",
+        return _channel_norm(input, weight, bias, eps, None, "NativeBatchNormBackward0",
                              stats)[0]
     count = input.numel() // channels
     if count == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size {genesis.Size(shape)}")
-    axes = (0,) + tuple(range(2, input.ndim))
-    out, (mean, var) = _channel_norm(input, weight, bias, eps, shape, axes,
-                                     "NativeBatchNormBackward0")
+    out, (mean, var) = _channel_norm(input, weight, bias, eps, None, "NativeBatchNormBackward0")
     if running_mean is not None:
         _update_running(running_mean, running_var, mean, var, count, momentum)
     return out

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import genesis
 from genesis.autograd import record
+from genesis.backend import scratch as _scratch
 from genesis.backend import xp
 from genesis.nn import init
 from genesis.nn.modules.module import Module
@@ -39,28 +40,41 @@ _TORCH_NAMES = {"genesis.float32": "Float", "genesis.float64": "Double", "genesi
 
 # ------------------------------------------------------------------ array kernels (4-d, NCHW)
 
-def _pad_zeros(x: Any, pads: tuple) -> Any:
-    """``x`` (N, C, H, W) with (top, bottom, left, right) rows/columns of zeros around it."""
+def _pad_zeros(x: Any, pads: tuple, scratch: bool = False) -> Any:
+    """``x`` (N, C, H, W) with (top, bottom, left, right) rows/columns of zeros around it, in
+    x's memory order (channel-major stays channel-major); from the scratch pool when the
+    result never leaves the op (only the border is then zeroed)."""
     top, bottom, left, right = pads
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    # zeros_like keeps x's memory order (channel-major stays channel-major).
-    out = xp.zeros_like(x, shape=(n, c, h + top + bottom, w + left + right))
+    shape = (n, c, h + top + bottom, w + left + right)
+    if not scratch:
+        out = xp.zeros_like(x, shape=shape)
+    else:
+        channel_major = x.strides[1] > x.strides[0]
+        out = _scratch.empty((c, n) + shape[2:] if channel_major else shape, x.dtype)
+        out = out.transpose(1, 0, 2, 3) if channel_major else out
+        for border in (out[:, :, :top], out[:, :, top + h:], out[:, :, top:top + h, :left],
+                       out[:, :, top:top + h, left + w:]):
+            border.fill(0)
     out[:, :, top:top + h, left:left + w] = x
     return out
 
 
 def _im2col(x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple,
             groups: int) -> Any:
-    """The (groups, C/groups * kh * kw, N * Ho * Wo) columns of a padded (N, C, H, W) array."""
+    """The (groups, C/groups * kh * kw, N * Ho * Wo) columns of a padded (N, C, H, W) array
+    (scratch memory: they never leave the op)."""
     n, c = x.shape[:2]
     sn, sc, sh, sw = x.strides
     (kh, kw), (ho, wo) = kernel, out
     view = _as_strided(x, (c, kh, kw, n, ho, wo),
                        (sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0],
                         sw * stride[1]), writeable=False)
-    return xp.ascontiguousarray(view).reshape(groups, c // groups * kh * kw, n * ho * wo)
+    cols = _scratch.empty((groups, c // groups * kh * kw, n * ho * wo), x.dtype)
+    xp.copyto(cols.reshape(view.shape), view)
+    return cols
 
 
 def _col2im(cols: Any, shape: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -186,6 +200,36 @@ def _grads_back(grads: tuple, input: Tensor, weight: Tensor, bias: Tensor | None
 
 # ------------------------------------------------------------------ convolution
 
+def _conv_input_grad(g: Any, g3: Any, w3: Any, x_shape: tuple, pads: tuple, kernel: tuple,
+                     stride: tuple, dilation: tuple, groups: int) -> Any:
+    """dL/dx of a convolution, (N, C, H, W) as a channel-major view.
+
+    With stride 1 it is itself a convolution: the output gradient, zero-padded by
+    dilation * (k - 1) - padding, against the weight flipped in space with its in/out channels
+    swapped. That needs one im2col of the gradient instead of a matmul to full columns plus
+    kh * kw slice-adds, and wins when the gradient's columns are not much larger than the
+    input's (the same channel count in and out, as in a ResNet block). Otherwise the columns
+    are summed back by col2im.
+    """
+    n, c, h, w = x_shape
+    o, ho, wo = g.shape[1:]
+    (top, bottom), (left, right) = pads
+    kh, kw = kernel
+    span = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+    flip_pads = (span[0] - top, span[0] - bottom, span[1] - left, span[1] - right)
+    if stride == (1, 1) and min(flip_pads) >= 0 and o * h * w <= 2 * c * ho * wo:
+        flipped = w3.reshape(groups, o // groups, c // groups, kh, kw)[..., ::-1, ::-1]
+        flipped = flipped.transpose(0, 2, 1, 3, 4).reshape(groups, c // groups, -1)
+        gcols = _im2col(_pad_zeros(g, flip_pads, scratch=True), kernel, stride, dilation,
+                        (h, w), groups)
+        return xp.matmul(flipped, gcols).reshape(c, n, h, w).transpose(1, 0, 2, 3)
+    gcols = _scratch.empty((groups, w3.shape[2], g3.shape[2]), g.dtype)
+    xp.matmul(w3.transpose(0, 2, 1), g3, out=gcols)
+    gpad = _col2im(gcols.reshape((c,) + kernel + (n, ho, wo)),
+                   (c, n, h + top + bottom, w + left + right), kernel, stride, dilation)
+    return gpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+
+
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, nd: int) -> Tensor:
     name = f"conv{nd}d"
@@ -206,8 +250,8 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
             f"than actual input size")
     out_hw = tuple((p - s) // st + 1 for p, s, st in zip(padded, spans, stride))
     n, out_channels = x.shape[0], w.shape[0]
-    xpad = _pad_zeros(x, pads[0] + pads[1])
-    cols = _im2col(xpad, kernel, stride, dilation, out_hw, groups)
+    cols = _im2col(_pad_zeros(x, pads[0] + pads[1], scratch=True), kernel, stride, dilation,
+                   out_hw, groups)
     w3 = w.reshape(groups, out_channels // groups, -1)
     out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
     if bias is not None:
@@ -226,11 +270,7 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
         gb = g3.sum(axis=2).reshape(-1) if need_b else None
         gx = None
         if need_x:
-            gcols = xp.matmul(w3.transpose(0, 2, 1), g3)
-            gcols = gcols.reshape((x.shape[1],) + kernel + (n,) + out_hw)
-            gpad = _col2im(gcols, (x.shape[1], n) + xpad.shape[2:], kernel, stride, dilation)
-            (top, _), (left, _) = pads
-            gx = gpad[:, :, top:top + x.shape[2], left:left + x.shape[3]].transpose(1, 0, 2, 3)
+            gx = _conv_input_grad(g, g3, w3, x.shape, pads, kernel, stride, dilation, groups)
         return _grads_back((gx, gw, gb), input, weight, bias)
     return record(y, backward, inputs, "ConvolutionBackward0")
 
@@ -298,9 +338,11 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
                            f"(input {list(input.shape)}, padding {list(pads[2 - nd:])})")
     w3 = w.reshape(groups, in_channels // groups, -1)
     x3 = _channel_major(x, groups)
-    cols = xp.matmul(w3.transpose(0, 2, 1), x3).reshape((out_channels,) + kernel + (n, h, wid))
+    cols = _scratch.empty((groups, w3.shape[2], x3.shape[2]), x.dtype)
+    xp.matmul(w3.transpose(0, 2, 1), x3, out=cols)
     buffer = (out_channels, n) + tuple(f + e for f, e in zip(full, extra))
-    out = _col2im(cols, buffer, kernel, stride, dilation)
+    out = _col2im(cols.reshape((out_channels,) + kernel + (n, h, wid)), buffer, kernel, stride,
+                  dilation)
     out = out[:, :, pads[0]:pads[0] + out_hw[0], pads[1]:pads[1] + out_hw[1]]
     if bias is not None:
         out += bias._array[:, None, None, None]
@@ -316,7 +358,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         gx = gw = None
         if need_x or need_w:
-            gpad = _pad_zeros(g, (pads[0], pads[0], pads[1], pads[1]))
+            gpad = _pad_zeros(g, (pads[0], pads[0], pads[1], pads[1]), scratch=True)
             gcols = _im2col(gpad, kernel, stride, dilation, (h, wid), groups)
             if need_w:
                 gw = xp.matmul(x3, gcols.transpose(0, 2, 1))

@@ -39,19 +39,19 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise RuntimeError("Expected running_mean and running_var to be defined when "
                                "use_input_stats is false")
         stats = (running_mean._array, running_var._array)
-        return _channel_norm(input, weight, bias, eps, shape, (), "NativeBatchNormBackward0",
+        return _channel_norm(input, weight, bias, eps, channels, "NativeBatchNormBackward0",
                              stats)[0]
     count = input.numel() // (shape[0] * channels) if shape[0] * channels else 0
     if count == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{genesis.Size(shape)}")
-    axes = tuple(range(2, input.ndim))
-    out, (mean, var) = _channel_norm(input, weight, bias, eps, shape, axes,
+    out, (mean, var) = _channel_norm(input, weight, bias, eps, channels,
                                      "NativeBatchNormBackward0")
     if running_mean is not None:
-        unbiased = var * (count / (count - 1))
+        per_sample = (shape[0], channels)
+        unbiased = var.reshape(per_sample) * (count / (count - 1))
         # PyTorch updates one copy of the running statistics per sample, then averages them.
-        _update_running(running_mean, running_var, mean.mean(axis=0),
+        _update_running(running_mean, running_var, mean.reshape(per_sample).mean(axis=0),
                         unbiased.mean(axis=0), 1, momentum)
     return out
 

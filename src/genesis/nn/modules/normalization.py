@@ -38,38 +38,60 @@ def _normalized_grad(gxhat: Any, xhat: Any, rstd: Any, axes: tuple) -> Any:
 
 
 def _channel_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float,
-                  view: tuple, axes: tuple, name: str, stats: tuple | None = None) -> tuple:
-    """One fused node: normalise ``input`` (N, C, *) with statistics over ``axes`` of its
-    ``view`` reshape, or with the given ``stats`` (mean, var, each (C,)), then scale and shift
-    each channel by ``weight`` and ``bias``. Returns the output and the batch (mean, var)
-    (None with given stats), for the caller's running statistics."""
+                  groups: int | None, name: str, stats: tuple | None = None) -> tuple:
+    """One fused node: normalise ``input`` (N, C, *), then scale and shift each channel by
+    ``weight`` and ``bias``. ``groups=None`` (batch norm): statistics per channel over the batch
+    and positions, computed on (C, N * positions) rows, which cost no copy for a convolution's
+    channel-major output; an int: per sample over each of ``groups`` groups of channels
+    (instance norm: ``groups == C``). ``stats``: per-channel (mean, var) to use instead
+    (evaluation). Returns the output and the batch's (mean, var) as (rows, 1) arrays (None with
+    given stats), for the caller's running statistics."""
     x = input._array
-    shape = x.shape
-    channel = (1, shape[1]) + (1,) * (x.ndim - 2)
-    if stats is None:
-        xhat, rstd, mean, var = _standardize(x.reshape(view), axes, eps)
-        xhat = xhat.reshape(shape)
+    shape, channels = x.shape, x.shape[1]
+    per_channel = groups is None or stats is not None
+    if per_channel:
+        def to_rows(a):
+            return a.swapaxes(0, 1).reshape(channels, -1)
+
+        def from_rows(a):
+            return a.reshape((channels, shape[0]) + shape[2:]).swapaxes(0, 1)
+        affine, sums = (channels, 1), (1,)
     else:
-        mean, var = (s.reshape(channel) for s in stats)
+        def to_rows(a):
+            return a.reshape(shape[0] * groups, -1)
+
+        def from_rows(a):
+            return a.reshape(shape)
+        affine, sums = (1, channels) + (1,) * (x.ndim - 2), (0,) + tuple(range(2, x.ndim))
+    rows = to_rows(x)
+    if stats is None:
+        xhat, rstd, mean, var = _standardize(rows, (1,), eps)
+    else:
+        mean, var = (s.reshape(channels, 1) for s in stats)
         rstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype)
-        xhat = (x - mean.astype(x.dtype)) * rstd
-    out = xhat * weight._array.reshape(channel) if weight is not None else xhat.copy()
+        xhat = (rows - mean.astype(x.dtype)) * rstd
+    # the affine step runs per channel: on the rows, or on the NCHW shape for groups
+    xhat_affine = xhat if per_channel else xhat.reshape(shape)
+    out = (xhat_affine * weight._array.reshape(affine) if weight is not None
+           else xhat_affine.copy())
     if bias is not None:
-        out += bias._array.reshape(channel)
+        out += bias._array.reshape(affine)
+    out = from_rows(out) if per_channel else out
     inputs = tuple(t for t in (input, weight, bias) if t is not None)
     flags = [t.requires_grad for t in inputs]
-    others = (0,) + tuple(range(2, x.ndim))
 
     def backward(g):
+        g_affine = to_rows(g) if per_channel else g
         grads = [None] * len(inputs)
         if flags[0]:
-            gxhat = g * weight._array.reshape(channel) if weight is not None else g
-            grads[0] = (gxhat * rstd if stats is not None else _normalized_grad(
-                gxhat.reshape(view), xhat.reshape(view), rstd, axes).reshape(shape))
+            gxhat = g_affine * weight._array.reshape(affine) if weight is not None else g_affine
+            gxhat = gxhat if per_channel else to_rows(gxhat)
+            gx = gxhat * rstd if stats is not None else _normalized_grad(gxhat, xhat, rstd, (1,))
+            grads[0] = from_rows(gx)
         if weight is not None and flags[1]:
-            grads[1] = (g * xhat).sum(axis=others)
+            grads[1] = (g_affine * xhat_affine).sum(axis=sums)
         if bias is not None and flags[-1]:
-            grads[-1] = g.sum(axis=others)
+            grads[-1] = g_affine.sum(axis=sums)
         return tuple(grads)
     out = record(_wrap(out), backward, inputs, name)
     return out, (None if stats is not None else (mean, var))
@@ -182,8 +204,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             f"of shape {list(shape)} and num_groups={num_groups}")
     _check_channels("weight", weight, shape[1], shape)
     _check_channels("bias", bias, shape[1], shape)
-    view = (shape[0], num_groups, -1)
-    return _channel_norm(input, weight, bias, eps, view, (2,), "NativeGroupNormBackward0")[0]
+    return _channel_norm(input, weight, bias, eps, num_groups, "NativeGroupNormBackward0")[0]
 
 
 class GroupNorm(Module):
