@@ -23,8 +23,8 @@ def time_model(model: str, samples: int, settings: Settings, progress) -> Row:
 
 def run(settings: Settings, progress) -> Result:
     """Time an epoch of each model; the tiny size runs a couple of batches."""
-    lenet = time_model("lenet", settings.pick(2048, 1024, 128), settings, progress)
-    resnet = time_model("resnet", settings.pick(512, 256, 32), settings, progress)
+    lenet = time_model("lenet", settings.pick(2048, 1024, 64), settings, progress)
+    resnet = time_model("resnet", settings.pick(512, 256, 8), settings, progress)
     return Result(NAME, TITLE, TARGET, [lenet, resnet],
                   [ratio_check(lenet, PYTORCH, 2.0), ratio_check(resnet, PYTORCH, 2.0)],
                   notes=["Synthetic Gaussian images labelled by a random linear teacher; each "
