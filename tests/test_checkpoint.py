@@ -181,7 +181,7 @@ def test_saves_from_any_path_like_and_aliases(tmp_path):
     target = tmp_path / "model.bin"
     genesis.save({"x": 1}, str(target))
     assert genesis.load(target) == {"x": 1}
-    assert genesis.save is save_checkpoint and genesis.load is load_checkpoint
+    assert genesis.save is genesis.serialization.save and genesis.load is genesis.serialization.load
 
 
 def test_root_may_be_any_storable_value(path):
@@ -201,7 +201,6 @@ def test_overwriting_replaces_the_old_contents(path):
     ({"scheduler_state_dict": {"lr_lambdas": [lambda epoch: 0.9]}}, "scheduler_state_dict.lr_lambdas[0]",
      "function"),
     ({"a": {1: [object()]}}, "a[1][0]", "object"),
-    ({"x": {1, 2}}, "x", "set"),
     ({"c": np.ones(2, np.complex64)}, "c", "complex64"),
     ({"s": np.array(["a"])}, "s", "<U1"),
     ({"o": np.array([None], dtype=object)}, "o", "object"),
@@ -247,7 +246,7 @@ def test_missing_file_and_bad_arguments(tmp_path):
         load_checkpoint(missing)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_checkpoint({}, tmp_path / "no_dir" / "c.pth")
-    with pytest.raises(TypeError, match="path must be a str or os.PathLike, got int"):
+    with pytest.raises(TypeError, match="path must be a str, an os.PathLike or a binary file object, got int"):
         save_checkpoint({}, 3)
     with pytest.raises(TypeError, match="mmap must be a bool"):
         load_checkpoint(missing, mmap="yes")

@@ -200,7 +200,7 @@ def resign(raw, metadata_changes):
     ({"genesis.tree": '{"w": {"@scalar": "model.w"}}'}, "expected ()"),
     ({"genesis.tree": '{"w": {"@dict": [[[1], 2]]}}'}, "unhashable"),
     ({"genesis.tree": "{"}, "not JSON"),
-    ({"genesis.version": "2"}, "upgrade Genesis"),
+    ({"genesis.version": "3"}, "upgrade Genesis"),
     ({"genesis.format": "other"}, "genesis.format"),
 ])
 def test_a_validly_signed_but_malformed_tree_is_refused(tmp_path, changes, fragment):

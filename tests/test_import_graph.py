@@ -10,7 +10,7 @@ ROOT = pathlib.Path(genesis.__file__).resolve().parent
 CORE = {"genesis.autograd", "genesis.backend", "genesis.dtypes", "genesis.factories",
         "genesis.functions", "genesis.ops", "genesis.random", "genesis.special", "genesis.tensor",
         "genesis.tensor_base", "genesis.tensor_format", "genesis.tensor_inplace",
-        "genesis.tensor_math", "genesis.tensor_shape"}
+        "genesis.tensor_math", "genesis.tensor_shape", "genesis.views"}
 
 
 def modules() -> dict[str, pathlib.Path]:

@@ -39,3 +39,25 @@ def test_a_clone_named_genesis_in_the_working_directory_does_not_shadow_the_pack
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[0.0, 0.0]"
+
+
+def test_every_runtime_dependency_is_imported_by_genesis():
+    # A runtime dependency Genesis never imports only costs users an install (safetensors
+    # was one: Genesis reads and writes the format itself; the tests use the library).
+    import ast
+    import pathlib
+    import re
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    required = {re.match(r"[A-Za-z0-9_.-]+", dep).group(0).lower().replace("-", "_")
+                for dep in project["project"]["dependencies"]}
+    imported = set()
+    for path in (root / "src" / "genesis").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert required <= imported

@@ -26,7 +26,9 @@ from .functions import (abs, amax, amin, argmax, argmin, clamp, clip, cos, erf, 
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 # --- checkpoints ---
-from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
+from . import serialization
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .serialization import load, save
 
 # --- subpackages ---
 # Imported on first use (as ``torch.nn`` is there after ``import torch``), so that

@@ -167,14 +167,14 @@ def record(out, backward_fn, inputs, name):
 def _accumulate_leaf(leaf, g) -> None:
     if g.dtype != leaf._array.dtype:
         g = g.astype(leaf._array.dtype)
-    if leaf.grad is None:
+    if leaf._grad is None:
         # A private copy: the engine may hand the same array to several leaves, and the
         # optimizers and clip_grad_norm_ update .grad in place.
-        leaf.grad = _wrap(xp.array(g, copy=True))
+        leaf._grad = _wrap(xp.array(g, copy=True))
     else:
-        total = leaf.grad._array + g
+        total = leaf._grad._array + g
         # 0-d + 0-d is a NumPy scalar: keep .data an array, so in-place updates keep working.
-        leaf.grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
+        leaf._grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
 
 
 def run_backward(root, grad, retain_graph: bool) -> None:
@@ -255,20 +255,53 @@ def retain(tensor) -> None:
 class FunctionCtx:
     """The ``ctx`` of a custom :class:`Function`: stash tensors and values for backward."""
 
+    saved_tensors = ()
+    materialize_grads = True
+    non_differentiable = ()
+
     def save_for_backward(self, *tensors) -> None:
         """Keep ``tensors`` for ``backward``; read them back as ``ctx.saved_tensors``."""
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *tensors) -> None:
-        """Accepted for PyTorch compatibility; outputs other than the first never get grads."""
+        """Declare outputs of ``forward`` that get no gradient (e.g. indices): they come back
+        with ``requires_grad=False``, and ``backward`` receives zeros (or None, see
+        :meth:`set_materialize_grads`) for them, as in PyTorch."""
+        self.non_differentiable = self.non_differentiable + tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None instead of zeros for an output that got no
+        gradient (PyTorch's default is True)."""
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        """Not supported: Genesis's custom Functions cannot modify their inputs in place."""
+        raise NotImplementedError("ctx.mark_dirty (an in-place custom Function) is not supported "
+                                  "by Genesis; return a new tensor from forward instead")
+
+
+class _OutputGrads:
+    """The gradients of a multi-output Function's outputs, one slot per output, summed slot by
+    slot when several consumers deliver them (the engine adds the gradients a node receives)."""
+
+    __slots__ = ("slots",)
+
+    def __init__(self, slots) -> None:
+        self.slots = slots
+
+    def __add__(self, other: "_OutputGrads") -> "_OutputGrads":
+        return _OutputGrads([a if b is None else b if a is None else a + b
+                             for a, b in zip(self.slots, other.slots)])
 
 
 class Function:
     """Base class for custom differentiable operations (PyTorch's ``autograd.Function``).
 
-    Subclass with static ``forward(ctx, *args)`` returning one Tensor and
-    ``backward(ctx, grad_output)`` returning one gradient (Tensor or None) per forward argument.
-    ``forward`` runs with grad disabled; call the op with ``MyFn.apply(*args)``.
+    Subclass with static ``forward(ctx, *args)`` returning a Tensor (or a tuple of them) and
+    ``backward(ctx, *grad_outputs)`` (one gradient per output) returning one gradient (Tensor or
+    None) per forward argument. ``forward`` runs with grad disabled; call the op with
+    ``MyFn.apply(*args)``. Outputs passed to ``ctx.mark_non_differentiable`` and integer outputs
+    get no gradient.
 
     Example::
 
@@ -309,15 +342,29 @@ class Function:
             grad_mode.enabled = prev
         if not record:
             return out
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
+        single = not isinstance(out, tuple)
+        outputs = [out] if single else list(out)
+        if single and not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple, got "
                             f"{type(out).__name__}")
-        if out._node is not None or out._rg:
-            # forward returned an input (or a tensor already in a graph): give it its own node.
-            out = _wrap(out._array)
+        differentiable = []
+        for k, o in enumerate(outputs):
+            if not isinstance(o, Tensor):
+                continue
+            if o._node is not None or o._rg:
+                # forward returned an input (or a tensor already in a graph): a new tensor.
+                outputs[k] = o = _wrap(o._array)
+            if o._array.dtype.kind == "f" and not any(o is m or (m._array is o._array)
+                                                     for m in ctx.non_differentiable):
+                differentiable.append(k)
+        shapes = [(o._array.shape, o._array.dtype) if isinstance(o, Tensor) else None
+                  for o in outputs]
 
-        def backward_fn(g):
-            grads = cls.backward(ctx, _wrap(g))
+        def run(slots):
+            if ctx.materialize_grads:
+                slots = [xp.zeros(*shapes[k]) if g is None and shapes[k] is not None else g
+                         for k, g in enumerate(slots)]
+            grads = cls.backward(ctx, *[None if g is None else _wrap(g) for g in slots])
             if not isinstance(grads, tuple):
                 grads = (grads,)
             if len(grads) != len(args):
@@ -327,7 +374,25 @@ class Function:
                          (grads[i]._array if isinstance(grads[i], Tensor) else xp.asarray(grads[i]))
                          for i in positions)
 
-        return attach(out, backward_fn, inputs, cls.__name__ + "Backward")
+        name = cls.__name__ + "Backward"
+        if single:
+            return attach(outputs[0], lambda g: run([g]), inputs, name) if differentiable \
+                else outputs[0]
+        if differentiable:
+            # One node runs backward once; each differentiable output gets a node of its own
+            # that hands its gradient to that node in its slot.
+            joint = _wrap(xp.zeros(()))
+            attach(joint, lambda grads: run(grads.slots), inputs, name)
+            for k in differentiable:
+                slots = [None] * len(outputs)
+                attach(outputs[k], functools.partial(_to_slot, slots, k), (joint,), name)
+        return tuple(outputs)
+
+
+def _to_slot(slots, k, g):
+    slots = list(slots)
+    slots[k] = g
+    return (_OutputGrads(slots),)
 
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",

@@ -48,6 +48,17 @@ _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
                  "int": int32})
+# How PyTorch's error messages name a dtype: as a ScalarType ("Float") or as a C++ type ("float").
+_TORCH_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                       "int32": "Int", "bool": "Bool"}
+_TORCH_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                    "int64": "long int", "int32": "int", "bool": "bool"}
+
+
+def torch_name(dtype: DType, cpp: bool = False) -> str:
+    """The name PyTorch's messages give ``dtype``: ``torch_name(float32)`` is ``'Float'``,
+    with ``cpp=True`` ``'float'``."""
+    return (_TORCH_CPP_NAMES if cpp else _TORCH_SCALAR_NAMES).get(dtype.name, dtype.name)
 
 
 def from_numpy_dtype(np_dtype) -> DType:

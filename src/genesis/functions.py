@@ -46,7 +46,17 @@ mean = _method("mean")
 min = _method("min")  # noqa: A001
 minimum = _method("minimum")
 permute = _method("permute")
-pow = _method("pow")  # noqa: A001
+_pow = _method("pow")
+
+
+def pow(input, exponent):  # noqa: A001 - PyTorch's names
+    """``genesis.pow(input, exponent)`` is ``input ** exponent``; ``input`` may be a number when
+    ``exponent`` is a tensor, as in PyTorch."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    return _pow(input, exponent)
+
+
 relu = _method("relu")
 reshape = _method("reshape")
 sigmoid = _method("sigmoid")

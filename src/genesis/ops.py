@@ -3,16 +3,22 @@
 To add an op: write ``def op(a, ...)`` that computes the output array, and when
 ``needs_grad(...)`` attach a closure mapping the output gradient ``g`` (an array) to one
 gradient array per tensor input (``None`` where an input needs none).  Composite ops
-(``var``, ``masked_fill``, ...) are Tensor methods built from these.
+(``lerp``, ``masked_fill``, ...) are Tensor methods built from these.  An op whose result shares
+its input's storage marks it with ``views.viewing``; an op PyTorch has no derivative for records
+``not_differentiable`` (backward raises, a gradient is never silently dropped).  Every public op
+is classified in ``tests/test_grad_coverage.py``, which fails until a new one is.
 """
 from __future__ import annotations
 
+import builtins
 import math
+import warnings
 
-from .autograd import attach, grad_mode
+from .autograd import attach, grad_mode, needs_grad, record
 from .backend import xp
 from .special import erf as _erf
 from .tensor_base import _wrap
+from .views import viewing
 
 
 def _needs(a, b=None) -> bool:
@@ -93,9 +99,26 @@ def div(a, b):
     return out
 
 
+def int_power(x, y):
+    """``x ** y`` for integer arrays as PyTorch computes it: a negative exponent gives 0, except
+    for bases 1 (1) and -1 (+-1), where NumPy refuses "Integers to negative integer powers"."""
+    negative = y < 0
+    if not negative.any():
+        return xp.power(x, y)
+    z = xp.power(x, xp.where(negative, 0, y))
+    inverse = xp.where(x == 1, 1, xp.where(x == -1, 1 - 2 * (y % 2), 0))
+    return xp.where(negative, inverse, z).astype(z.dtype, copy=False)
+
+
 def pow(a, b):  # noqa: A001 - PyTorch's name
     x, y = a._array, b._array
-    z = _binary("pow", xp.power, a, b)
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu":
+        try:
+            z = int_power(*xp.broadcast_arrays(x, y))
+        except ValueError:
+            raise broadcast_error("pow", x.shape, y.shape) from None
+    else:
+        z = _binary("pow", xp.power, a, b)
     out = _wrap(z)
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -103,7 +126,10 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
         def backward(g):
             ga = gb = None
             if ra:
-                ga = unbroadcast(g * y * xp.power(x, y - 1), x.shape)
+                # PyTorch: 0 where the exponent is 0 (not 0 * x**-1, which is NaN at x == 0).
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    ga = xp.where(y == 0, 0, g * y * xp.power(x, y - 1)).astype(g.dtype, copy=False)
+                ga = unbroadcast(ga, x.shape)
             if rb:
                 # d/dy x**y = x**y log x; PyTorch defines it as 0 where x == 0 and y >= 0.
                 with xp.errstate(divide="ignore", invalid="ignore"):
@@ -118,42 +144,46 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
 def pow_scalar(a, exponent):
     """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
     x = a._array
-    out = _wrap(xp.power(x, exponent))
+    if x.dtype.kind in "iu" and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if exponent == -0.5:  # PyTorch computes 1 / sqrt(x): -inf, not inf, at -0.0
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = _wrap(1 / xp.sqrt(x))
+    else:
+        out = _wrap(xp.power(x, exponent))
     if _needs(a):
         if exponent == 2:
             attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
+        elif exponent == 0:
+            attach(out, lambda g: (xp.zeros_like(g),), (a,), "PowBackward0")
         else:
             attach(out, lambda g: (g * exponent * xp.power(x, exponent - 1),), (a,), "PowBackward0")
     return out
 
 
-def maximum(a, b):
+def _pairwise_extreme(a, b, larger, name):
     x, y = a._array, b._array
-    out = _wrap(_binary("maximum", xp.maximum, a, b))
+    out = _wrap(_binary(name.lower(), xp.maximum if larger else xp.minimum, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
 
         def backward(g):
-            # Ties split the gradient evenly, as PyTorch does.
-            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
-            return (unbroadcast(g * share * (x >= y), x.shape) if ra else None,
-                    unbroadcast(g * share * (y >= x), y.shape) if rb else None)
-        attach(out, backward, (a, b), "MaximumBackward0")
+            # PyTorch's rule: ties split the gradient, the losing side gets 0, and with a NaN
+            # (no tie, no loser) both sides get all of it.
+            share = xp.where(x == y, g / 2, g)
+            a_loses, b_loses = (x < y, x > y) if larger else (x > y, x < y)
+            return (unbroadcast(xp.where(a_loses, 0, share), x.shape) if ra else None,
+                    unbroadcast(xp.where(b_loses, 0, share), y.shape) if rb else None)
+        attach(out, backward, (a, b), name + "Backward0")
     return out
+
+
+def maximum(a, b):
+    return _pairwise_extreme(a, b, True, "Maximum")
 
 
 def minimum(a, b):
-    x, y = a._array, b._array
-    out = _wrap(_binary("minimum", xp.minimum, a, b))
-    if _needs(a, b):
-        ra, rb = a._rg, b._rg
-
-        def backward(g):
-            share = xp.where(x == y, 0.5, 1.0).astype(g.dtype)
-            return (unbroadcast(g * share * (x <= y), x.shape) if ra else None,
-                    unbroadcast(g * share * (y <= x), y.shape) if rb else None)
-        attach(out, backward, (a, b), "MinimumBackward0")
-    return out
+    return _pairwise_extreme(a, b, False, "Minimum")
 
 
 def matmul(a, b):
@@ -240,14 +270,28 @@ def log1p(a):
     return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
+def rsqrt(a):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        z = 1 / xp.sqrt(a._array)  # 1 / sqrt(-0.0) is -inf, as in PyTorch
+    return _unary(a, z, lambda g: (-0.5 * g * z * z * z,), "RsqrtBackward0")
+
+
 def sqrt(a):
     z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 
+def _sign(x):
+    """PyTorch's sign: 0 at NaN (NumPy gives NaN), bools unchanged."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    z = xp.sign(x)
+    return xp.where(xp.isnan(x), 0, z).astype(x.dtype) if x.dtype.kind == "f" else z
+
+
 def abs(a):  # noqa: A001 - PyTorch's name
     x = a._array
-    return _unary(a, xp.abs(x), lambda g: (g * xp.sign(x),), "AbsBackward0")
+    return _unary(a, xp.abs(x), lambda g: (g * _sign(x),), "AbsBackward0")
 
 
 def sin(a):
@@ -288,7 +332,7 @@ def erf(a):
 
 
 def sign(a):
-    return _unary(a, xp.sign(a._array), lambda g: (xp.zeros_like(g),), "SignBackward0")
+    return rounded(a, _sign, "SignBackward0")
 
 
 def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -299,6 +343,114 @@ def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     if min is not None:
         return _unary(a, z, lambda g: (g * (x >= min),), "ClampMinBackward0")
     return _unary(a, z, lambda g: (g * (x <= max),), "ClampMaxBackward0")
+
+
+def clamp_tensor(a, low, high):
+    """``clamp`` with tensor bounds (either may be None): ``min(max(a, low), high)``.
+
+    As in PyTorch, ``a`` gets the gradient where ``low <= a <= high`` (ties included), a bound
+    where it is the result: ``low`` where ``a < low < high``, ``high`` where ``a > high`` or
+    ``high < low``.
+    """
+    x = a._array
+    lo = None if low is None else low._array
+    hi = None if high is None else high._array
+    try:
+        z = x if lo is None else xp.maximum(x, lo)
+        z = z if hi is None else xp.minimum(z, hi)
+        z = xp.array(xp.broadcast_to(z, xp.broadcast_shapes(*(v.shape for v in (x, lo, hi)
+                                                               if v is not None))))
+    except ValueError:
+        shapes = [tuple(v.shape) for v in (x, lo, hi) if v is not None]
+        raise ValueError(f"clamp: shapes {shapes} cannot be broadcast together") from None
+    inputs = tuple(t for t in (a, low, high) if t is not None)
+    if not needs_grad(*inputs):
+        return _wrap(z)
+
+    def backward(g):
+        keep = xp.ones(g.shape, dtype=bool)
+        if lo is not None:
+            keep &= x >= lo
+        if hi is not None:
+            keep &= x <= hi
+        grads = [unbroadcast(xp.where(keep, g, 0), x.shape) if a._rg else None]
+        if low is not None:
+            wins = (x < lo) if hi is None else (x < lo) & (lo < hi)
+            grads.append(unbroadcast(xp.where(wins, g, 0), lo.shape) if low._rg else None)
+        if high is not None:
+            wins = (x > hi) if lo is None else (x > hi) | (hi < lo)
+            grads.append(unbroadcast(xp.where(wins, g, 0), hi.shape) if high._rg else None)
+        return tuple(grads)
+    return attach(_wrap(z), backward, inputs, "ClampBackward0")
+
+
+def rounded(a, fn, name):
+    """A piecewise-constant op (floor, ceil, round, trunc, sign): PyTorch's gradient is 0."""
+    return _unary(a, fn(a._array), lambda g: (xp.zeros_like(g),), name)
+
+
+def refilled(a, z, name):
+    """``a`` overwritten with the array ``z`` (``normal_``, ``uniform_``): the gradient to ``a``
+    is 0, as in PyTorch."""
+    return _unary(a, z, lambda g: (xp.zeros_like(g),), name)
+
+
+def not_differentiable(out, inputs, op):
+    """Record ``out`` with a backward that raises, as PyTorch does for an op it has no
+    derivative for (``floor_divide``, a number ``%`` a tensor): never a silent zero."""
+    def backward(g):
+        raise RuntimeError(f"derivative for aten::{op} is not implemented")
+    return record(out, backward, inputs, "NotImplemented")
+
+
+def div_rounded(a, b, rounding_mode):
+    """``div(a, b, rounding_mode='floor' or 'trunc')``: exact for integers (PyTorch raises
+    ZeroDivisionError for an integer 0 divisor), and a gradient of 0 for floats."""
+    x, y = a._array, b._array
+    if x.dtype.kind == "b" and y.dtype.kind == "b":
+        raise NotImplementedError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
+    if x.dtype.kind in "iub":
+        if (y == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        q = _binary("div", xp.floor_divide, a, b)
+        if rounding_mode == "trunc":  # round towards zero: undo floor's step for inexact negatives
+            q = q + ((q < 0) & (q * y != x))
+        return _wrap(q)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        if rounding_mode == "floor":
+            q = _binary("div", xp.floor_divide, a, b)
+        else:
+            q = xp.trunc(_binary("div", xp.true_divide, a, b))
+    out = _wrap(q)
+    if _needs(a, b):
+        sa, sb, ra, rb = x.shape, y.shape, a._rg, b._rg
+        attach(out, lambda g: (xp.zeros(sa, g.dtype) if ra else None,
+                               xp.zeros(sb, g.dtype) if rb else None), (a, b), "DivBackward2")
+    return out
+
+
+def remainder(a, b):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``);
+    the gradient is ``g`` to ``a`` and ``-g * floor(a / b)`` to ``b``."""
+    x, y = a._array, b._array
+    if x.dtype.kind == "b":
+        raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
+    if x.dtype.kind in "iu" and (y == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        z = _binary("remainder", xp.remainder, a, b)
+    out = _wrap(z)
+    if _needs(a, b):
+        ra, rb = a._rg, b._rg
+
+        def backward(g):
+            gb = None
+            if rb:
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    gb = unbroadcast(-g * xp.floor_divide(x, y), y.shape)
+            return (unbroadcast(g, x.shape) if ra else None), gb
+        attach(out, backward, (a, b), "RemainderBackward1")
+    return out
 
 
 def cast(a, np_dtype):
@@ -343,7 +495,8 @@ def mean(a, axis=None, keepdim=False):
 
 
 def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
-    """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly."""
+    """Max (or with ``_fn=amin`` min) over ``axis``; ties share the gradient evenly (and, as in
+    PyTorch, a NaN result passes NaN back)."""
     x = a._array
     z = _fn(x, axis=axis, keepdims=True)
 
@@ -351,13 +504,26 @@ def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
         hit = x == z
         count = hit.sum(axis=axis, keepdims=True)
         gk = g if keepdim or axis is None else xp.expand_dims(g, axis)
-        return (xp.where(hit, gk / count, 0).astype(x.dtype, copy=False),)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return ((gk / count * hit).astype(x.dtype, copy=False),)
     return _unary(a, z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis)),
                   backward, _name)
 
 
 def amin(a, axis=None, keepdim=False):
     return amax(a, axis, keepdim, _fn=xp.amin, _name="AminBackward0")
+
+
+def extreme(a, largest):
+    """``max()``/``min()`` of all elements: the gradient is shared by the elements equal to the
+    result, or by the NaNs when the result is NaN (PyTorch's evenly_distribute_backward)."""
+    x = a._array
+    z = xp.asarray((xp.amax if largest else xp.amin)(x))
+
+    def backward(g):
+        hit = xp.isnan(x) if xp.isnan(z) else x == z
+        return (xp.where(hit, g / hit.sum(), 0).astype(x.dtype, copy=False),)
+    return _unary(a, z, backward, "MaxBackward1" if largest else "MinBackward1")
 
 
 def max_dim(a, axis, keepdim=False, _largest=True):
@@ -378,22 +544,108 @@ def max_dim(a, axis, keepdim=False, _largest=True):
     return values, _wrap(idx.astype(xp.int64, copy=False))
 
 
-def logsumexp(a, axis, keepdim=False):
+def _count(shape, axis):
+    """How many elements a reduction over ``axis`` (None: all) takes each result from."""
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[i] for i in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def var(a, axis, correction, keepdim, _std=False):
+    """Variance over ``axis`` dividing by ``max(0, N - correction)``; with ``_std`` its square
+    root. The backward is PyTorch's: ``2 / (N - correction) * (x - mean)`` (so inf or NaN where
+    PyTorch has them), and for std 0 where the std is 0 (a constant row), not NaN."""
     x = a._array
-    m = xp.amax(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
-    z = lse if keepdim else lse.squeeze(axis)
+    wide = x.astype(xp.float64, copy=False)  # PyTorch accumulates in double: no early overflow
+    n = _count(x.shape, axis)
+    if n - correction <= 0:
+        warnings.warn(f"{'std' if _std else 'var'}(): degrees of freedom is <= 0. Correction "
+                      f"should be strictly less than the reduction factor (input numel divided "
+                      f"by output numel).", UserWarning, stacklevel=4)
+    centered = wide - wide.mean(axis=axis, keepdims=True) if n else wide  # none: NaN below
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
+        if _std:
+            z = xp.sqrt(z)
+        z = xp.asarray(z).astype(x.dtype, copy=False)
+    centered = centered.astype(x.dtype, copy=False)
 
     def backward(g):
-        gk = g if keepdim else xp.expand_dims(g, axis)
-        return (gk * xp.exp(x - lse),)
-    return _unary(a, z, backward, "LogsumexpBackward0")
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if _std:
+                g = xp.where(z == 0, 0, g / (2 * z)).astype(z.dtype, copy=False)
+            scale = 2.0 / (n - correction) if n != correction else math.inf
+            return (_expand_back(g * scale, x.shape, axis, keepdim) * centered,)
+    return _unary(a, z, backward, "StdBackward0" if _std else "VarBackward0")
+
+
+def norm(a, p, axis, keepdim):
+    """The vector ``p``-norm over ``axis`` with PyTorch's gradient: 0 (not NaN) where the norm
+    is 0, ``sign(x)`` for p = 1, the maximum entries sharing the gradient for p = inf."""
+    x = a._array
+    mag = xp.abs(x)
+    if p == math.inf or p == -math.inf:
+        z = (xp.amax if p > 0 else xp.amin)(mag, axis=axis, keepdims=True)
+    elif p == 0:
+        z = (x != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+    elif p == 1:
+        z = mag.sum(axis=axis, keepdims=True)
+    elif p == 2:
+        z = xp.sqrt((x * x).sum(axis=axis, keepdims=True))
+    else:
+        z = (mag ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+
+    def backward(g):
+        gk = xp.reshape(g, z.shape)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                return (xp.zeros_like(x),)
+            if p == 1:
+                return (_sign(x) * gk,)
+            if p == 2:
+                return (gk * xp.where(z == 0, 0, x / z),)
+            if p == math.inf or p == -math.inf:
+                hit = (mag == z) | xp.isnan(mag)
+                return (_sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
+            if p < 1:
+                scaled = _sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
+                return (scaled * gk * z ** (1 - p),)
+            scaled = _sign(x) * mag ** (p - 1)
+            return (scaled * xp.where(z == 0, 0, gk / z ** (p - 1)),)
+    out = z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis))
+    return _unary(a, out.astype(x.dtype, copy=False), backward, "LinalgVectorNormBackward0")
+
+
+def cumsum(a, axis, np_dtype=None):
+    """Running sums along ``axis``, in ``np_dtype`` if given (else int64 for integers and bools,
+    as in PyTorch); the gradient is the running sum of ``g`` from the far end, taken in the
+    input's dtype as PyTorch takes it."""
+    x = a._array
+    dtype = np_dtype or (xp.int64 if x.dtype.kind in "biu" else x.dtype)
+    src = x.dtype
+
+    def backward(g):
+        g = g.astype(src, copy=False)
+        return (g if x.ndim == 0 else xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),)
+    z = x.astype(dtype) if x.ndim == 0 else xp.cumsum(x, axis=axis, dtype=dtype)
+    return _unary(a, z, backward, "CumsumBackward0")
+
+
+def logsumexp(a, axis, keepdim=False):
+    x = a._array
+    # initial=-inf: a reduction over an empty dimension gives -inf, as in PyTorch.
+    m = xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
+    m = xp.where(xp.isfinite(m), m, 0)
+    with xp.errstate(divide="ignore"):
+        lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    z = lse if keepdim else (lse.reshape(()) if axis is None else lse.squeeze(axis))
+    return _unary(a, z, lambda g: (_expand_back(g, x.shape, axis, keepdim) * xp.exp(x - lse),),
+                  "LogsumexpBackward0")
 
 
 def softmax(a, axis):
     x = a._array
-    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
+    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf))
     z = e / e.sum(axis=axis, keepdims=True)
     return _unary(a, z, lambda g: (z * (g - (g * z).sum(axis=axis, keepdims=True)),),
                   "SoftmaxBackward0")
@@ -401,8 +653,9 @@ def softmax(a, axis):
 
 def log_softmax(a, axis):
     x = a._array
-    shifted = x - xp.amax(x, axis=axis, keepdims=True)
-    z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
+    with xp.errstate(divide="ignore"):  # log(0) of an empty dimension: the result is empty
+        z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
                   "LogSoftmaxBackward0")
 
@@ -417,13 +670,20 @@ def reshape(a, shape):
         raise ValueError(f"shape {tuple(shape)} is invalid for input of size {x.size} "
                          f"(shape {tuple(x.shape)})") from None
     src = x.shape
-    return _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
+    out = _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
+    # NumPy (like PyTorch's reshape) copies when no view can express the new shape; a view's
+    # base is x or the array x views.
+    owner = z.base
+    if owner is not None and (owner is x or owner is x.base):
+        return viewing(out, a, lambda arr: arr.reshape(shape))
+    return out
 
 
 def permute(a, dims):
     inverse = tuple(int(i) for i in xp.argsort(dims))
-    return _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
-                  "PermuteBackward0")
+    out = _unary(a, a._array.transpose(dims), lambda g: (g.transpose(inverse),),
+                 "PermuteBackward0")
+    return viewing(out, a, lambda arr: arr.transpose(dims))
 
 
 def expand(a, shape):
@@ -434,7 +694,8 @@ def expand(a, shape):
         raise ValueError(f"expand: the shape {tuple(x.shape)} cannot be expanded to "
                          f"{tuple(shape)}") from None
     src = x.shape
-    return _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
+    out = _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
+    return viewing(out, a, lambda arr: xp.broadcast_to(arr, shape))  # read-only: never written
 
 
 def getitem(a, index, advanced):
@@ -445,10 +706,12 @@ def getitem(a, index, advanced):
     except IndexError as e:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                          f"{tuple(x.shape)}: {e}") from None
-    if type(z) is not xp.ndarray:
+    if not advanced and type(z) is not xp.ndarray:
+        # A single element: a 0-d view (with Ellipsis NumPy gives one), like PyTorch's.
+        index = (index if type(index) is tuple else (index,)) + (Ellipsis,)
+        z = x[index]
+    elif type(z) is not xp.ndarray:
         z = xp.asarray(z)
-    elif not advanced:
-        z = z.view()  # a view, like PyTorch; writes through a._array stay visible
 
     def backward(g):
         full = xp.zeros_like(x)
@@ -457,7 +720,8 @@ def getitem(a, index, advanced):
         else:
             full[index] = g
         return (full,)
-    return _unary(a, z, backward, "IndexBackward0")
+    out = _unary(a, z, backward, "IndexBackward0")
+    return out if advanced else viewing(out, a, lambda arr: arr[index])
 
 
 def setitem(a, index, value, advanced):

@@ -10,7 +10,7 @@ correct.
 """
 from __future__ import annotations
 
-from . import dtypes, factories, ops
+from . import dtypes, factories, ops, views
 from .autograd import grad_mode, retain, run_backward
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
@@ -43,9 +43,10 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
 
     def __init__(self, data=(), requires_grad: bool = False) -> None:
         self._array = xp.array(data._array if isinstance(data, Tensor) else data, dtype=xp.float32)
-        self.grad = None
+        self._grad = None
         self._rg = False
         self._node = None
+        self._view = self._views = None
         if requires_grad:
             self.requires_grad = True
 
@@ -67,6 +68,40 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._array = value._array
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient (None until ``backward`` reaches this tensor).
+
+        Assigning checks what PyTorch checks: a Tensor (or None) of this tensor's dtype and
+        shape, so an optimizer never broadcasts a wrong-shaped gradient over the parameter.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{dtypes.torch_name(value.dtype, cpp=True)}' to a tensor with grad_dtype "
+                    f"'{dtypes.torch_name(self.dtype)}'. The gradient must match the tensor's "
+                    f"grad_dtype (defaults to the tensor's dtype).")
+            if value._array.shape != self._array.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._array.shape)}' to a "
+                    f"tensor of size '{list(self._array.shape)}'. Please ensure that the "
+                    f"gradient and the tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def shape(self) -> Size:
@@ -286,7 +321,7 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     def __iter__(self):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._array.shape[0]))
+        return iter(views.multiple_views([self[i] for i in range(self._array.shape[0])], "Unbind"))
 
     def __hash__(self) -> int:
         return id(self)
@@ -302,7 +337,8 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         out._array = self._array.copy()
         out._rg = self._rg
         out._node = None
-        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        out._view = out._views = None
+        out._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
         memo[id(self)] = out
         return out
 

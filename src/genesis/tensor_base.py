@@ -73,12 +73,15 @@ def _promoted(a_arr, b_arr):
 class TensorBase:
     """What every tensor stores; ``genesis.Tensor`` adds the methods.
 
-    ``_array`` is the backend array (the one accessor for storage), ``grad`` the accumulated
-    gradient (a tensor or None), ``_rg`` the requires_grad flag and ``_node`` the graph node
-    that produced the tensor (None for leaves).
+    ``_array`` is the backend array (the one accessor for storage), ``_grad`` the accumulated
+    gradient (a tensor or None; users reach it through the checked ``Tensor.grad``), ``_rg``
+    the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
+    leaves). ``_view`` is ``(base, view_fn)`` for a tensor that views another's storage and
+    ``_views`` a base's list of weak references to its views (both None until a view op,
+    ``views.viewing``, sets them).
     """
 
-    __slots__ = ("_array", "grad", "_rg", "_node", "__weakref__")
+    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "__weakref__")
 
 
 # The class _wrap builds: genesis.Tensor once tensor.py has been imported (which
@@ -96,7 +99,8 @@ def _wrap(array) -> TensorBase:
     """A new tensor around ``array`` (no copy, no checks): the hot path for op results."""
     t = _new(_tensor_class)
     t._array = array if type(array) is _ndarray else xp.asarray(array)
-    t.grad = None
+    t._grad = None
     t._rg = False
     t._node = None
+    t._view = t._views = None
     return t

@@ -7,7 +7,7 @@ cannot be modified in place while grad mode is on.
 """
 from __future__ import annotations
 
-from . import ops
+from . import ops, views
 from .tensor_base import _wrap
 from .autograd import grad_mode
 from .backend import xp
@@ -16,6 +16,14 @@ from .tensor_math import _check_bool_mask
 from .tensor_shape import _convert_index, _split_integers
 
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation.")
+_MULTIPLE_VIEWS = ("This view is the output of a function that returns multiple views. Such "
+                   "functions do not allow the output views to be modified inplace. You should "
+                   "replace the inplace operation by an out-of-place one.")
+_OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers to "
+                  "a single memory location. Please clone() the tensor before performing the "
+                  "operation.")
 
 
 def _check_floating(name: str, tensor) -> None:
@@ -34,25 +42,53 @@ class TensorInplace:
     __slots__ = ()
 
     def _record(self, *others) -> bool:
-        """Whether this in-place op must go through the graph (raises for a grad leaf)."""
+        """Whether this in-place op must go through the graph (raises for a grad leaf and for
+        a view of one, as PyTorch does)."""
         if not grad_mode.enabled:
             return False
+        view = self._view
         if self._rg:
             if self._node is None:
                 raise RuntimeError(_LEAF_ERROR)
+            if view is not None and view[0]._rg and view[0]._node is None:
+                raise RuntimeError(_VIEW_LEAF_ERROR)
+            if view is not None and len(view) > 2:
+                raise RuntimeError(f"{view[2]} is a view and is being modified inplace. "
+                                   + _MULTIPLE_VIEWS)
             return True
-        return any(isinstance(o, TensorInplace) and o._rg for o in others)
+        if any(isinstance(o, TensorInplace) and o._rg for o in others):
+            if view is not None and len(view) > 2:
+                raise RuntimeError("A view was created in no_grad mode and is being modified "
+                                   "inplace with grad mode enabled. " + _MULTIPLE_VIEWS)
+            return True
+        return False
 
     def _rebind(self, result):
+        """Make ``self`` the recorded ``result`` in new storage, so that the arrays the graph
+        saved stay intact. A view hands the result to the tensor it views, which is rebound to
+        a copy with the view's region replaced (PyTorch's CopySlices). Then every view of that
+        tensor (``self`` included) views the new storage."""
         if result._array.dtype != self._array.dtype:
             result = ops.cast(result, self._array.dtype)
         if result._array.shape != self._array.shape:
             raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
                                f"broadcast shape {list(result._array.shape)}")
-        self._array, self._node, self._rg = result._array, result._node, result._rg
+        if not self._array.flags.writeable:
+            raise RuntimeError(_OVERLAP_ERROR)
+        view = self._view
+        if view is None:
+            base = self
+            self._array, self._node, self._rg = result._array, result._node, result._rg
+        else:
+            base = view[0]
+            updated = views.copy_slices(base, view[1], result)
+            base._array, base._node, base._rg = updated._array, updated._node, updated._rg
+        views.refresh_views(base)  # self too, when it is a view
         return self
 
     def _ufunc_(self, ufunc, *operands):
+        if not self._array.flags.writeable:  # an expand()ed tensor: one element, many places
+            raise RuntimeError(_OVERLAP_ERROR)
         try:
             ufunc(self._array, *operands, out=self._array)
         except ValueError:
@@ -159,7 +195,8 @@ class TensorInplace:
         """Copy ``src``'s values (broadcast, cast to this dtype) into ``self``."""
         if self._record(src):
             source = src if isinstance(src, TensorInplace) else _wrap(xp.asarray(src))
-            return self._rebind(ops.expand(source, self._array.shape))
+            # A copy of its own: the broadcast view would share (read-only) the source's storage.
+            return self._rebind(ops.clone(ops.expand(source, self._array.shape)))
         try:
             xp.copyto(self._array, _arr(src), casting="unsafe")
         except ValueError:
@@ -190,17 +227,21 @@ class TensorInplace:
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
         """Fill with samples from U(a, b) in place."""
         _check_floating("uniform_", self)
-        if self._record():
-            raise RuntimeError(_LEAF_ERROR)
-        self._array[...] = generator_for(generator).uniform(a, b, self._array.shape)
+        values = generator_for(generator).uniform(a, b, self._array.shape)
+        if self._record():  # a non-leaf: overwritten, so its inputs get a zero gradient
+            return self._rebind(ops.refilled(self, values.astype(self._array.dtype),
+                                             "UniformBackward0"))
+        self._array[...] = values
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         """Fill with samples from N(mean, std**2) in place."""
         _check_floating("normal_", self)
+        values = generator_for(generator).normal(mean, std, self._array.shape)
         if self._record():
-            raise RuntimeError(_LEAF_ERROR)
-        self._array[...] = generator_for(generator).normal(mean, std, self._array.shape)
+            return self._rebind(ops.refilled(self, values.astype(self._array.dtype),
+                                             "NormalBackward0"))
+        self._array[...] = values
         return self
 
     def __setitem__(self, index, value):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import factories, ops
+from . import dtypes, factories, ops
 from .tensor_base import TensorBase, _axis, _promoted, _wrap, max_result, min_result
 from .backend import xp
 
@@ -48,6 +48,20 @@ def _operands(a, b):
     return a, b
 
 
+def _sub_operands(a, b):
+    """``_operands`` for a subtraction, which PyTorch refuses for bool tensors."""
+    bools = (a._array.dtype.kind == "b") + (isinstance(b, bool) or isinstance(b, TensorBase)
+                                            and b._array.dtype.kind == "b")
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _operands(a, b)
+
+
 def _reduce_axis(dim, ndim):
     """``amax``/``amin`` take ``dim=()`` to mean all dimensions."""
     return _axis(None if dim in ((), []) else dim, ndim)
@@ -77,7 +91,7 @@ class TensorMath:
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other`` with broadcasting."""
-        a, b = _operands(self, other)
+        a, b = _sub_operands(self, other)
         return ops.sub(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
 
     def mul(self, other):
@@ -85,21 +99,18 @@ class TensorMath:
         return ops.mul(*_operands(self, other))
 
     def div(self, other, *, rounding_mode=None):
-        """Elementwise quotient; ``rounding_mode`` 'floor'/'trunc' gives a non-differentiable
-        rounded result."""
+        """Elementwise quotient; ``rounding_mode`` 'floor' or 'trunc' rounds it (exactly for
+        integers; in the promoted dtype, so an int tensor divided by 2.5 is float32), and then
+        its gradient is 0, as in PyTorch."""
         a, b = _operands(self, other)
-        if a._array.dtype.kind != "f":
-            a, b = ops.cast(a, _f32), ops.cast(b, _f32)
         if rounding_mode is None:
+            if a._array.dtype.kind != "f":
+                a, b = ops.cast(a, _f32), ops.cast(b, _f32)
             return ops.div(a, b)
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
-        if rounding_mode == "floor":
-            q = xp.floor_divide(a._array, b._array)
-        else:
-            q = xp.trunc(a._array / b._array)
-        return _wrap(q.astype(self._array.dtype if self._array.dtype.kind == "i" else q.dtype))
+        return ops.div_rounded(a, b, rounding_mode)
 
     true_divide = divide = div
     multiply = mul
@@ -124,10 +135,10 @@ class TensorMath:
         return ops.add(b, a)
 
     def __sub__(self, other):
-        return ops.sub(*_operands(self, other))
+        return ops.sub(*_sub_operands(self, other))
 
     def __rsub__(self, other):
-        a, b = _operands(self, other)
+        a, b = _sub_operands(self, other)
         return ops.sub(b, a)
 
     def __mul__(self, other):
@@ -152,20 +163,25 @@ class TensorMath:
         return ops.pow(b, a)
 
     def __floordiv__(self, other):
-        return self.div(other, rounding_mode="floor")
+        a, b = _operands(self, other)
+        return ops.not_differentiable(ops.div_rounded(a, b, "floor"), (a, b), "floor_divide")
 
     def __rfloordiv__(self, other):
         a, b = _operands(self, other)
-        return b.div(a, rounding_mode="floor")
+        return ops.not_differentiable(ops.div_rounded(b, a, "floor"), (b, a), "floor_divide")
 
     def __mod__(self, other):
+        return ops.remainder(*_operands(self, other))
+
+    def __rmod__(self, other):
         a, b = _operands(self, other)
-        return _wrap(xp.mod(a._array, b._array))
+        return ops.not_differentiable(ops.remainder(b, a), (a,), "remainder")
 
     def __neg__(self):
         if self._array.dtype.kind == "b":
-            raise TypeError("negation, the `-` operator, on a bool tensor is not supported; to "
-                            "invert a mask use the `~` operator or logical_not()")
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                               "you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
         return ops.neg(self)
 
     neg = negative = __neg__
@@ -222,7 +238,11 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def _logical(self, other, logical, bitwise):
-        return self._compare(other, logical if self._array.dtype.kind == "b" else bitwise)
+        a, b = _operands(self, other)
+        if a._array.dtype.kind == "f":
+            raise NotImplementedError(f'"{bitwise.__name__}_cpu" not implemented for '
+                                      f"'{dtypes.torch_name(a.dtype)}'")
+        return a._compare(b, logical if a._array.dtype.kind == "b" else bitwise)
 
     def __and__(self, other):
         return self._logical(other, xp.logical_and, xp.bitwise_and)
@@ -234,9 +254,14 @@ class TensorMath:
         return self._logical(other, xp.logical_xor, xp.bitwise_xor)
 
     def __invert__(self):
+        if self._array.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
         return _wrap(~self._array)
 
-    logical_not = __invert__
+    def logical_not(self):
+        """Bool tensor: where the value is 0 (False)."""
+        return _wrap(self._array == 0)
 
     def equal(self, other) -> bool:
         """True when ``other`` has the same shape and values."""
@@ -281,8 +306,8 @@ class TensorMath:
         return ops.sqrt(self._floating())
 
     def rsqrt(self):
-        """Elementwise 1 / sqrt(x)."""
-        return ops.pow_scalar(self._floating(), -0.5)
+        """Elementwise 1 / sqrt(x) (-inf at -0.0, as in PyTorch)."""
+        return ops.rsqrt(self._floating())
 
     def reciprocal(self):
         """Elementwise 1 / x."""
@@ -327,28 +352,35 @@ class TensorMath:
         return ops.erf(self._floating())
 
     def floor(self):
-        """Elementwise floor (not differentiable)."""
-        return _wrap(xp.floor(self._array))
+        """Elementwise floor (gradient 0)."""
+        return ops.rounded(self, xp.floor, "FloorBackward0")
 
     def ceil(self):
-        """Elementwise ceiling (not differentiable)."""
-        return _wrap(xp.ceil(self._array))
+        """Elementwise ceiling (gradient 0)."""
+        return ops.rounded(self, xp.ceil, "CeilBackward0")
 
     def round(self, decimals: int = 0):
-        """Round half to even (not differentiable)."""
-        return _wrap(xp.round(self._array, decimals))
+        """Round half to even (gradient 0)."""
+        return ops.rounded(self, lambda x: xp.round(x, decimals),
+                           "RoundBackward1" if decimals else "RoundBackward0")
 
     def trunc(self):
-        """Round towards zero (not differentiable)."""
-        return _wrap(xp.trunc(self._array))
+        """Round towards zero (gradient 0)."""
+        return ops.rounded(self, xp.trunc, "TruncBackward0")
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         """Limit values to ``[min, max]``; the gradient is 1 inside, 0 outside."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
-            out = self if min is None else self.maximum(min)
-            return out if max is None else out.minimum(max)
+            a, low, high = self, min, max
+            if low is not None:
+                a, low = _operands(a, low)
+            if high is not None:
+                a, high = _operands(a, high)
+                if low is not None and low._array.dtype != a._array.dtype:
+                    low = ops.cast(low, a._array.dtype)
+            return ops.clamp_tensor(a, low, high)
         # NumPy scalars act as Python numbers (PyTorch's rule): they never widen the tensor.
         min, max = (v.item() if isinstance(v, xp.generic) else v for v in (min, max))  # noqa: A001
         if self._array.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
@@ -407,45 +439,53 @@ class TensorMath:
                                f"either a floating point or complex dtype. Got: {self.dtype}")
         return ops.mean(src, _axis(dim, self._array.ndim), keepdim)
 
-    def _count(self, axis) -> int:
-        shape = self._array.shape
-        if axis is None:
-            return self._array.size
-        n = 1
-        for i in (axis if isinstance(axis, tuple) else (axis,)):
-            n *= shape[i]
-        return n
-
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Variance over ``dim`` with ``correction`` (default 1: divide by N - 1).
 
         Example: ``genesis.tensor([1., 2., 3., 4.]).var()`` is ``tensor(1.6667)``.
         """
+        return self._var(dim, unbiased, keepdim, correction, False)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        """Standard deviation: ``sqrt(var(...))`` with the same arguments (gradient 0 where it
+        is 0, as in PyTorch)."""
+        return self._var(dim, unbiased, keepdim, correction, True)
+
+    def _var(self, dim, unbiased, keepdim, correction, std):
         if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool):
             dim, unbiased = unbiased, None  # var(dim) positional, as in PyTorch
         if correction is None:
             correction = 0 if unbiased is False else 1
-        axis = _axis(dim, self._array.ndim)
-        centered = self - ops.mean(self, axis, True)
-        denom = max(self._count(axis) - correction, 0)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return ops.sum(ops.pow_scalar(centered, 2), axis, keepdim) / denom
+        if self._array.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        return ops.var(self, _axis(dim, self._array.ndim), correction, keepdim, std)
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-        """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+    def _nonempty(self, name, axis, indexed=False):
+        """PyTorch's refusal of a max/min/arg reduction over nothing (NumPy's would be cryptic)."""
+        shape = self._array.shape
+        if axis is None:
+            if self._array.size == 0:
+                raise (IndexError if indexed else RuntimeError)(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                    + ("" if indexed else " Specify the reduction dim with the 'dim' argument."))
+            return
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            if shape and shape[a] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
 
     def _extreme(self, dim, keepdim, largest):
         if isinstance(dim, TensorBase):
             return self.maximum(dim) if largest else self.minimum(dim)
+        name = "max" if largest else "min"
         if dim is None:
-            if self._array.size == 0:
-                raise RuntimeError("max(): Expected reduction dim to be specified for input."
-                                   "numel() == 0. Specify the reduction dim with the 'dim' "
-                                   "argument.")
-            return ops.amax(self) if largest else ops.amin(self)
+            self._nonempty(name, None)
+            return ops.extreme(self, largest)
         axis = _axis(dim, self._array.ndim)
-        values, indices = ops.max_dim(self, axis if axis is not None else 0, keepdim, largest)
+        self._nonempty(name, axis)
+        if axis is None:  # a 0-d tensor: its one element, at index 0
+            values, indices = ops.max_dim(ops.reshape(self, (1,)), 0, False, largest)
+        else:
+            values, indices = ops.max_dim(self, axis, keepdim, largest)
         result = max_result if largest else min_result
         return result(values, indices)
 
@@ -460,11 +500,15 @@ class TensorMath:
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amax(self, _reduce_axis(dim, self._array.ndim), keepdim)
+        axis = _reduce_axis(dim, self._array.ndim)
+        self._nonempty("amax", axis)
+        return ops.amax(self, axis, keepdim)
 
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
-        return ops.amin(self, _reduce_axis(dim, self._array.ndim), keepdim)
+        axis = _reduce_axis(dim, self._array.ndim)
+        self._nonempty("amin", axis)
+        return ops.amin(self, axis, keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
@@ -475,12 +519,14 @@ class TensorMath:
         return self._arg(xp.argmin, dim, keepdim)
 
     def _arg(self, fn, dim, keepdim):
-        if dim is None:
+        axis = None if dim is None else _axis(dim, self._array.ndim)
+        self._nonempty(fn.__name__, axis, indexed=True)
+        if axis is None:
             idx = fn(self._array)
             if keepdim:
                 idx = xp.reshape(idx, (1,) * self._array.ndim)
         else:
-            idx = fn(self._array, axis=_axis(dim, self._array.ndim), keepdims=keepdim)
+            idx = fn(self._array, axis=axis, keepdims=keepdim)
         return _wrap(xp.asarray(idx, dtype=xp.int64))
 
     def all(self, dim=None, keepdim: bool = False):
@@ -494,7 +540,7 @@ class TensorMath:
                                                       keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
-        """``log(sum(exp(self), dim))`` computed stably."""
+        """``log(sum(exp(self), dim))`` computed stably; -inf over an empty dimension."""
         return ops.logsumexp(self._floating(), _axis(dim, self._array.ndim), keepdim)
 
     def softmax(self, dim, dtype=None):
@@ -507,15 +553,35 @@ class TensorMath:
         src = self._floating() if dtype is None else self.to(dtype)
         return ops.log_softmax(src, _axis(dim, self._array.ndim))
 
-    def norm(self, p=2, dim=None, keepdim: bool = False):
-        """The p-norm over ``dim`` (all elements by default); ``p`` may be ``float('inf')``."""
-        axis = _axis(dim, self._array.ndim)
-        if p == float("inf"):
-            return ops.amax(ops.abs(self), axis, keepdim)
-        if p == 2:
-            return ops.sqrt(ops.sum(ops.pow_scalar(self, 2), axis, keepdim))
-        return ops.pow_scalar(ops.sum(ops.pow_scalar(ops.abs(self), p), axis, keepdim), 1.0 / p)
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        """The vector p-norm over ``dim`` (all elements by default); ``p`` a number, ``inf``,
+        ``-inf`` or ``'fro'`` (2). The gradient is 0 where the norm is 0, as in PyTorch."""
+        src = self if dtype is None else self.to(dtype)
+        if p == "fro":
+            p = 2
+        elif p == "nuc":
+            raise NotImplementedError("norm(p='nuc') (the nuclear norm) is not supported by "
+                                      "Genesis")
+        if isinstance(p, str) or not isinstance(p, numbers.Real):
+            raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
+        if src._array.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {dtypes.torch_name(src.dtype)}")
+        axis = _axis(dim, src._array.ndim)
+        if p < 0 or p == float("inf"):  # no identity: PyTorch refuses a reduction over nothing
+            shape = src._array.shape
+            if axis is None and src._array.size == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an "
+                                   f"empty tensor because the operation does not have an "
+                                   f"identity")
+            for a in () if axis is None else axis if isinstance(axis, tuple) else (axis,):
+                if shape[a] == 0:
+                    raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                                       f"dimension {a}because this dimension is empty and the "
+                                       f"operation does not have an identity")
+        return ops.norm(src, p, axis, keepdim)
 
-    def cumsum(self, dim):
-        """Cumulative sum along ``dim`` (not differentiable in Genesis)."""
-        return _wrap(xp.cumsum(self._array, axis=_axis(dim, self._array.ndim)))
+    def cumsum(self, dim, *, dtype=None):
+        """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
+        return ops.cumsum(self, _axis(dim, self._array.ndim),
+                          None if dtype is None else dtypes.as_dtype(dtype).np)

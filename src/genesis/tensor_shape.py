@@ -2,7 +2,9 @@
 squeeze, split, ``__getitem__``, gather.  Each calls the primitives in ``ops.py``."""
 from __future__ import annotations
 
-from . import ops
+import math
+
+from . import ops, views
 from .tensor_base import TensorBase, _axis
 from .backend import xp
 
@@ -43,12 +45,26 @@ class TensorShape:
         if start > end:
             raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
                              f"after end_dim ({end_dim})")
-        return ops.reshape(self, shape[:start] + (-1,) + shape[end + 1:])
+        # The merged size spelled out: -1 is ambiguous when another dimension is 0.
+        merged = math.prod(shape[start:end + 1])
+        return ops.reshape(self, shape[:start] + (merged,) + shape[end + 1:])
 
     def unflatten(self, dim, sizes):
-        """Split dimension ``dim`` into ``sizes``."""
+        """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
         shape = self._array.shape
         axis = _axis(dim, len(shape))
+        sizes = list(sizes)
+        if sizes.count(-1) == 1:
+            known = -math.prod(sizes)
+            if known == 0:
+                raise RuntimeError(f"unflatten got an unexpected error:\ncannot reshape tensor "
+                                   f"of {self._array.size} elements into shape {sizes} because "
+                                   f"the unspecified dimension size -1 can be any value and is "
+                                   f"ambiguous")
+            sizes[sizes.index(-1)] = shape[axis] // known
+        if math.prod(sizes) != shape[axis]:
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size "
+                               f"of dim {dim} ({shape[axis]}) in the input tensor")
         return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
 
     def permute(self, *dims):
@@ -141,23 +157,34 @@ class TensorShape:
         """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
         axis = _axis(dim, self._array.ndim)
         total = self._array.shape[axis]
-        if isinstance(split_size, int) and split_size <= 0:
-            raise ValueError(f"split: split_size must be a positive int, got {split_size}")
-        sizes = ([split_size] * -(-total // split_size) if isinstance(split_size, int)
-                 else list(split_size))
+        if isinstance(split_size, int):
+            if split_size < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got "
+                                   f"split_size={split_size}")
+            if split_size == 0 and total:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {total}")
+            # An empty dimension still gives one (empty) piece, as in PyTorch.
+            sizes = [split_size] * max(1, -(-total // split_size) if split_size else 1)
+        else:
+            sizes = list(split_size)
         pieces, start = [], 0
         for n in sizes:
             index = (slice(None),) * axis + (slice(start, min(start + n, total)),)
             pieces.append(self[index])
             start += n
-        return tuple(pieces)
+        return tuple(views.multiple_views(pieces, "Split" if isinstance(split_size, int)
+                                        else "SplitWithSizes"))
 
     def chunk(self, chunks: int, dim: int = 0):
-        """Split into ``chunks`` nearly equal pieces along ``dim``."""
+        """Split into ``chunks`` nearly equal pieces along ``dim`` (``chunks`` empty pieces of an
+        empty dimension, as in PyTorch)."""
         if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         total = self._array.shape[_axis(dim, self._array.ndim)]
-        return self.split(max(1, -(-total // chunks)), dim)
+        if total == 0:
+            return self.split([0] * chunks, dim)
+        return self.split(-(-total // chunks), dim)
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index):
@@ -235,6 +262,8 @@ def _convert_index(index):
             advanced = True
         elif isinstance(item, (list, _ndarray)):
             item = xp.asarray(item)
+            if item.size == 0 and item.dtype.kind == "f":
+                item = item.astype(xp.int64)  # ``x[[]]``: an empty list indexes nothing
             advanced = True
         converted.append(item)
     return tuple(converted), advanced

@@ -269,15 +269,14 @@ def test_without_scikit_learn_it_says_what_to_install(tmp_path, capsys, monkeypa
     assert main(["demo", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
         "genesis demo: error: the demo trains on scikit-learn's handwritten digits, and "
-        "scikit-learn is not installed: pip install \"genesis[demo]\" (from a source checkout: "
-        "pip install -e \".[demo]\")\n")
+        "scikit-learn is not installed: pip install -e \".[demo]\" (in the Genesis source checkout)\n")
 
 
 def test_without_matplotlib_it_skips_the_png(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     assert main(["demo", "--quiet", "--out", str(tmp_path), "--epochs", "1"]) == 0
     out = capsys.readouterr().out
-    assert 'Curves: skipped, matplotlib is not installed: pip install "genesis[demo]"' in out
+    assert 'Curves: skipped, matplotlib is not installed: pip install -e ".[demo]"' in out
     assert not (tmp_path / "curves.png").exists()
 
 
@@ -287,7 +286,7 @@ def test_help_lists_every_option(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     for option in ("--epochs", "--lr", "--warmup", "--batch-size", "--seed", "--out", "--resume",
-                   "--quiet", 'pip install "genesis[demo]"'):
+                   "--quiet", 'pip install -e ".[demo]"'):
         assert option in out
 
 

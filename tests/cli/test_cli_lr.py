@@ -219,7 +219,7 @@ def test_png_without_matplotlib_is_a_clear_error(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
     status, out, err = run_lr(capsys, "cosine", "--steps", 10, "--png", tmp_path / "x.png")
     assert status == 1 and out == ""
-    assert "--png needs matplotlib" in err and 'pip install "genesis[plot]"' in err
+    assert "--png needs matplotlib" in err and 'pip install -e ".[plot]"' in err
     assert not (tmp_path / "x.png").exists()
 
 

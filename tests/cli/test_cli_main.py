@@ -15,6 +15,20 @@ def test_no_command_prints_help_and_exits_2(capsys):
         assert command in out
 
 
+def test_version_prints_the_package_version(capsys):
+    import pathlib
+    import tomllib
+
+    import genesis
+
+    project = tomllib.loads((pathlib.Path(__file__).parents[2] / "pyproject.toml").read_text())
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"genesis {project['project']['version']}\n"
+    assert genesis.__version__ == project["project"]["version"]
+
+
 def test_unknown_command_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["no-such-command"])

@@ -372,7 +372,7 @@ def test_plot_schedule_on_given_axes():
 def test_plot_schedule_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r'pip install "genesis\[plot\]" \(from a source checkout: pip install -e "\.\[plot\]"\)'):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]" \(in the Genesis source checkout\)'):
         plot_schedule(lrs.StepLR(make_optimizer(), 5), 10)
 
 

@@ -1,9 +1,11 @@
-"""Checkpoints: ``save_checkpoint`` / ``load_checkpoint`` (aliases ``save`` / ``load``).
+"""Checkpoints: ``save_checkpoint`` / ``load_checkpoint`` (and PyTorch's ``genesis.save`` / ``genesis.load``).
 
 A checkpoint is a ``.safetensors`` file whose metadata holds the saved tree as JSON, a format
 version and a checksum: nothing is ever pickled, saves are atomic and durable, loads are
-verified.  ``tree`` maps Python trees to JSON + arrays, ``fileformat`` is the bytes on disk,
-``api`` the public functions, and ``genesis checkpoint inspect|convert`` the command line.
+verified.  ``tree`` maps Python trees to JSON + arrays, ``objects`` stores whole objects
+(``nn`` modules) as data and rebuilds only allowed classes, ``fileformat`` is the bytes on disk,
+``api`` the public functions, ``genesis.serialization`` PyTorch's ``save``/``load`` signatures on
+top of them, and ``genesis checkpoint inspect|convert`` the command line.
 
 Resuming exactly
 ----------------
@@ -34,6 +36,6 @@ epoch, so save at an epoch boundary)::
 A ``DataLoader`` given its own ``generator=`` needs that generator's ``get_state()`` saved and
 ``set_state()`` restored the same way.  ``tests/test_resume_exact.py`` runs this recipe.
 """
-from .api import CheckpointError, load, load_checkpoint, save, save_checkpoint
+from .api import CheckpointError, UnsupportedGlobalError, load_checkpoint, save_checkpoint
 
-__all__ = ["CheckpointError", "load", "load_checkpoint", "save", "save_checkpoint"]
+__all__ = ["CheckpointError", "UnsupportedGlobalError", "load_checkpoint", "save_checkpoint"]

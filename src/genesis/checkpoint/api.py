@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import errno
+import io
 import mmap as mmap_module
 import os
+import pickle  # for its exception class only: code written for torch.load catches UnpicklingError
 import re
 import stat
-from typing import Any
+from typing import IO, Any, Callable
 
 import numpy as np
 
-from . import fileformat, tree
+from . import fileformat, objects, tree
 from .fileformat import FormatError
 
 
@@ -32,10 +34,17 @@ class CheckpointError(ValueError):
         super().__init__(f"cannot load checkpoint {self.path!r}: {problem}")
 
 
+class UnsupportedGlobalError(CheckpointError, pickle.UnpicklingError):
+    """A checkpoint holds an object whose class may not be rebuilt (see ``genesis.serialization``).
+
+    Also an ``UnpicklingError``, as PyTorch's ``weights_only`` refusal is.
+    """
+
+
 # ---------------------------------------------------------------- saving
 
 
-def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
+def save_checkpoint(obj: Any, path: str | os.PathLike | IO[bytes]) -> None:
     """Save ``obj`` (a tree of dicts, lists, tuples, tensors, arrays, numbers, strings, None) to ``path``.
 
     The file is a ``.safetensors`` file: arrays and tensors are its tensors, the tree and a
@@ -44,9 +53,15 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
     temporary file beside ``path``, is flushed and fsynced, renamed over ``path``, and the
     directory is fsynced, so a crash at any moment leaves the old file or the new one.
     Temporary files left by killed saves of the same ``path`` are removed by the next save.
+    ``path`` may also be a binary file object (``io.BytesIO``, an open file): the checkpoint is
+    written at its current position and flushed; that file is the caller's, so the atomic
+    rename does not apply.
 
-    Raises TypeError naming the key path and type of anything that cannot be stored
-    (``scheduler_state_dict.lr_lambdas[0]``), before touching the disk.
+    Whole ``nn`` modules, dataclass instances and instances of classes allowed with
+    ``genesis.serialization.add_safe_globals`` are stored as their class's path and attributes
+    (``genesis.checkpoint.objects``).  Raises TypeError naming the key path and type of
+    anything else that cannot be stored (``scheduler_state_dict.lr_lambdas[0]``), before
+    touching the disk.
 
     >>> import numpy as np, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.pth")
@@ -54,9 +69,14 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
     >>> load_checkpoint(path)
     {'epoch': 3, 'w': array([0., 1., 2.])}
     """
+    if not _is_path(path) and callable(getattr(path, "write", None)):
+        encoded, arrays, version = tree.encode(obj)
+        head, ordered = fileformat.build_head(encoded, arrays, version)
+        fileformat.write_checkpoint(path, head, ordered, seekable=_seekable(path))
+        return
     target = os.path.realpath(_fspath(path, "path"))  # a symlink's target is replaced, not the link
-    encoded, arrays = tree.encode(obj)
-    head, ordered = fileformat.build_head(encoded, arrays)
+    encoded, arrays, version = tree.encode(obj)
+    head, ordered = fileformat.build_head(encoded, arrays, version)
     directory, name = os.path.split(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(2, f"cannot save checkpoint: directory {directory!r} does not exist", target)
@@ -141,24 +161,28 @@ def _process_alive(pid: int) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def load_checkpoint(path: str | os.PathLike, *, mmap: bool = False) -> Any:
+def load_checkpoint(path: str | os.PathLike | IO[bytes], *, mmap: bool = False) -> Any:
     """Load the tree saved by ``save_checkpoint``, or a plain ``.safetensors`` file, from ``path``.
 
     A Genesis checkpoint comes back as saved: Genesis tensors (dtype, shape, requires_grad),
-    NumPy arrays, tuples, int dict keys, big ints, NaN.  A ``.safetensors`` file written
+    NumPy arrays, tuples, int dict keys, big ints, NaN, and whole objects (``nn`` modules)
+    of allowed classes.  A ``.safetensors`` file written
     elsewhere (e.g. ``safetensors.torch.save_file(model.state_dict(), ...)``) comes back as a
     dict of Genesis tensors (NumPy arrays for dtypes Genesis lacks, such as uint8; bfloat16 is
     widened to float32), so ``model.load_state_dict(load_checkpoint(path))`` works.  The
-    format is recognised by content, never by extension.
+    format is recognised by content, never by extension.  ``path`` may also be a binary file
+    object that can seek; the checkpoint is read from its current position to its end.
 
     Everything is checked before anything is built: the header's structure, that the tensors
     tile the data exactly, and the checksum over all bytes read.  Pickle files (``torch.save``)
-    are refused without being run.  With ``mmap=True`` arrays are copy-on-write views of the
-    memory-mapped file (as PyTorch's ``mmap=True``): loading needs about no memory beyond the
-    page cache, in-place updates work, and they change memory, never the file.
+    are refused without being run.  With ``mmap=True`` (a path only) arrays are copy-on-write
+    views of the memory-mapped file (as PyTorch's ``mmap=True``): loading needs about no memory
+    beyond the page cache, in-place updates work, and they change memory, never the file.
 
-    Raises FileNotFoundError when ``path`` does not exist and CheckpointError (a ValueError)
-    naming ``path`` and the problem when the file is not a valid checkpoint.
+    Raises FileNotFoundError when ``path`` does not exist, CheckpointError (a ValueError)
+    naming ``path`` and the problem when the file is not a valid checkpoint, and
+    UnsupportedGlobalError (a CheckpointError and ``pickle.UnpicklingError``) for an object of a
+    class that is not allowed.
 
     >>> import numpy as np, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.pth")
@@ -166,31 +190,82 @@ def load_checkpoint(path: str | os.PathLike, *, mmap: bool = False) -> Any:
     >>> load_checkpoint(path)
     {'state': {0: (1, 2.5)}, 'nan': nan}
     """
-    filename = _fspath(path, "path")
     if not isinstance(mmap, bool):
         raise TypeError(f"mmap must be a bool, got {mmap!r}")
+    return load_from(path, mmap=mmap)
+
+
+def load_from(source: Any, *, mmap: bool = False, restore: Callable[[Any], Any] | None = None,
+              rebuild: bool = True) -> Any:
+    """``load_checkpoint`` with ``restore`` applied to every tensor built (``genesis.load``'s
+    map_location); with ``rebuild=False`` objects stay ``objects.StoredObject`` s."""
+    if not _is_path(source) and callable(getattr(source, "read", None)):
+        if mmap:
+            raise ValueError("f must be a file path in order to use the mmap argument")
+        if not _seekable(source):
+            raise io.UnsupportedOperation(
+                "seek. You can only load a checkpoint from a file that is seekable. Please pre-load "
+                "the data into a buffer like io.BytesIO and try to load from it instead.")
+        filename = str(getattr(source, "name", None) or f"<{type(source).__name__}>")
+        start = source.tell()
+        size = source.seek(0, io.SEEK_END) - start
+        source.seek(start)
+        return _load_open(_Window(source, start), filename, size, False, restore, rebuild)
+    filename = _fspath(source, "path")
     try:
         file = open(filename, "rb")
     except FileNotFoundError:
         raise FileNotFoundError(2, "checkpoint file not found", filename) from None
     with file:
-        size = os.fstat(file.fileno()).st_size
-        try:
-            header = fileformat.read_header(file, size)
-            expected = fileformat.genesis_digest(header) if header.is_genesis else None
-            data = _read_data(file, filename, header, mmap, expected)
-        except FormatError as exc:
-            raise CheckpointError(filename, _explain(file, filename, size, str(exc))) from None
+        return _load_open(file, filename, os.fstat(file.fileno()).st_size, mmap, restore, rebuild)
+
+
+def _load_open(file: Any, filename: str, size: int, mmap: bool, restore: Callable[[Any], Any] | None,
+               rebuild: bool) -> Any:
+    try:
+        header = fileformat.read_header(file, size)
+        expected = fileformat.genesis_digest(header) if header.is_genesis else None
+        data = _read_data(file, header, mmap, expected)
+    except FormatError as exc:
+        raise CheckpointError(filename, _explain(file, filename, size, str(exc))) from None
     arrays = fileformat.build_arrays(header, data)
     if not header.is_genesis:
-        return {name: tree.tensor_or_array(array) for name, array in arrays.items()}
+        loaded = {name: tree.tensor_or_array(array) for name, array in arrays.items()}
+        if restore is not None:
+            loaded = {name: restore(value) if not isinstance(value, np.ndarray) else value
+                      for name, value in loaded.items()}
+        return loaded
     try:
-        return tree.decode(_parse_tree(header.metadata["genesis.tree"]), arrays)
+        return tree.decode(_parse_tree(header.metadata["genesis.tree"]), arrays, restore, rebuild)
     except tree.TreeDecodeError as exc:
         raise CheckpointError(filename, f"the checkpoint tree is malformed: {exc}") from None
+    except objects.Refused as exc:
+        raise UnsupportedGlobalError(filename, str(exc)) from None
 
 
-def _read_data(file: Any, filename: str, header: fileformat.Header, mmap: bool,
+class _Window:
+    """A file object seen from ``start`` on: offsets 0.. are the checkpoint's own, as in a file."""
+
+    def __init__(self, file: Any, start: int) -> None:
+        self._file, self._start = file, start
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        if hasattr(self._file, "readinto"):
+            return self._file.readinto(buffer)
+        data = self._file.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            return self._file.seek(self._start + offset) - self._start
+        return self._file.seek(offset, whence) - self._start
+
+
+def _read_data(file: Any, header: fileformat.Header, mmap: bool,
                expected: tuple[str, bytes] | None) -> np.ndarray:
     """The data buffer as a uint8 array; ``expected`` (checksum, zeroed head) is verified."""
     start, size = len(header.raw), header.data_bytes
@@ -257,24 +332,35 @@ def _explain(file: Any, filename: str, size: int, problem: str) -> str:
     file.seek(0)
     kind = fileformat.sniff_foreign(file.read(16))
     if kind in ("pickle", "zip"):
-        stem = os.path.splitext(os.path.basename(filename))[0]
+        named = not filename.startswith("<")
+        stem = os.path.splitext(os.path.basename(filename))[0] if named else "checkpoint"
         return (f"it is a {'PyTorch zip (torch.save)' if kind == 'zip' else 'pickle'} file; Genesis never "
                 "unpickles, because unpickling can run arbitrary code. Convert it once with: "
-                f"genesis checkpoint convert {filename} {stem}.safetensors")
+                f"genesis checkpoint convert {filename if named else 'FILE'} {stem}.safetensors"
+                + ("" if named else " (after writing these bytes to FILE)"))
     if kind == "npy":
         return "it is a NumPy .npy file; load it with numpy.load"
     return problem
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, (str, bytes, os.PathLike))
+
+
+def _seekable(file: Any) -> bool:
+    try:
+        return bool(file.seekable()) if hasattr(file, "seekable") else False
+    except (OSError, ValueError):
+        return False
 
 
 def _fspath(path: Any, argument: str) -> str:
     try:
         result = os.fspath(path)
     except TypeError:
-        raise TypeError(f"{argument} must be a str or os.PathLike, got {type(path).__name__}") from None
+        raise TypeError(f"{argument} must be a str, an os.PathLike or a binary file object, got "
+                        f"{type(path).__name__}") from None
     if isinstance(result, bytes):
         result = os.fsdecode(result)
     return result
 
-
-save = save_checkpoint
-load = load_checkpoint

@@ -9,7 +9,8 @@ Layout (the safetensors format, https://github.com/huggingface/safetensors):
 
 A Genesis checkpoint's header starts with ``{"__metadata__":{"genesis.checksum":"<64 hex>",``
 and its metadata also holds ``genesis.format`` (``genesis.checkpoint``), ``genesis.version``
-(``1``) and ``genesis.tree`` (the JSON tree of ``genesis.checkpoint.tree``).
+(``1``, or ``2`` when the tree holds whole objects, sets or parameters) and ``genesis.tree`` (the
+JSON tree of ``genesis.checkpoint.tree``).
 
 Checksum (version 1): SHA-256 over the 8 length bytes, the header with the 64 digest characters
 replaced by ``0``, then the CRC-32 (zlib's, little-endian) of each consecutive 8 MiB chunk of
@@ -36,7 +37,8 @@ if TYPE_CHECKING:  # imported when a pool is made: concurrent.futures costs `imp
     from concurrent.futures import Future, ThreadPoolExecutor
 
 FORMAT_NAME = "genesis.checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this Genesis writes and reads
+READ_VERSIONS = ("1", "2")
 CHUNK_BYTES = 8 << 20
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit
 HEADER_PREFIX = b'{"__metadata__":{"genesis.checksum":"'
@@ -123,7 +125,7 @@ def final_digest(zeroed_head: bytes, chunk_digests: list[bytes]) -> str:
 # ---------------------------------------------------------------- writing
 
 
-def build_head(tree: Any, arrays: list[tuple[str, np.ndarray]]) -> tuple[bytes, list[np.ndarray]]:
+def build_head(tree: Any, arrays: list[tuple[str, np.ndarray]], version: int = 1) -> tuple[bytes, list[np.ndarray]]:
     """The 8 length bytes + padded header (digest zeroed) and the arrays in buffer order."""
     order = sorted(range(len(arrays)), key=lambda i: -arrays[i][1].dtype.itemsize)
     entries: dict[str, Any] = {}
@@ -136,7 +138,7 @@ def build_head(tree: Any, arrays: list[tuple[str, np.ndarray]]) -> tuple[bytes, 
     metadata = {
         "genesis.checksum": "0" * 64,
         "genesis.format": FORMAT_NAME,
-        "genesis.version": str(FORMAT_VERSION),
+        "genesis.version": str(version),
         "genesis.tree": json.dumps(tree, separators=(",", ":"), allow_nan=False),
     }
     header = json.dumps({"__metadata__": metadata, **entries}, separators=(",", ":")).encode()
@@ -147,29 +149,39 @@ def build_head(tree: Any, arrays: list[tuple[str, np.ndarray]]) -> tuple[bytes, 
     return len(header).to_bytes(8, "little") + header, [arrays[i][1] for i in order]
 
 
-def write_checkpoint(file: BinaryIO, head: bytes, arrays: list[np.ndarray]) -> None:
-    """Write ``head`` and ``arrays``' bytes to the seekable ``file``, then patch in the checksum.
+def write_checkpoint(file: BinaryIO, head: bytes, arrays: list[np.ndarray], seekable: bool = True) -> None:
+    """Write ``head`` and ``arrays``' bytes to ``file`` from its current position, with the checksum.
 
     Our own writer rather than ``safetensors.numpy.save_file``: the checksum sits in the
     header, before the data it covers, so that writer would need the whole data hashed before
-    the first byte is written; here hashing runs on other threads while the data is written
-    straight from the arrays (no second copy in memory), and the digest is patched in at the end.
+    the first byte is written; here, on a ``seekable`` file, hashing runs on other threads while
+    the data is written straight from the arrays (no second copy in memory), and the digest is
+    patched in at the end.  A stream that cannot seek gets the data hashed first.
     """
     views = [array.reshape(-1).view(np.uint8).data for array in arrays]
+    start = file.tell() if seekable else 0
     pool = hash_pool(sum(len(view) for view in views))
     try:
         hasher = ChunkHasher(pool)
         for view in views:
             hasher.feed(view)
-        file.write(head)
-        for view in views:
-            file.write(view)
-        digest = final_digest(head, hasher.digests())
+        if seekable:
+            file.write(head)
+            for view in views:
+                file.write(view)
+        digest = final_digest(head, hasher.digests()).encode()
     finally:
         if pool is not None:
             pool.shutdown()
-    file.seek(DIGEST_OFFSET)
-    file.write(digest.encode())
+    if seekable:
+        end = file.tell()
+        file.seek(start + DIGEST_OFFSET)
+        file.write(digest)
+        file.seek(end)
+    else:
+        file.write(head[:DIGEST_OFFSET] + digest + head[DIGEST_OFFSET + len(digest):])
+        for view in views:
+            file.write(view)
     file.flush()
 
 
@@ -289,10 +301,10 @@ def genesis_digest(header: Header) -> tuple[str, bytes]:
     if metadata["genesis.format"] != FORMAT_NAME:
         raise FormatError(f"genesis.format is {metadata['genesis.format']!r}, expected {FORMAT_NAME!r}")
     version = metadata["genesis.version"]
-    if version != str(FORMAT_VERSION):
+    if version not in READ_VERSIONS:
         newer = version.isdigit() and int(version) > FORMAT_VERSION
-        raise FormatError(f"format version {version!r} is not supported (this Genesis reads version "
-                          f"{FORMAT_VERSION}{'; upgrade Genesis' if newer else ''})")
+        raise FormatError(f"format version {version!r} is not supported (this Genesis reads versions "
+                          f"{' and '.join(READ_VERSIONS)}{'; upgrade Genesis' if newer else ''})")
     stored = metadata["genesis.checksum"]
     start = DIGEST_OFFSET
     if not header.raw.startswith(HEADER_PREFIX, 8) or header.raw[start:start + 64].decode("ascii", "replace") != stored \

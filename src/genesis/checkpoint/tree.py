@@ -15,12 +15,20 @@ a one-key object whose key starts with ``@``:
 ``{"@array": name}``                   a NumPy array
 ``{"@scalar": name}``                  a NumPy scalar (``np.float32(1.5)``), stored 0-d
 ``{"@tensor": [name, requires_grad]}`` a Genesis tensor
+``{"@parameter": [name, requires_grad]}`` a ``genesis.nn.Parameter``                       (v2)
+``{"@set": [...]}``                    a set                                                  (v2)
+``{"@object": [n, "mod.Class", {...}]}`` object number ``n``: its class's path and attributes  (v2)
+``{"@ref": n}``                        object number ``n`` again (shared submodules, cycles)   (v2)
 =====================================  ==========================================================
 
 A plain dict never has a key starting with ``@`` (such dicts use ``@dict``), so tags are
 unambiguous.  Arrays are named by their key path (``model_state_dict.fc.weight``) so that other
 safetensors tools show meaningful names; the same object reached twice is stored once and comes
 back as one object (tied weights stay tied).
+
+Objects (``genesis.save(model)``) are described in ``genesis.checkpoint.objects``; a tree that
+holds any tag marked v2 is written as format version 2, so that an older Genesis refuses it
+by version instead of misreading it, and trees without them stay version 1.
 """
 from __future__ import annotations
 
@@ -30,10 +38,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import objects
+
 # dtypes a checkpoint stores (safetensors has no complex, long double, string or object dtype)
 STORABLE_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 _MAX_JSON_INT = 2**53 - 1
-_TAGS = ("@tuple", "@dict", "@int", "@float", "@array", "@scalar", "@tensor")
+_TAGS = ("@tuple", "@dict", "@int", "@float", "@array", "@scalar", "@tensor", "@parameter", "@set",
+         "@object", "@ref")
+_PARAMETER = ("genesis.nn.parameter", "Parameter")
 _ROOT = "<root>"
 
 
@@ -78,7 +90,9 @@ class _Encoder:
         self._stored: dict[int, Any] = {}  # id(leaf) -> its encoding (shared leaves stored once)
         self._alive: list[Any] = []  # keeps leaves alive so their ids are not reused
         self._open: set[int] = set()  # containers being encoded, to refuse cycles
+        self._objects: dict[int, int] = {}  # id(object) -> its number in the tree
         self._tensor = tensor_type()
+        self.version = 1  # 2 once the tree holds a tag an older Genesis cannot read
 
     def _add_array(self, array: np.ndarray, path: str) -> str:
         name = path or _ROOT
@@ -113,7 +127,7 @@ class _Encoder:
             return self._leaf(obj, path, lambda: {"@array": self._add_array(obj, path)})
         if self._tensor is not None and isinstance(obj, self._tensor):
             return self._leaf(obj, path, lambda: self._encode_tensor(obj, path))
-        if isinstance(obj, (dict, list, tuple)):
+        if isinstance(obj, (dict, list, tuple, set, frozenset)):
             if id(obj) in self._open:
                 raise ValueError(f"cannot store a container that contains itself, at {path or _ROOT}")
             self._open.add(id(obj))
@@ -121,15 +135,32 @@ class _Encoder:
                 return self._encode_container(obj, path)
             finally:
                 self._open.discard(id(obj))
+        if objects.storable(obj):
+            return self._encode_object(obj, path)
+        advice = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
         raise TypeError(
             f"cannot store {_describe(obj)} at {path or _ROOT}: checkpoints hold dicts, lists, "
-            "tuples, tensors, NumPy arrays, numbers, strings, bools and None"
+            "tuples, sets, tensors, NumPy arrays, numbers, strings, bools, None, nn modules and "
+            f"instances of classes allowed with genesis.serialization.add_safe_globals{advice}"
         )
+
+    def _encode_object(self, obj: Any, path: str) -> dict:
+        self.version = 2
+        if id(obj) in self._objects:
+            return {"@ref": self._objects[id(obj)]}
+        number = self._objects[id(obj)] = len(self._objects)
+        self._alive.append(obj)
+        state = objects.state_of(obj, path)
+        return {"@object": [number, objects.class_path(type(obj)), self.encode(state, path)]}
 
     def _encode_tensor(self, tensor: Any, path: str) -> dict:
         from genesis.backend import to_numpy
 
         name = self._add_array(to_numpy(tensor._array), path)
+        kind = type(tensor)
+        if (kind.__module__, kind.__qualname__) == _PARAMETER:
+            self.version = 2
+            return {"@parameter": [name, bool(tensor.requires_grad)]}
         return {"@tensor": [name, bool(tensor.requires_grad)]}
 
     def _encode_container(self, obj: Any, path: str) -> Any:
@@ -137,6 +168,10 @@ class _Encoder:
             return [self.encode(item, f"{path}[{i}]") for i, item in enumerate(obj)]
         if isinstance(obj, tuple):
             return {"@tuple": [self.encode(item, f"{path}[{i}]") for i, item in enumerate(obj)]}
+        if isinstance(obj, (set, frozenset)):
+            self.version = 2
+            items = sorted(obj, key=repr) if all(isinstance(i, str) for i in obj) else list(obj)
+            return {"@set": [self._encode_key(item, path) for item in items]}
         if all(isinstance(key, str) and not key.startswith("@") for key in obj):
             for key in obj:
                 _check_text(key, path)
@@ -173,36 +208,47 @@ def _describe(obj: Any) -> str:
     return f"an object of type {qualified}" + (f" ({name})" if name else "")
 
 
-def encode(obj: Any) -> tuple[Any, list[tuple[str, np.ndarray]]]:
-    """Split ``obj`` into a JSON-able tree and the named arrays it references.
+def encode(obj: Any) -> tuple[Any, list[tuple[str, np.ndarray]], int]:
+    """Split ``obj`` into a JSON-able tree and the named arrays it references, and say which
+    format version the tree needs.
 
     Raises TypeError naming the key path (``scheduler_state_dict.lr_lambdas[0]``) and the type
     of anything that cannot be stored.
 
-    >>> tree, arrays = encode({"epoch": 3, "w": np.zeros(2, np.float32), "t": (1, 2)})
-    >>> tree
-    {'epoch': 3, 'w': {'@array': 'w'}, 't': {'@tuple': [1, 2]}}
+    >>> tree, arrays, version = encode({"epoch": 3, "w": np.zeros(2, np.float32), "t": (1, 2)})
+    >>> tree, version
+    ({'epoch': 3, 'w': {'@array': 'w'}, 't': {'@tuple': [1, 2]}}, 1)
     >>> [(name, a.shape) for name, a in arrays]
     [('w', (2,))]
     """
     encoder = _Encoder()
-    return encoder.encode(obj, ""), encoder.arrays
+    tree = encoder.encode(obj, "")
+    return tree, encoder.arrays, encoder.version
 
 
-def decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+def decode(tree: Any, arrays: dict[str, np.ndarray], restore: Callable[[Any], Any] | None = None,
+           rebuild: bool = True) -> Any:
     """Rebuild the tree that ``encode`` split, with ``arrays`` mapping names to arrays.
 
-    Raises TreeDecodeError on a malformed tree or a reference to a missing array.
+    ``restore``, when given, is applied to every Genesis tensor built (once per stored tensor)
+    and its result used instead (``genesis.load``'s ``map_location``).  Raises TreeDecodeError
+    on a malformed tree or a reference to a missing array, and ``objects.Refused`` for an object
+    of a class that is not allowed.  With ``rebuild=False`` objects come back as
+    ``objects.StoredObject`` s (their attributes and class path), whatever their class.
     """
-    return _Decoder(arrays).walk(tree)
+    return _Decoder(arrays, restore, rebuild).walk(tree)
 
 
 class _Decoder:
     # a class, not nested closures: those would form a reference cycle holding every loaded
     # array until the garbage collector ran
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], restore: Callable[[Any], Any] | None,
+                 rebuild: bool) -> None:
         self._arrays = arrays
+        self._restore = restore
+        self._rebuild = rebuild
         self._built: dict[tuple[str, str], Any] = {}  # leaves referenced twice come back as one
+        self._objects: dict[int, Any] = {}  # object number -> the rebuilt object
         self._tensor = tensor_type()
 
     def walk(self, node: Any) -> Any:
@@ -228,9 +274,32 @@ class _Decoder:
             return int(body)
         if tag == "@float" and body in ("nan", "inf", "-inf"):
             return float(body)
-        if tag in ("@array", "@scalar", "@tensor"):
+        if tag in ("@array", "@scalar", "@tensor", "@parameter"):
             return self._leaf(tag, body)
+        if tag == "@set" and isinstance(body, list):
+            return {self._key(item) for item in body}
+        if tag == "@object" and isinstance(body, list) and len(body) == 3 and _is_number(body[0]) \
+                and isinstance(body[1], str) and body[0] not in self._objects:
+            return self._object(*body)
+        if tag == "@ref" and _is_number(body) and body in self._objects:
+            return self._objects[body]
         raise TreeDecodeError(f"malformed {tag} node {body!r}")
+
+    def _object(self, number: int, path: str, state: Any) -> Any:
+        if not self._rebuild:
+            obj = self._objects[number] = objects.StoredObject(path, {})
+            obj.update(self._attributes(path, state))
+            return obj
+        cls = objects.resolve(path)
+        obj = self._objects[number] = objects.new_instance(cls)  # before its state: cycles come back
+        objects.set_state(obj, self._attributes(path, state))
+        return obj
+
+    def _attributes(self, path: str, state: Any) -> dict:
+        attributes = self.walk(state)
+        if not isinstance(attributes, dict) or not all(isinstance(key, str) for key in attributes):
+            raise TreeDecodeError(f"the attributes of the {path} object are not a dict of names")
+        return attributes
 
     def _key(self, node: Any) -> Any:
         value = self.walk(node)
@@ -246,9 +315,9 @@ class _Decoder:
         return self._arrays[name]
 
     def _leaf(self, tag: str, body: Any) -> Any:
-        if tag == "@tensor" and not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
+        if tag in ("@tensor", "@parameter") and not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
             raise TreeDecodeError(f"malformed tensor reference {body!r}")
-        name = body[0] if tag == "@tensor" else body
+        name = body[0] if tag in ("@tensor", "@parameter") else body
         key = (tag, name if isinstance(name, str) else repr(name))
         if key not in self._built:
             value = self._array(name)
@@ -256,15 +325,31 @@ class _Decoder:
                 if value.shape != ():
                     raise TreeDecodeError(f"scalar {name!r} has shape {value.shape}, expected ()")
                 value = value[()]
-            elif tag == "@tensor":
+            elif tag in ("@tensor", "@parameter"):
                 if self._tensor is None:
                     raise TreeDecodeError("the checkpoint holds Genesis tensors but genesis.Tensor is unavailable")
                 try:
-                    value = make_tensor(value, requires_grad=body[1])
+                    value = make_tensor(value, requires_grad=body[1] and tag == "@tensor")
                 except (TypeError, RuntimeError) as exc:  # e.g. requires_grad on an int tensor
                     raise TreeDecodeError(f"tensor {name!r}: {exc}") from None
+                if self._restore is not None:
+                    value = self._restore(value)
+                if tag == "@parameter":
+                    value = _parameter_class()(value, requires_grad=body[1])
             self._built[key] = value
         return self._built[key]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _parameter_class() -> type:
+    # imported by name when a checkpoint holds parameters: importing nn at `import genesis`
+    # would make every import pay for it
+    import importlib
+
+    return getattr(importlib.import_module(_PARAMETER[0]), _PARAMETER[1])
 
 
 def tensor_or_array(array: np.ndarray) -> Any:

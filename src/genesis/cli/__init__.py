@@ -12,6 +12,8 @@ import importlib
 import os
 import sys
 
+from genesis import __version__
+
 # module names inside genesis.cli, in the order `genesis --help` lists them
 COMMANDS = ("demo", "lr", "checkpoint")
 
@@ -21,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genesis",
         description="Genesis: a NumPy deep-learning framework with PyTorch's API.",
     )
+    parser.add_argument("--version", action="version", version=f"genesis {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -18,6 +18,8 @@ import numpy as np
 
 from genesis.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from genesis.checkpoint import fileformat
+from genesis.checkpoint.api import load_from
+from genesis.checkpoint.objects import StoredObject
 from genesis.checkpoint.tree import child_path, tensor_or_array, tensor_type
 
 _INLINE_WIDTH = 72
@@ -54,13 +56,13 @@ def run_inspect(args: argparse.Namespace) -> int:
     """Print the verified tree of ``args.path``; 1 with the error when it cannot be loaded."""
     try:
         kind = _kind(args.path)
-        tree = load_checkpoint(args.path, mmap=True)
+        tree = load_from(args.path, mmap=True, rebuild=False)  # shows objects of any class, builds none
     except (CheckpointError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     lines: list[str] = []
     totals = [0, 0]  # tensors, bytes
-    if isinstance(tree, dict):
+    if isinstance(tree, dict) and not isinstance(tree, StoredObject):
         for key, value in tree.items():
             _describe(value, _label(key), 0, lines, totals)
     else:
@@ -91,7 +93,7 @@ def _label(key: Any) -> str:
 def _array_of(value: Any) -> tuple[str, np.ndarray] | None:
     tensor = tensor_type()
     if tensor is not None and isinstance(value, tensor):
-        return ("Tensor", np.asarray(value._array))
+        return (type(value).__name__, np.asarray(value._array))  # Tensor, or Parameter in a module
     if isinstance(value, np.ndarray):
         return ("ndarray", value)
     if isinstance(value, np.generic):
@@ -104,12 +106,17 @@ def _describe(value: Any, label: str, depth: int, lines: list[str], totals: list
     found = _array_of(value)
     if found is not None:
         kind, array = found
-        grad = " requires_grad" if kind == "Tensor" and value.requires_grad else ""
+        grad = " requires_grad" if kind in ("Tensor", "Parameter") and value.requires_grad else ""
         value_text = f" = {array.item()!r}" if array.ndim == 0 else ""
         lines.append(f"{pad}{label}: {kind} {array.dtype} {list(array.shape)}{grad}{value_text} "
                      f"({_size(array.nbytes)})")
         totals[0] += 1
         totals[1] += array.nbytes
+        return
+    if isinstance(value, StoredObject):
+        lines.append(f"{pad}{label}: {value.class_path} object")
+        for key, item in value.items():
+            _describe(item, _label(key), depth + 1, lines, totals)
         return
     if isinstance(value, (dict, list, tuple)):
         inline = repr(value)

@@ -25,9 +25,10 @@ class Parameter(Tensor):
         else:
             array = xp.asarray(data)
         self._array = array
-        self.grad = None
+        self._grad = None
         self._node = None
         self._rg = False
+        self._view = self._views = None
         if requires_grad:
             self.requires_grad = True
 

@@ -1,9 +1,14 @@
 """Optimizers and learning-rate schedulers (``genesis.optim``)."""
 
 # --- optimizers ---
+from .adadelta import Adadelta
 from .adagrad import Adagrad
-from .adam import Adam, AdamW
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 

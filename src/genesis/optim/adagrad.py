@@ -7,12 +7,15 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _increment_step,
-    _state_tensor,
-    _step_tensor,
+    _fill_state,
+    check_kernels,
     check_non_negative,
-    check_unsupported,
+    _increment_step,
+    _scalar,
+    _state_tensor,
+    _weight_decay,
 )
+from genesis.tensor import Tensor
 
 __all__ = ["Adagrad"]
 
@@ -26,7 +29,10 @@ class Adagrad(Optimizer):
         s <- s + g^2                      (s starts at initial_accumulator_value)
         p <- p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
 
-    State is created for every parameter at construction, as in PyTorch.
+    State is created for every parameter at construction, as in PyTorch; a parameter added
+    later (``add_param_group``) gets its state at its first step.  The accumulator starts at
+    the constructor's ``initial_accumulator_value`` for every group, as in PyTorch (a group's
+    own value is kept in the group but not used).  ``lr`` may be a 1-element tensor.
 
     Example:
         >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
@@ -39,7 +45,7 @@ class Adagrad(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
@@ -61,8 +67,10 @@ class Adagrad(Optimizer):
             "differentiable": differentiable,
             "fused": fused,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_param_state(p)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
@@ -71,37 +79,24 @@ class Adagrad(Optimizer):
         check_non_negative("weight_decay", options["weight_decay"])
         check_non_negative("initial_accumulator_value", options["initial_accumulator_value"])
         check_non_negative("eps", options["eps"])
-        check_unsupported(options)
+        check_kernels(options)
 
-    def _init_group_state(self, group: dict[str, Any]) -> None:
-        for p in group["params"]:
-            self._init_param_state(p, group)
-
-    def _init_param_state(self, p, group: dict[str, Any]) -> dict[str, Any]:
+    def _init_param_state(self, p: Tensor) -> dict[str, Any]:
         state = self.state[p]
-        state["step"] = _step_tensor()
-        state["sum"] = _state_tensor(
-            xp.full_like(p._array, group["initial_accumulator_value"])
-        )
+        _fill_state(state, p._array, ())
+        # the constructor's value, never a group's: PyTorch's rule
+        state["sum"] = _state_tensor(xp.full_like(p._array, self.defaults["initial_accumulator_value"]))
         return state
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
+        lr = _scalar(group["lr"])
         lr_decay = group["lr_decay"]
         eps = group["eps"]
         weight_decay = group["weight_decay"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p._array
-            grad = p.grad._array
-            state = self.state[p] or self._init_param_state(p, group)
+        for p, param, grad in self._with_grads(group):
+            state = self.state[p] or self._init_param_state(p)
             step = _increment_step(state)
-            if maximize:
-                grad = xp.negative(grad)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
             clr = lr / (1 + (step - 1) * lr_decay)
             state_sum = state["sum"]._array
             state_sum += grad * grad

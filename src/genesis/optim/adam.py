@@ -1,22 +1,23 @@
-"""Adam and AdamW: one update rule; AdamW only switches weight decay to its decoupled form."""
+"""Adam: per-coordinate steps from running averages of the gradient and its square (and AMSGrad)."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_adam_options,
     _increment_step,
-    _lerp_,
+    _scalar,
     _state_tensor,
-    _step_tensor,
-    check_non_negative,
-    check_unsupported,
+    _update_moments,
+    _weight_decay,
 )
+from genesis.tensor import Tensor
 
-__all__ = ["Adam", "AdamW"]
+__all__ = ["Adam"]
 
 
 class Adam(Optimizer):
@@ -29,7 +30,8 @@ class Adam(Optimizer):
         v <- beta2 * v + (1 - beta2) * g^2   (v_max <- max(v_max, v) with amsgrad; used below)
         p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    ``lr`` and ``betas`` are read from the group at every step (OneCycleLR cycles beta1).
+    ``lr`` and ``betas`` are read from the group at every step (OneCycleLR cycles beta1);
+    ``lr`` may be a 1-element tensor, as in PyTorch.
 
     Example:
         >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
@@ -42,7 +44,7 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
@@ -68,60 +70,31 @@ class Adam(Optimizer):
             "fused": fused,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
-        self._check_options(defaults)
-        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
-        check_non_negative("lr", options["lr"])
-        check_non_negative("eps", options["eps"])
-        betas = options["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
-                raise TypeError(f"betas[{i}] must be a real number, got {beta!r}")
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: must be in [0, 1), "
-                                 f"got {beta}")
-        check_non_negative("weight_decay", options["weight_decay"])
-        check_unsupported(options)
+        lr = options["lr"]
+        if isinstance(lr, Tensor) and options["foreach"] and not options["capturable"]:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        check_adam_options(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
-        beta1, beta2 = group["betas"]
+        lr = _scalar(group["lr"])
+        beta1, beta2 = (_scalar(beta) for beta in group["betas"])
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
-        maximize = group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p._array
-            grad = p.grad._array
+        for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(xp.zeros_like(param))
-                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ()))
             exp_avg = state["exp_avg"]._array
             exp_avg_sq = state["exp_avg_sq"]._array
             step = _increment_step(state)
-            if maximize:
-                grad = xp.negative(grad)
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    grad = xp.multiply(param, weight_decay) + grad
-
-            _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= beta2
-            exp_avg_sq += xp.multiply(grad, 1 - beta2) * grad
+            grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
@@ -139,49 +112,3 @@ class Adam(Optimizer):
             update = xp.multiply(exp_avg, -step_size)
             update /= denom
             param += update
-
-
-class AdamW(Adam):
-    r"""Adam with decoupled weight decay (PyTorch's ``torch.optim.AdamW``).
-
-    Same update as :class:`Adam` except that weight decay shrinks the weights directly,
-    ``p <- p * (1 - lr * weight_decay)``, instead of entering the moments; default
-    ``weight_decay=1e-2``.
-
-    Example:
-        >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
-        >>> w.grad = genesis.tensor([0.0])
-        >>> genesis.optim.AdamW([w], lr=0.1, weight_decay=0.5).step()
-        >>> w.data          # 1 * (1 - 0.1 * 0.5); a zero gradient adds no Adam step
-        tensor([0.9500])
-    """
-
-    def __init__(
-        self,
-        params: Iterable,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        capturable: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        super().__init__(
-            params,
-            lr,
-            betas,
-            eps,
-            weight_decay,
-            amsgrad,
-            foreach=foreach,
-            maximize=maximize,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=True,
-        )

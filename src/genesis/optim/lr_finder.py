@@ -360,7 +360,7 @@ class LRFinder:
 
         Draws on ``ax`` or on a new figure; ``log_lr`` uses a log-scale rate axis; ``suggest``
         marks ``suggestion(skip_start, skip_end)`` with a red dot.  Needs matplotlib
-        (``pip install "genesis[plot]"``).
+        (``pip install -e ".[plot]"`` in the source checkout).
         """
         lrs, losses, index = self._steepest(skip_start, skip_end)
         try:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 import numbers
+import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from genesis.autograd import enable_grad
@@ -20,19 +21,24 @@ from genesis.tensor import Tensor
 
 __all__ = ["Optimizer"]
 
-# Options PyTorch keeps in every group for its alternative kernels.  Genesis has one NumPy kernel
-# per optimizer; the options are kept so that state dicts have PyTorch's keys.
-_UNSUPPORTED_TRUE = ("capturable", "differentiable", "fused")
-
-
 def _state_tensor(array) -> Tensor:
     """Wrap a backend array (owned by the optimizer) as a Genesis tensor without copying it."""
     return Tensor._wrap(array)
 
 
 def _step_tensor(value: float = 0.0) -> Tensor:
-    """The per-parameter step counter: a 0-d float32 tensor, as PyTorch stores it."""
+    """A per-parameter scalar state (the step counter): a 0-d float32 tensor, as PyTorch stores it."""
     return Tensor._wrap(xp.asarray(value, dtype=float32.np))
+
+
+def _fill_state(state: dict, param, zeros: Iterable[str], **scalars: float) -> None:
+    """Start an empty per-parameter state in PyTorch's key order: the step counter, the named
+    float32 scalars (``mu_product=1.0``), then a zero array like ``param`` for each of ``zeros``."""
+    state["step"] = _step_tensor()
+    for name, value in scalars.items():
+        state[name] = _step_tensor(value)
+    for name in zeros:
+        state[name] = _state_tensor(xp.zeros_like(param))
 
 
 def _increment_step(state: dict) -> float:
@@ -54,27 +60,129 @@ def _lerp_(start, end, weight: float) -> None:
         xp.subtract(end, diff, out=start)
 
 
+def _weight_decay(param, grad, weight_decay: float, lr: float = 0.0, decoupled: bool = False):
+    """Apply weight decay: shrink ``param`` in place when ``decoupled`` (AdamW's form), else
+    return ``grad + weight_decay * param`` (a fresh array: ``p.grad`` stays untouched)."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        param *= 1 - lr * weight_decay
+        return grad
+    return xp.multiply(param, weight_decay) + grad
+
+
+def _update_moments(exp_avg, exp_avg_sq, grad, beta1: float, beta2: float) -> None:
+    """Adam's running averages of the gradient and its square, in place, in PyTorch's order."""
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += xp.multiply(grad, 1 - beta2) * grad
+
+
+def _scalar(value: Any) -> Any:
+    """An option's number: a 1-element tensor (``lr=genesis.tensor(0.1)``) read as a Python float."""
+    if isinstance(value, Tensor):
+        return float(value._array.reshape(()))
+    return value
+
+
+# PyTorch's words for a negative option ("Invalid learning rate: -1"); the others say
+# "Invalid <name> value: <value>"
+_INVALID = {"lr": "Invalid learning rate", "eps": "Invalid epsilon value"}
+
+
 def check_real(name: str, value: Any) -> None:
     """Raise ``TypeError`` unless ``value`` is a real number (bools are rejected)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
 
 
-def check_non_negative(name: str, value: Any) -> None:
-    """Raise unless ``value`` is a real number ``>= 0`` (``ValueError`` names the argument)."""
-    check_real(name, value)
-    if not value >= 0.0:
-        raise ValueError(f"Invalid {name}: {name} must be >= 0, got {value}")
+def check_non_negative(name: str, value: Any, tensor_ok: bool | None = None) -> None:
+    """Raise unless ``value`` is a number ``>= 0``: a real, or where PyTorch takes one
+    (``tensor_ok``, by default for ``lr``) a 1-element floating tensor.
+
+    The ValueError starts with PyTorch's words (``Invalid learning rate: -1``); NaN, which
+    PyTorch lets through to the weights, is refused the same way.
+    """
+    if isinstance(value, Tensor) and (name == "lr" if tensor_ok is None else tensor_ok):
+        if value._array.size != 1:
+            raise ValueError(f"Tensor {name} must be 1-element")
+        if not xp.issubdtype(value._array.dtype, xp.floating):
+            raise TypeError(f"a tensor {name} must be floating point, got {value.dtype}")
+    else:
+        check_real(name, value)
+    if not _scalar(value) >= 0.0:
+        label = _INVALID.get(name, f"Invalid {name} value")
+        raise ValueError(f"{label}: {value} ({name} must be a number >= 0)")
 
 
-def check_unsupported(options: dict) -> None:
-    """Reject PyTorch kernel switches that Genesis does not implement (capturable, fused, ...)."""
-    for name in _UNSUPPORTED_TRUE:
-        if options.get(name):
-            raise ValueError(
-                f"{name}=True is not supported by Genesis (one NumPy kernel per optimizer); "
-                f"use {name}={'None' if name == 'fused' else 'False'}"
+def check_betas(betas: Any) -> None:
+    """``betas`` must be a pair of numbers in [0, 1) (PyTorch's messages)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        if isinstance(beta, Tensor):
+            if beta._array.size != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+            beta = _scalar(beta)
+        check_real(f"betas[{i}]", beta)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+
+
+def check_adam_options(options: dict, devices_of: str = "params and state_steps") -> None:
+    """The checks every Adam-family optimizer makes: lr, eps, betas, weight_decay, kernels."""
+    check_non_negative("lr", options["lr"])
+    check_non_negative("eps", options["eps"])
+    check_betas(options["betas"])
+    check_non_negative("weight_decay", options["weight_decay"])
+    check_kernels(options, devices_of)
+
+
+def check_kernels(options: dict, devices_of: str = "params and state_steps") -> None:
+    """Check PyTorch's kernel switches as PyTorch does: Genesis has one NumPy kernel for all.
+
+    ``fused`` and ``foreach`` only choose a kernel, so they are accepted (with PyTorch's errors
+    for the combinations it refuses); ``capturable=True`` needs an accelerator, which PyTorch on
+    a CPU refuses at the first step, and Genesis at once; ``differentiable=True`` (an update
+    recorded in the autograd graph) is not implemented.
+    """
+    if options.get("fused"):
+        if options.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if options.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if options.get("capturable"):
+        raise AssertionError(
+            f"If capturable=True, {devices_of} must be on supported devices: []. Genesis computes on "
+            "the CPU, where PyTorch does not support capturable=True either; use capturable=False"
+        )
+    if options.get("differentiable"):
+        raise ValueError("differentiable=True is not supported by Genesis: its optimizers update "
+                         "leaf parameters outside the autograd graph; use differentiable=False")
+
+
+def _check_fused(group: dict) -> None:
+    # PyTorch's fused kernels take floating-point parameters only, and say so at the step
+    for p in group["params"]:
+        if p.grad is not None and not xp.issubdtype(p._array.dtype, xp.floating):
+            raise RuntimeError(
+                "`fused=True` requires all the params to be floating point Tensors of supported "
+                f"devices: ['cpu'] but {p.dtype} and cpu"
             )
+
+
+def _typename(value: Any) -> str:
+    """``torch.typename``: the qualified name of ``value``'s type (builtins unqualified)."""
+    kind = type(value)
+    module = kind.__module__
+    return kind.__qualname__ if module in ("", "builtins") else f"{module}.{kind.__qualname__}"
+
+
+class _MissingKeyError(KeyError):
+    """A KeyError that prints the missing key (as PyTorch's does) followed by advice."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]!r} ({self.args[1]})"
 
 
 class Optimizer:
@@ -92,6 +200,9 @@ class Optimizer:
         [0.5, 0.1]
     """
 
+    # per-parameter state entries that are scalars (0-d float32 tensors), not parameter-shaped
+    _scalar_state: tuple[str, ...] = ("step",)
+
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
             raise TypeError(
@@ -99,9 +210,10 @@ class Optimizer:
                 f"dicts, but got {type(params).__name__}"
             )
         if isinstance(params, dict):
+            # PyTorch iterates the dict's keys and fails on the first one
             raise TypeError(
-                "params argument given to the optimizer should be an iterable of Tensors or "
-                "dicts, but got a single dict; wrap it in a list"
+                f"optimizer can only optimize Tensors, but one of the params is "
+                f"{_typename(next(iter(params), None))} (params is a single dict: wrap it in a list)"
             )
         if isinstance(params, (set, frozenset)):
             # PyTorch only catches sets inside a group dict; a set's order changes between runs
@@ -110,6 +222,9 @@ class Optimizer:
                 "optimizer parameters need to be organized in ordered collections, but the "
                 "ordering of tensors in sets will change between runs. Please use a list instead."
             )
+        self._check_options(defaults)  # the constructor's arguments, before any group
+        if "betas" in defaults:
+            defaults["betas"] = tuple(defaults["betas"])
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -130,6 +245,20 @@ class Optimizer:
         """Apply one update to every parameter of ``group`` that has a gradient."""
         raise NotImplementedError
 
+    @staticmethod
+    def _with_grads(group: dict[str, Any]) -> Iterator[tuple[Tensor, Any, Any]]:
+        """``(p, param, grad)`` for each parameter of ``group`` that has a gradient.
+
+        ``param`` and ``grad`` are the backend arrays, ``grad`` negated when ``maximize`` (a
+        fresh array then, so ``p.grad`` stays untouched).
+        """
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = p.grad._array
+            yield p, p._array, xp.negative(grad) if maximize else grad
+
     # ---- public API -------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters (with optional per-group options) to ``param_groups``.
@@ -144,9 +273,9 @@ class Optimizer:
             [(0.001, (0.9, 0.999)), (0.0001, (0.9, 0.999))]
         """
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         if "params" not in param_group:
-            raise ValueError("param_group must have a 'params' entry (the tensors to optimize)")
+            raise _MissingKeyError("params", "a param_group needs 'params', the tensors to optimize")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -167,13 +296,17 @@ class Optimizer:
         for tensor in tensors:
             if not isinstance(tensor, Tensor):
                 raise TypeError(
-                    "optimizer can only optimize Tensors, but one of the params is "
-                    f"{type(tensor).__name__}"
+                    f"optimizer can only optimize Tensors, but one of the params is {_typename(tensor)}"
                 )
-            if not tensor.is_leaf:
+            if not (tensor.is_leaf or tensor.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         if len({id(t) for t in tensors}) != len(tensors):
-            raise ValueError("optimizer got a parameter group with duplicate parameters")
+            # PyTorch warns and then updates such a parameter once per occurrence; so does Genesis
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this "
+                "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
 
         group = dict(param_group)
         group["params"] = tensors
@@ -195,10 +328,6 @@ class Optimizer:
         if any(id(p) in seen for p in tensors):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
-        self._init_group_state(group)
-
-    def _init_group_state(self, group: dict[str, Any]) -> None:
-        """Create state eagerly when the optimizer needs it (Adagrad); lazily by default."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to ``None`` (default) or to zeros in place.
@@ -247,6 +376,8 @@ class Optimizer:
                 loss = closure()
         try:
             for group in self.param_groups:
+                if group.get("fused"):
+                    _check_fused(group)
                 self._update_group(group)
         except ValueError:
             self._check_grad_shapes()  # a hand-assigned grad of the wrong shape, named
@@ -282,11 +413,16 @@ class Optimizer:
         """
         index_of: dict[int, int] = {}
         packed_groups = []
+        start = 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            for p in group["params"]:
-                index_of.setdefault(id(p), len(index_of))
+            # PyTorch's numbering: the position in the groups; a parameter repeated in a group
+            # gets its last position there (PyTorch's dict comprehension), one seen in an
+            # earlier group keeps that group's
+            index_of.update({id(p): position for position, p in enumerate(group["params"], start)
+                             if id(p) not in index_of})
             packed["params"] = [index_of[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             packed_groups.append(packed)
         packed_state = {index_of[id(p)]: s for p, s in self.state.items() if id(p) in index_of}
         return {"state": packed_state, "param_groups": packed_groups}
@@ -295,7 +431,8 @@ class Optimizer:
         """Restore options and state from ``state_dict()`` output (deep-copied, cast to dtype).
 
         The number of groups and of parameters per group must match; tensors and arrays are
-        copied and cast to their parameter's dtype (the ``step`` counter stays float32).
+        copied and cast to their parameter's dtype (the ``step`` counter stays float32).  A
+        PyTorch optimizer's ``state_dict()`` loads as it is: its tensors become Genesis tensors.
 
         Example:
             >>> w = genesis.nn.Parameter(genesis.ones(2))
@@ -340,13 +477,17 @@ class Optimizer:
                     f"in any group (indices are {sorted(param_of)})"
                 )
             param = param_of[index]
-            new_state[param] = {key: _cast_value(param, key, v) for key, v in values.items()}
+            new_state[param] = {key: _cast_value(param, key, v, self._scalar_state)
+                                for key, v in values.items()}
 
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
+            for name, value in saved.items():
+                if name not in ("params", "param_names"):
+                    saved[name] = _option_value(value)
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
             if "betas" in saved:
@@ -364,13 +505,36 @@ class Optimizer:
         return text + ")"
 
 
-def _cast_value(param: Tensor, key: str, value: Any) -> Any:
-    """Deep-copy one saved state value; tensors/arrays become tensors of ``param``'s dtype."""
+def _as_array(value: Any) -> Any:
+    """``value`` as a backend array when it is a tensor of Genesis or another framework (a
+    PyTorch state dict's), else ``value`` itself."""
     if isinstance(value, Tensor):
-        value = value._array
-    if isinstance(value, xp.ndarray) or (key == "step" and isinstance(value, numbers.Real)):
-        if key == "step":
-            return _step_tensor(float(value))
+        return value._array
+    if isinstance(value, xp.ndarray):
+        return value
+    if hasattr(type(value), "__array__") and not isinstance(value, (numbers.Number, str, bytes, xp.generic)):
+        return xp.asarray(value)
+    return value
+
+
+def _option_value(value: Any) -> Any:
+    """A saved group option, with another framework's tensors (a tensor lr) as Genesis tensors."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_option_value(v) for v in value)
+    if isinstance(value, Tensor) or _as_array(value) is value:
+        return value
+    return Tensor._wrap(xp.array(_as_array(value)))
+
+
+def _cast_value(param: Tensor, key: str, value: Any, scalar_keys: tuple[str, ...]) -> Any:
+    """Deep-copy one saved state value; tensors/arrays become tensors of ``param``'s dtype, the
+    per-parameter scalars (``scalar_keys``: the step counter...) 0-d float32 tensors."""
+    value = _as_array(value)
+    if key in scalar_keys and (isinstance(value, xp.ndarray) or isinstance(value, numbers.Real)):
+        if xp.size(value) != 1:
+            raise ValueError(f"loaded state {key!r} must be a single number, got shape {xp.shape(value)}")
+        return _step_tensor(float(xp.reshape(value, ())))
+    if isinstance(value, xp.ndarray):
         array = xp.array(value, dtype=param._array.dtype if _is_floating(param) else None)
         if array.shape != param._array.shape:
             raise ValueError(
@@ -379,9 +543,9 @@ def _cast_value(param: Tensor, key: str, value: Any) -> Any:
             )
         return _state_tensor(array)
     if isinstance(value, dict):
-        return {k: _cast_value(param, k, v) for k, v in value.items()}
+        return {k: _cast_value(param, k, v, scalar_keys) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_cast_value(param, key, v) for v in value)
+        return type(value)(_cast_value(param, key, v, scalar_keys) for v in value)
     return copy.deepcopy(value)
 
 

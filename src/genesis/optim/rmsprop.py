@@ -7,13 +7,16 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
+    _fill_state,
+    check_kernels,
+    check_non_negative,
     _increment_step,
     _lerp_,
+    _scalar,
     _state_tensor,
-    _step_tensor,
-    check_non_negative,
-    check_unsupported,
+    _weight_decay,
 )
+from genesis.tensor import Tensor
 
 __all__ = ["RMSprop"]
 
@@ -30,7 +33,8 @@ class RMSprop(Optimizer):
         b <- momentum * b + g / a;  p <- p - lr * b     (momentum > 0)
         p <- p - lr * g / a                             (otherwise)
 
-    ``lr`` and ``momentum`` are read from the group at every step (CyclicLR cycles momentum).
+    ``lr`` and ``momentum`` are read from the group at every step (CyclicLR cycles momentum);
+    ``lr`` may be a 1-element tensor, as in PyTorch.
 
     Example:
         >>> w = genesis.nn.Parameter(genesis.tensor([1.0]))
@@ -43,7 +47,7 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0,
@@ -66,7 +70,6 @@ class RMSprop(Optimizer):
             "maximize": maximize,
             "differentiable": differentiable,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     @staticmethod
@@ -76,34 +79,22 @@ class RMSprop(Optimizer):
         check_non_negative("momentum", options["momentum"])
         check_non_negative("weight_decay", options["weight_decay"])
         check_non_negative("alpha", options["alpha"])
-        check_unsupported(options)
+        check_kernels(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
+        lr = _scalar(group["lr"])
         alpha = group["alpha"]
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         momentum = group["momentum"]
         centered = group["centered"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p._array
-            grad = p.grad._array
+        for p, param, grad in self._with_grads(group):
             state = self.state[p]
             if not state:
-                state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(xp.zeros_like(param))
-                if momentum > 0:
-                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(param))
-                if centered:
-                    state["grad_avg"] = _state_tensor(xp.zeros_like(param))
+                _fill_state(state, param, ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                            + (("grad_avg",) if centered else ()))
             _increment_step(state)
-            if maximize:
-                grad = xp.negative(grad)
-            if weight_decay != 0:
-                grad = xp.multiply(param, weight_decay) + grad
+            grad = _weight_decay(param, grad, weight_decay)
 
             square_avg = state["square_avg"]._array
             square_avg *= alpha

@@ -7,11 +7,14 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _state_tensor,
+    check_kernels,
     check_non_negative,
     check_real,
-    check_unsupported,
+    _scalar,
+    _state_tensor,
+    _weight_decay,
 )
+from genesis.tensor import Tensor
 
 __all__ = ["SGD"]
 
@@ -26,7 +29,8 @@ class SGD(Optimizer):
         g <- g + momentum * b if nesterov else b        (when momentum != 0)
         p <- p - lr * g
 
-    ``lr`` and ``momentum`` are read from the group at every step (schedulers may change them).
+    ``lr`` and ``momentum`` are read from the group at every step (schedulers may change them);
+    ``lr`` may be a 1-element tensor, as in PyTorch.
 
     Example:
         >>> w = genesis.nn.Parameter(genesis.tensor([1.0, 2.0]))
@@ -39,10 +43,10 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
-        weight_decay: float = 0,
+        weight_decay: float | Tensor = 0,
         nesterov: bool = False,
         *,
         maximize: bool = False,
@@ -61,39 +65,29 @@ class SGD(Optimizer):
             "differentiable": differentiable,
             "fused": fused,
         }
-        self._check_options(defaults)
         super().__init__(params, defaults)
 
     @staticmethod
     def _check_options(options: dict[str, Any]) -> None:
         check_non_negative("lr", options["lr"])
         check_non_negative("momentum", options["momentum"])
+        check_non_negative("weight_decay", options["weight_decay"], tensor_ok=True)
         check_real("dampening", options["dampening"])
-        check_non_negative("weight_decay", options["weight_decay"])
-        check_unsupported(options)
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError(
-                "Nesterov momentum requires a momentum and zero dampening, got "
-                f"momentum={options['momentum']}, dampening={options['dampening']}"
+                "Nesterov momentum requires a momentum and zero dampening (got "
+                f"momentum={options['momentum']}, dampening={options['dampening']})"
             )
+        check_kernels(options)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
+        lr = _scalar(group["lr"])
         momentum = group["momentum"]
         dampening = group["dampening"]
-        weight_decay = group["weight_decay"]
+        weight_decay = _scalar(group["weight_decay"])
         nesterov = group["nesterov"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p._array
-            grad = p.grad._array
-            if maximize:
-                grad = xp.negative(grad)
-            if weight_decay != 0:
-                # A fresh array: the caller's p.grad must stay untouched.
-                grad = xp.multiply(param, weight_decay) + grad
+        for p, param, grad in self._with_grads(group):
+            grad = _weight_decay(param, grad, weight_decay)
             if momentum != 0:
                 state = self.state[p]
                 buffer = state.get("momentum_buffer")

@@ -15,6 +15,12 @@ from genesis.tensor import Tensor
 _wrap = Tensor._wrap
 
 
+def _matrix(a):
+    """``a`` as rows of its last dimension; the row count spelled out, since -1 is ambiguous
+    when the last dimension is 0 (in_features=0)."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``input @ weight.T + bias``; ``weight`` is ``(out_features, in_features)``.
 
@@ -53,9 +59,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     def backward(g):
         # Flatten leading dims so one 2-D matmul gives the weight grad for any batch shape.
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        g2 = g if g.ndim == 2 else _matrix(g)
         gx = g @ w if need_x else None
-        gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_w else None
+        gw = g2.T @ (x if x.ndim == 2 else _matrix(x)) if need_w else None
         if bias is None:
             return gx, gw
         return gx, gw, g2.sum(axis=0) if need_b else None

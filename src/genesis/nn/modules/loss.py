@@ -93,6 +93,10 @@ def _target_weights(
         return a, float(a.shape[0]), x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
 
     expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if weight is not None and needs_grad(weight):
+        # PyTorch's nll_loss has no derivative for the class weights: refuse, never drop it.
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
+                           "to argument 'weight'. This input cannot have requires_grad True.")
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"target must hold class indices as an integer tensor (e.g. genesis.int64) of shape "
@@ -138,24 +142,43 @@ def _grad_scale(g: Any, denom: Any, reduction: str) -> Any:
 
 
 class _CrossEntropy(Function):
-    """Fused log-softmax + weighted NLL; backward (sum_c a_ic) * softmax - a, scaled."""
+    """Fused log-softmax + weighted NLL; backward (sum_c a_ic) * softmax - a, scaled. With
+    probability targets q (and smoothing eps over C classes), a = w * ((1 - eps) q + eps / C)
+    is differentiable too: d/dq_ic = -w_c (1 - eps) logp_ic, d/dw_c = -sum_i (a_ic / w_c) logp_ic
+    (each scaled like the loss)."""
 
     @staticmethod
-    def forward(ctx, input, a, denom, reduction, shape):
+    def forward(ctx, input, a, denom, reduction, shape, target=None, weight=None, smoothing=0.0):
         z = _rows(input._array)
         shifted = z - z.max(axis=1, keepdims=True)
         logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.logp, ctx.a, ctx.denom, ctx.reduction = logp, a, denom, reduction
         ctx.x_shape = input._array.shape
+        ctx.target, ctx.weight, ctx.smoothing = target, weight, smoothing
         loss = _reduce(-(a * logp).sum(axis=1), denom, reduction, shape)
         return _wrap(loss.astype(z.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
         a = ctx.a
+        scale = _grad_scale(grad._array, ctx.denom, ctx.reduction)
         local = xp.exp(ctx.logp) * a.sum(axis=1, keepdims=True) - a
-        local *= _grad_scale(grad._array, ctx.denom, ctx.reduction)
-        return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
+        local *= scale
+        g_target = g_weight = None
+        need_target, need_weight = (ctx.needs_input_grad + (False, False))[5:7]
+        if need_target or need_weight:
+            eps, classes = ctx.smoothing, ctx.logp.shape[1]
+            scaled_logp = -ctx.logp * scale
+            w = 1.0 if ctx.weight is None else ctx.weight._array
+            if need_target:
+                rows = scaled_logp * (w * (1.0 - eps))
+                g_target = _wrap(_unrows(rows, ctx.x_shape).astype(a.dtype, copy=False))
+            if need_weight:
+                b = _rows(ctx.target._array) * (1.0 - eps) + eps / classes
+                g_weight = _wrap((b * scaled_logp).sum(axis=0).astype(a.dtype, copy=False))
+        grads = (_wrap(_unrows(local, ctx.x_shape)), None, None, None, None, g_target, g_weight,
+                 None)
+        return grads if ctx.target is not None else grads[:5]
 
 
 class _NLL(Function):
@@ -192,6 +215,9 @@ def cross_entropy(
         if fast is not None:
             return fast
     a, denom, shape = _target_weights(input, target, weight, ignore_index, label_smoothing)
+    if target._array.dtype.kind == "f":  # probability targets: target and weight get gradients
+        return _CrossEntropy.apply(input, a, denom, reduction, shape, target, weight,
+                                   label_smoothing)
     return _CrossEntropy.apply(input, a, denom, reduction, shape)
 
 
@@ -351,6 +377,10 @@ def binary_cross_entropy_with_logits(
     for name, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is not None:
             _check_tensor(name, extra)
+            if needs_grad(extra):  # PyTorch has no derivative for these: refuse, never drop it
+                raise RuntimeError(f"The function 'binary_cross_entropy_with_logits' is not "
+                                   f"differentiable with respect to argument '{name}'. This "
+                                   f"input cannot have requires_grad True.")
             try:
                 xp.broadcast_shapes(extra._array.shape, input._array.shape)
             except ValueError:

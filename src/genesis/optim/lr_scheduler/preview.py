@@ -183,7 +183,7 @@ def plot_schedule(scheduler: Any, num_steps: int, ax: Any = None) -> Any:
 
     The x axis is the scheduler's step count (``last_epoch``, starting at its current value), the
     y axis the learning rate.  Draws on ``ax`` (a matplotlib Axes) or on a new figure; returns the
-    axes.  Needs matplotlib (``pip install "genesis[plot]"``).
+    axes.  Needs matplotlib (``pip install -e ".[plot]"`` in the source checkout).
 
     Example:
         >>> opt = genesis.optim.SGD(genesis.nn.Linear(2, 1).parameters(), lr=0.1)

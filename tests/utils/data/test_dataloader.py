@@ -1,16 +1,14 @@
-"""genesis.utils.data: batching, shuffling, collation and splits.
+"""genesis.utils.data.dataloader: batching, shuffling and splits.
 
 Batch contents are checked against NumPy indexing with an independently computed order
 (``numpy.random.default_rng(seed).permutation(n)``: Genesis' RNG is NumPy's PCG64 seeded the same
-way), collation against PyTorch's ``default_collate``.
+way); collation is checked against PyTorch in test_collate.py.
 """
-import collections
 import doctest
 
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import default_collate as torch_collate
 
 import genesis
 from genesis.utils.data import (
@@ -19,7 +17,6 @@ from genesis.utils.data import (
     RandomSampler,
     Subset,
     TensorDataset,
-    default_collate,
     random_split,
 )
 
@@ -120,47 +117,6 @@ def test_subset_of_tensor_dataset_maps_indices():
     np.testing.assert_array_equal(data.numpy(), X[9])
 
 
-def _as_numpy_tree(value):
-    if isinstance(value, torch.Tensor):
-        return ("tensor", str(value.dtype).replace("torch.", ""), value.numpy().tolist())
-    if isinstance(value, genesis.Tensor):
-        return ("tensor", repr(value.dtype).replace("genesis.", ""), value.numpy().tolist())
-    if isinstance(value, dict):
-        return {k: _as_numpy_tree(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [_as_numpy_tree(v) for v in value])
-    return value
-
-
-Point = collections.namedtuple("Point", "x y")
-
-
-@pytest.mark.parametrize("samples", [
-    [(1, 0.5), (2, 1.5), (3, -2.0)],
-    [{"x": np.array([1, 2], dtype=np.float32), "label": 3, "name": "a", "flag": True},
-     {"x": np.array([3, 4], dtype=np.float32), "label": 4, "name": "b", "flag": False}],
-    [[np.float64(1.0), np.int32(2)], [np.float64(3.0), np.int32(4)]],
-    [Point(np.zeros((2, 2)), 1), Point(np.ones((2, 2)), 2)],
-    [np.array([1, 2, 3], dtype=np.int32), np.array([4, 5, 6], dtype=np.int32)],
-])
-def test_default_collate_matches_torch(samples):
-    ours = default_collate(samples)
-    theirs = torch_collate(samples)
-    assert _as_numpy_tree(ours) == _as_numpy_tree(theirs)
-
-
-def test_default_collate_of_genesis_tensors_stacks_them():
-    batch = default_collate([genesis.tensor([1.0, 2.0]), genesis.tensor([3.0, 4.0])])
-    assert batch.dtype == genesis.float32
-    np.testing.assert_array_equal(batch.numpy(), [[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(RuntimeError, match="equal shapes"):
-        default_collate([genesis.zeros(2), genesis.zeros(3)])
-    with pytest.raises(RuntimeError, match="equal size"):
-        default_collate([(1, 2), (3,)])
-    with pytest.raises(TypeError, match="object"):
-        default_collate([object(), object()])
-
-
 def test_collate_fn_is_used():
     loader = _loader(batch_size=5, collate_fn=lambda batch: len(batch))
     assert list(loader) == [5, 5]
@@ -226,9 +182,11 @@ def test_batch_size_none_yields_samples():
     np.testing.assert_array_equal(samples[4][0].numpy(), X[4])
 
 
-def test_docstring_examples_run():
-    import genesis.utils.data as module
+@pytest.mark.parametrize("name", ["dataloader", "dataset", "sampler", "_utils.collate"])
+def test_docstring_examples_run(name):
+    import importlib
 
-    result = doctest.testmod(module, extraglobs={"genesis": genesis},
+    module = importlib.import_module(f"genesis.utils.data.{name}")
+    result = doctest.testmod(module, extraglobs={"genesis": genesis, "np": np},
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
