@@ -190,6 +190,23 @@ def _spatial_2d(values: tuple, nd: int, fill: Any) -> tuple:
     return values if nd == 2 else (fill,) + values
 
 
+def _output(out: Any, bias: Tensor | None, unbatched: bool, nd: int) -> Tensor:
+    """The channel-major (C_out, N, H, W) result, plus the bias, as the caller's (N, C_out, ...)
+    tensor: a transposed view, unbatched and 1-d as the input was."""
+    if bias is not None:
+        out += bias._array[:, None, None, None]
+    y = out.transpose(1, 0, 2, 3)
+    y = y[0] if unbatched else y
+    return _wrap(y[..., 0, :] if nd == 1 else y)
+
+
+def _graph_inputs(input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple:
+    """The node's inputs and which of input, weight, bias need a gradient."""
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    return (inputs, input.requires_grad, weight.requires_grad,
+            bias is not None and bias.requires_grad)
+
+
 def _grads_back(grads: tuple, input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple:
     """Reshape the 4-d kernel gradients to the caller's tensors (1-d, unbatched)."""
     gx, gw, gb = grads
@@ -254,14 +271,8 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
                    out_hw, groups)
     w3 = w.reshape(groups, out_channels // groups, -1)
     out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
-    if bias is not None:
-        out += bias._array[:, None, None, None]
-    y = out.transpose(1, 0, 2, 3)
-    y = y[0] if unbatched else y
-    y = _wrap(y[..., 0, :] if nd == 1 else y)
-    inputs = (input, weight) if bias is None else (input, weight, bias)
-    need_x, need_w = input.requires_grad, weight.requires_grad
-    need_b = bias is not None and bias.requires_grad
+    y = _output(out, bias, unbatched, nd)
+    inputs, need_x, need_w, need_b = _graph_inputs(input, weight, bias)
 
     def backward(g):
         g = g.reshape((n, out_channels) + out_hw)
@@ -344,14 +355,8 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     out = _col2im(cols.reshape((out_channels,) + kernel + (n, h, wid)), buffer, kernel, stride,
                   dilation)
     out = out[:, :, pads[0]:pads[0] + out_hw[0], pads[1]:pads[1] + out_hw[1]]
-    if bias is not None:
-        out += bias._array[:, None, None, None]
-    y = out.transpose(1, 0, 2, 3)
-    y = y[0] if unbatched else y
-    y = _wrap(y[..., 0, :] if nd == 1 else y)
-    inputs = (input, weight) if bias is None else (input, weight, bias)
-    need_x, need_w = input.requires_grad, weight.requires_grad
-    need_b = bias is not None and bias.requires_grad
+    y = _output(out, bias, unbatched, nd)
+    inputs, need_x, need_w, need_b = _graph_inputs(input, weight, bias)
 
     def backward(g):
         g = g.reshape((n, out_channels) + out_hw)
@@ -495,7 +500,18 @@ class _ConvNd(Module):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """PyTorch's constructor signature of ``Conv1d`` and ``Conv2d``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
+                 stride: int | Sequence[int] = 1, padding: str | int | Sequence[int] = 0,
+                 dilation: int | Sequence[int] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype=dtype)
+
+
+class Conv1d(_Conv):
     """1-d convolution over (N, C_in, L) or (C_in, L) inputs; PyTorch's arguments, defaults,
     parameters (``weight`` (C_out, C_in / groups, k), ``bias``) and initialisation.
 
@@ -507,15 +523,8 @@ class Conv1d(_ConvNd):
 
     _nd = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
-                 stride: int | Sequence[int] = 1, padding: str | int | Sequence[int] = 0,
-                 dilation: int | Sequence[int] = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype)
 
-
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-d convolution over (N, C_in, H, W) or (C_in, H, W) inputs; PyTorch's arguments,
     defaults, parameters (``weight`` (C_out, C_in / groups, kh, kw), ``bias``) and
     initialisation. ``padding`` may be "same" or "valid"; ``padding_mode`` is "zeros",
@@ -528,13 +537,6 @@ class Conv2d(_ConvNd):
         >>> conv(genesis.zeros(64, 1, 28, 28)).shape
         genesis.Size([64, 6, 24, 24])
     """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
-                 stride: int | Sequence[int] = 1, padding: str | int | Sequence[int] = 0,
-                 dilation: int | Sequence[int] = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
