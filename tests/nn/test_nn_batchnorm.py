@@ -4,6 +4,7 @@ state dicts both ways, errors and repr."""
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 
 import genesis
 from genesis import nn
@@ -157,3 +158,34 @@ def test_functional_forms_match_torch():
         lib = torch if F is torch.nn.functional else genesis
         return F.batch_norm(t, lib.tensor(mean), lib.tensor(var), w, b, training=False)
     functional_pair(eval_batch_norm, [x, w, b], 1e-9)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_functional_norms_match_torch_over_shapes(data):
+    batch, channels = data.draw(st.integers(2, 4)), data.draw(st.sampled_from([2, 4, 6]))
+    spatial = tuple(data.draw(st.integers(1, 4)) for _ in range(data.draw(st.integers(1, 3))))
+    shape = (batch, channels) + spatial
+    rng = np.random.default_rng(sum(shape))
+    x, w, b = (rng.standard_normal(shape) * 3 + 1, rng.standard_normal(channels),
+               rng.standard_normal(channels))
+    momentum, eps = data.draw(st.sampled_from([0.1, 0.5, 1.0])), data.draw(
+        st.sampled_from([1e-5, 1e-2]))
+    start = rng.standard_normal(channels), rng.random(channels) + 0.5
+    buffers = {}
+
+    def train_batch_norm(F, t, w, b):
+        lib = torch if F is torch.nn.functional else genesis
+        mean, var = lib.tensor(start[0].copy()), lib.tensor(start[1].copy())
+        buffers[lib.__name__] = (mean, var)
+        return F.batch_norm(t, mean, var, w, b, training=True, momentum=momentum, eps=eps)
+    functional_pair(train_batch_norm, [x, w, b], 1e-9)
+    for ours, ref in zip(buffers["genesis"], buffers["torch"]):
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-12)
+    # a group of one element normalises to exactly 0 (PyTorch's gradient is then rounding noise)
+    groups = data.draw(st.sampled_from([g for g in (1, 2, channels) if channels % g == 0
+                                        and channels // g * np.prod(spatial) > 1] or [1]))
+    functional_pair(lambda F, t, w, b: F.group_norm(t, groups, w, b, eps), [x, w, b], 1e-9)
+    if np.prod(spatial) > 1:
+        functional_pair(lambda F, t, w, b: F.instance_norm(t, weight=w, bias=b, eps=eps),
+                        [x, w, b], 1e-9)

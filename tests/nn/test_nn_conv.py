@@ -14,7 +14,7 @@ from nn_testing import (
     raises_like_torch,
 )
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 # PyTorch's own performance note on even kernels with padding="same"; not about correctness
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 

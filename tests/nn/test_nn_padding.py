@@ -9,7 +9,7 @@ from genesis import nn
 from nn_testing import TOLERANCE, functional_pair, raises_like_torch
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(data=st.data(), mode=st.sampled_from(["constant", "reflect", "replicate", "circular"]))
 def test_pad_matches_torch(data, mode):
     dims = data.draw(st.integers(1, 3))

@@ -14,7 +14,7 @@ MODES = {1: ["nearest", "nearest-exact", "linear", "area"],
          3: ["nearest", "nearest-exact", "trilinear"]}
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
 def test_interpolate_matches_torch(data, dtype):
     dims = data.draw(st.sampled_from([1, 2, 2, 3]))

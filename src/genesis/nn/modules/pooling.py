@@ -55,6 +55,13 @@ def _pool_args(name: str, kernel_size: Any, stride: Any, padding: Any, dilation:
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p}, kernel_size={k} and dilation={d}")
+    if any(p > k // 2 for k, p in zip(kernel, padding)):  # PyTorch's second, stricter check
+        if nd == 1:
+            raise RuntimeError(f"{name}() padding should be at most half of kernel size, but got "
+                               f"padding={padding[0]} and kernel_size={kernel[0]}")
+        (kh, kw), (ph, pw) = kernel, padding
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
     return kernel, stride, padding, dilation
 
 
@@ -432,7 +439,7 @@ class _MaxPoolNd(Module):
                  dilation: Any = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
-        _pool_args(type(self).__name__, kernel_size, stride, padding, dilation, self._nd)
+        _pool_args(f"max_pool{self._nd}d", kernel_size, stride, padding, dilation, self._nd)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
@@ -482,7 +489,7 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
-        _pool_args("AvgPool1d", kernel_size, stride, padding, 1, 1)
+        _pool_args("avg_pool1d", kernel_size, stride, padding, 1, 1)
         self.kernel_size = _single(kernel_size)
         self.stride = _single(stride if stride is not None else kernel_size)
         self.padding = _single(padding)
@@ -510,7 +517,7 @@ class AvgPool2d(Module):
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
         super().__init__()
-        _pool_args("AvgPool2d", kernel_size, stride, padding, 1, 2)
+        _pool_args("avg_pool2d", kernel_size, stride, padding, 1, 2)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
