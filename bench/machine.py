@@ -69,7 +69,7 @@ def describe(threads: int, load_at_start: str) -> dict[str, str]:
         "Python": sys.version.split()[0],
         "NumPy": numpy.__version__,
         "PyTorch": torch.__version__,
-        "Genesis": f"{genesis.__version__} (git {git_revision()})",
+        "Genesis": f"{genesis.version.genesis_version} (git {git_revision()})",
         "threads": (f"requested {threads}; torch.get_num_threads()={torch.get_num_threads()}; "
                     f"NumPy BLAS: {blas_threads()}; "
                     f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"),

@@ -66,16 +66,16 @@ def child(framework: str, epochs: int, data: str) -> dict[str, float]:
     return {"after_import": after_import, "peak": max_rss_mib()}
 
 
-def measure_children(epochs: int, jobs: dict[str, tuple[str, str]]) -> dict[str, dict]:
-    """Run :func:`child` for every ``name: (framework, data)`` job, each in a new interpreter,
-    all at once.
+def run_children(module: str, argv: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    """Run ``python -m module *argv[name]`` for every name, each in a new interpreter, all at
+    once, and return the JSON each prints last.
 
     Concurrent runs are fine here: a peak RSS is per process and does not depend on timing.
     """
     children = {
-        name: subprocess.Popen([sys.executable, "-m", "bench.peak_memory", framework, str(epochs),
-                                data], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
-        for name, (framework, data) in jobs.items()}
+        name: subprocess.Popen([sys.executable, "-m", module, *args], cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, text=True)
+        for name, args in argv.items()}
     reports = {}
     for name, process in children.items():
         out, _ = process.communicate()
@@ -83,6 +83,13 @@ def measure_children(epochs: int, jobs: dict[str, tuple[str, str]]) -> dict[str,
             raise RuntimeError(f"peak-memory child for {name} exited with {process.returncode}")
         reports[name] = json.loads(out.strip().splitlines()[-1])
     return reports
+
+
+def measure_children(epochs: int, jobs: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    """Run :func:`child` for every ``name: (framework, data)`` job, each in a new interpreter,
+    all at once."""
+    return run_children("bench.peak_memory", {name: [framework, str(epochs), data]
+                                              for name, (framework, data) in jobs.items()})
 
 
 def run(settings: Settings, progress) -> Result:

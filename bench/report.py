@@ -52,7 +52,10 @@ def check_cells(check: Check) -> tuple[str, str, str, str]:
 
 def _table(rows: list[Row]) -> list[str]:
     present = [name for name in IMPLEMENTATIONS if any(name in row.stats for row in rows)]
-    ratios = [other for other in (PYTORCH, NUMPY) if other in present and GENESIS in present]
+    # a benchmark may compare with something else too (raw mpi4py): columns after the usual ones
+    present += list(dict.fromkeys(name for row in rows for name in row.stats
+                                  if name not in IMPLEMENTATIONS))
+    ratios = [other for other in present if other != GENESIS and GENESIS in present]
     header = ["case", *present, *[f"{GENESIS}/{other}" for other in ratios]]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in rows:

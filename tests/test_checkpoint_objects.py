@@ -252,3 +252,45 @@ def test_inspect_shows_a_user_model_without_rebuilding_it(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"<root>: {__name__}.Net object" in out and "weight: Parameter float32 [2, 3] requires_grad" in out
     assert "format 2" in out
+
+
+def test_sequence_layers_and_their_activation_functions_round_trip():
+    # A transformer layer keeps F.relu / F.gelu (functions, as in PyTorch) as its activation:
+    # Genesis's own nn functions are stored by name and come back as the same function.
+    genesis.manual_seed(0)
+    layers = [nn.LSTM(3, 4, 2, bidirectional=True, proj_size=2), nn.GRU(3, 4), nn.RNN(3, 4),
+              nn.LSTMCell(3, 4), nn.MultiheadAttention(4, 2, kdim=3, vdim=5),
+              nn.TransformerEncoderLayer(4, 2, 8), nn.TransformerDecoderLayer(4, 2, 8, activation="gelu"),
+              nn.Transformer(4, 2, 1, 1, 8)]
+    for layer in layers:
+        loaded = round_trip(layer)
+        assert type(loaded) is type(layer) and repr(loaded) == repr(layer)
+        assert {k: v.tolist() for k, v in loaded.state_dict().items()} == \
+            {k: v.tolist() for k, v in layer.state_dict().items()}
+    encoder = nn.TransformerEncoderLayer(4, 2, 8).eval()
+    loaded = round_trip(encoder)
+    assert loaded.activation is nn.functional.relu
+    x = genesis.randn(3, 2, 4)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), encoder(x).detach().numpy())
+
+
+def test_functions_outside_genesis_nn_need_allowing():
+    model = nn.Linear(2, 1)
+    model.transform = np.tanh  # not a Python function: refused at save
+    with pytest.raises(TypeError, match="at transform"):
+        genesis.save(model, io.BytesIO())
+
+    def scale(x):
+        return 2 * x
+
+    model.transform = scale
+    with pytest.raises(TypeError, match=r"function \(.*scale\) at transform"):
+        genesis.save(model, io.BytesIO())
+    with safe_globals([scale]):
+        assert round_trip(model).transform is scale
+    buffer = io.BytesIO()
+    with safe_globals([scale]):
+        genesis.save(model, buffer)
+    buffer.seek(0)
+    with pytest.raises(UnsupportedGlobalError, match="Unsupported global"):
+        genesis.load(buffer)  # the loading side has not allowed it

@@ -351,6 +351,19 @@ GRAD = {
     "mse_loss": [C(lambda m, x, y: m.F.mse_loss(x, y), S, S),
                  C(lambda m, x, y, w: m.F.mse_loss(x, y, weight=w.abs() + 0.5), S, S, S)],
     "l1_loss": [C(lambda m, x, y: m.F.l1_loss(x, y, reduction="none"), S, S)],
+    "scaled_dot_product_attention": [
+        C(lambda m, q, k, v: m.F.scaled_dot_product_attention(q, k, v), (2, 3, 4), (2, 5, 4),
+          (2, 5, 2)),
+        C(lambda m, q, k, v, mask: m.F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                                    scale=0.7),
+          (2, 3, 4), (2, 5, 4), (2, 5, 2), (3, 5)),
+        C(lambda m, q, k, v: m.F.scaled_dot_product_attention(q, k, v, is_causal=True),
+          (2, 4, 3), (2, 4, 3), (2, 4, 3))],
+    # the output and the squared attention weights, so both outputs carry a gradient
+    "multi_head_attention_forward": [C(lambda m, x, w, b, ow, ob: (
+        lambda o: o[0][..., :3] + o[1].transpose(0, 1) ** 2)(m.F.multi_head_attention_forward(
+            x, x, x, 4, 2, w, b, None, None, False, 0.0, ow, ob)),
+        (3, 2, 4), (12, 4), (12,), (4, 4), (4,))],
     "binary_cross_entropy_with_logits": [
         C(lambda m, x, y: m.F.binary_cross_entropy_with_logits(x, y.sigmoid()), S, S),
         C(lambda m, x, y: m.F.binary_cross_entropy_with_logits(
@@ -389,6 +402,21 @@ GRAD = {
     "group_norm": [C(lambda m, x, w: m.F.group_norm(x, 2, w), (2, 4, 2), (4,))],
     "dropout1d": [C(lambda m, x: m.F.dropout1d(x, 0.5, training=False), (2, 3))],
     "dropout2d": [C(lambda m, x: m.F.dropout2d(x, 0.0), (1, 2, 2, 2))],
+    # issue 11: the tensor API the migrated scripts call
+    "tril": [C(lambda m, a: a.tril(1), (3, 4)), C(lambda m, a: m.tril(a, -1), (2, 3, 3))],
+    "triu": [C(lambda m, a: m.triu(a, 1), (3, 4))],
+    "tril_": [C(_inplace(lambda y, b: y.tril_() * b), S, S)],
+    "triu_": [C(_inplace(lambda y, b: y.triu_(-1) * b), S, S)],
+    "narrow": [C(lambda m, a: a.narrow(1, 1, 2)), C(lambda m, a: m.narrow(a, 0, -1, 1)),
+               through(lambda m, y: y.narrow(1, 1, 2))],
+    "index_select": [C(lambda m, a: a.index_select(1, m.tensor([2, 0, 2]))),
+                     C(lambda m, a: m.index_select(a, 0, m.tensor([1, 1])))],
+    "topk": [C(lambda m, a: a.topk(2).values), C(lambda m, a: m.topk(a, 1, dim=0)[0])],
+    "bernoulli_": [_random_refill("bernoulli_")],
+    "bernoulli": [C(lambda m, a: m.bernoulli(a.sigmoid()) * 0 + a.exp())],
+    "einsum": [C(lambda m, a, b: m.einsum("ij,kj->ik", a, b), S, (4, 3)),
+               C(lambda m, a: m.einsum("ii->i", a), (3, 3)),
+               C(lambda m, a, b: m.einsum("...j,j->...", a, b), (2, 2, 3), (3,))],
 }
 for _alias, _name in [("F.relu", "relu"), ("F.sigmoid", "sigmoid"), ("F.tanh", "tanh"),
                       ("F.softmax", "softmax"), ("F.log_softmax", "log_softmax")]:
@@ -434,6 +462,8 @@ NO_GRAD = {
     "randint_like": lambda m, a: m.randint_like(a, 5),
     "tensor": lambda m, a: m.tensor(a), "where": lambda m, a: m.where(a > 0),
     "one_hot": lambda m, a: m.F.one_hot(a.argmax(1), 3),
+    "multinomial": lambda m, a: m.multinomial(a.abs() + 0.1, 2),
+    "new": lambda m, a: a.new(2, 3),
 }
 NO_GRAD["cumsum"] = lambda m, a: a.long().cumsum(0)  # integer sums are int64, no grad
 NO_GRAD["div"] = lambda m, a: a.long().div(2, rounding_mode="floor")
@@ -444,6 +474,8 @@ NOT_OPS = {
     "backward", "data_ptr", "device", "dim", "dtype", "element_size", "grad", "grad_fn",
     "is_cuda", "is_floating_point", "is_leaf", "itemsize", "ndim", "ndimension", "nelement",
     "numel", "requires_grad", "requires_grad_", "retain_grad", "retains_grad", "shape", "size",
+    # gradient hooks (tested against PyTorch in tests/test_autograd_hooks.py)
+    "register_hook", "register_post_accumulate_grad_hook",
     # Python protocols
     "__array__", "__array_priority__", "__bool__", "__deepcopy__", "__doc__", "__float__",
     "__format__", "__hash__", "__index__", "__init__", "__int__", "__len__", "__module__",
@@ -453,6 +485,9 @@ NOT_OPS = {
     "initial_seed", "is_grad_enabled", "is_tensor", "linspace", "load", "load_checkpoint",
     "manual_seed", "ones", "rand", "randint", "randn", "randperm", "save", "save_checkpoint",
     "seed", "set_rng_state", "zeros",
+    # devices, mixed precision and compilation (issue 11; tests/test_devices.py, tests/amp/)
+    "compile", "cuda", "get_autocast_dtype", "get_device", "is_autocast_enabled", "is_cpu",
+    "is_inference_mode_enabled", "is_pinned", "pin_memory",
 }
 
 

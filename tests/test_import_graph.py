@@ -7,10 +7,12 @@ import pathlib
 import genesis
 
 ROOT = pathlib.Path(genesis.__file__).resolve().parent
-CORE = {"genesis.autograd", "genesis.backend", "genesis.dtypes", "genesis.factories",
-        "genesis.functions", "genesis.ops", "genesis.random", "genesis.special", "genesis.tensor",
-        "genesis.tensor_base", "genesis.tensor_format", "genesis.tensor_inplace",
-        "genesis.tensor_math", "genesis.tensor_shape", "genesis.views"}
+CORE = {"genesis.autograd", "genesis.backend", "genesis.devices", "genesis.dtypes",
+        "genesis.factories", "genesis.functions", "genesis.mixed_precision", "genesis.ops",
+        "genesis.random", "genesis.special", "genesis.tensor", "genesis.tensor_base",
+        "genesis.tensor_format", "genesis.tensor_inplace", "genesis.tensor_math",
+        "genesis.tensor_sampling", "genesis.tensor_shape", "genesis.tensor_types",
+        "genesis.version", "genesis.views"}
 
 
 def modules() -> dict[str, pathlib.Path]:

@@ -6,8 +6,8 @@ import sys
 PROBE = """
 import sys
 import genesis
-eager = sorted(m for m in ("torch", "matplotlib", "sklearn", "tqdm", "genesis.nn", "genesis.optim")
-               if m in sys.modules)
+eager = sorted(m for m in ("torch", "matplotlib", "sklearn", "tqdm", "tensorboard", "genesis.nn",
+                           "genesis.optim") if m in sys.modules)
 model = genesis.nn.Sequential(genesis.nn.Linear(2, 1))
 opt = genesis.optim.AdamW(model.parameters())
 sched = genesis.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)
@@ -17,7 +17,7 @@ try:
     genesis.no_such_name
 except AttributeError as error:
     print("AttributeError:", error)
-late = sorted(m for m in ("torch", "matplotlib", "sklearn") if m in sys.modules)
+late = sorted(m for m in ("torch", "matplotlib", "sklearn", "tensorboard") if m in sys.modules)
 print("eager:", eager, "late:", late)
 """
 
@@ -27,6 +27,23 @@ def test_subpackages_are_reachable_from_import_genesis_without_torch_or_extras()
     assert done.returncode == 0, done.stderr
     assert "AttributeError: module 'genesis' has no attribute 'no_such_name'" in done.stdout
     assert "eager: [] late: []" in done.stdout
+
+
+def test_tensorboard_is_imported_only_by_the_writers():
+    # genesis.utils.tensorboard's helpers, the demo and the CLI work without tensorboard; only
+    # the writers (and --logdir) load it. PROBE above checks that import genesis does not.
+    probe = """
+import sys
+import genesis.utils.tensorboard, genesis.demo, genesis.cli
+from genesis.utils.tensorboard import TrainingLog, add_logdir_argument, log_lr
+TrainingLog(None)(0, loss=1.0)
+print("before:", "tensorboard" in sys.modules)
+from genesis.utils.tensorboard import SummaryWriter
+print("after:", "tensorboard" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["before:", "False", "after:", "True"]
 
 
 def test_a_clone_named_genesis_in_the_working_directory_does_not_shadow_the_package(tmp_path):

@@ -5,6 +5,13 @@ closure that maps the gradient of its output to the gradients of its inputs, and
 per input: the input's own node, the input tensor itself when it is a leaf that requires
 grad (its ``.grad`` receives the gradient), or ``None``.  Intermediate tensors are not
 referenced by the graph, so their arrays are freed as soon as the user drops them.
+
+Hooks follow PyTorch: ``register_hook`` on a non-leaf is kept by its node and sees (and may
+replace) the gradient flowing into it; on a leaf it sees the leaf's summed gradient of this
+backward before it is added to ``.grad``; ``register_post_accumulate_grad_hook`` runs once the
+leaf's ``.grad`` holds it.  A leaf reached along several edges is therefore accumulated once per
+backward, with its incoming gradients summed first (PyTorch's AccumulateGrad node), which is
+the moment DistributedDataParallel needs: that gradient is complete.
 """
 from __future__ import annotations
 
@@ -16,12 +23,14 @@ from .tensor_base import TensorBase as Tensor, _wrap
 
 
 class _GradMode:
-    """The one global grad-mode flag (process-wide, not per thread)."""
+    """The one global grad mode (process-wide, not per thread): ``enabled`` says whether ops
+    record the graph, ``inference`` whether an ``inference_mode`` block is active."""
 
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "inference")
 
     def __init__(self) -> None:
         self.enabled = True
+        self.inference = False
 
 
 grad_mode = _GradMode()
@@ -110,6 +119,50 @@ class set_grad_enabled(_GradModeContext):
         return super().__call__(fn)
 
 
+class inference_mode(_GradModeContext):
+    """PyTorch's faster ``no_grad`` for evaluation: a context manager or decorator (with or
+    without parentheses). ``inference_mode(False)`` turns grad mode back on, as in PyTorch.
+
+    Genesis has no inference tensors: tensors made inside behave as ones made under
+    ``no_grad`` (PyTorch would refuse to use them in a graph later).
+
+    Example::
+
+        >>> @genesis.inference_mode()
+        ... def evaluate(w):
+        ...     return (w * 2).requires_grad
+        >>> evaluate(genesis.ones(2, requires_grad=True))
+        False
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = bool(mode)
+
+    _mode = True
+
+    def __enter__(self):
+        self._prev = (grad_mode.enabled, grad_mode.inference)
+        grad_mode.enabled, grad_mode.inference = not self._mode, self._mode
+        return None
+
+    def __exit__(self, *exc) -> None:
+        grad_mode.enabled, grad_mode.inference = self._prev
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode`` block is active."""
+    return grad_mode.inference
+
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
           "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
@@ -118,15 +171,19 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 class Node:
-    """One recorded operation: ``backward_fn(grad) -> tuple`` (one entry per input) and edges."""
+    """One recorded operation: ``backward_fn(grad) -> tuple`` (one entry per input) and edges.
 
-    __slots__ = ("backward_fn", "edges", "name", "retained", "__weakref__")
+    ``hooks`` holds the ``register_hook`` hooks of the tensor this node produced (or None).
+    """
+
+    __slots__ = ("backward_fn", "edges", "name", "retained", "hooks", "__weakref__")
 
     def __init__(self, backward_fn, edges, name) -> None:
         self.backward_fn = backward_fn
         self.edges = edges
         self.name = name
         self.retained = None
+        self.hooks = None
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {id(self):#x}>"
@@ -177,18 +234,108 @@ def _accumulate_leaf(leaf, g) -> None:
         leaf._grad._array = total if type(total) is xp.ndarray else xp.asarray(total)
 
 
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (PyTorch's)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        """Unregister the hook; removing twice is harmless."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def add_hook(tensor, hook, post_accumulate: bool) -> RemovableHandle:
+    """Register ``hook`` on ``tensor`` (``Tensor.register_hook`` and
+    ``register_post_accumulate_grad_hook``); see the module docstring for when each runs."""
+    if post_accumulate and tensor._node is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not tensor._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    if tensor._node is not None:
+        if tensor._node.hooks is None:
+            tensor._node.hooks = {}
+        hooks = tensor._node.hooks
+    else:
+        # (pre, post): a leaf's own slot, set on first use (unset slots cost _wrap nothing).
+        if getattr(tensor, "_hooks", None) is None:
+            tensor._hooks = ({}, {})
+        hooks = tensor._hooks[post_accumulate]
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _run_pre_hooks(hooks: dict, g):
+    for hook in tuple(hooks.values()):
+        out = hook(_wrap(g))
+        if out is None:
+            continue
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if out._array.shape != g.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        if out._array.dtype != g.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                               f"{_wrap(g).type()} got {out.type()})")
+        g = out._array
+    return g
+
+
+def _deliver(leaf, g) -> None:
+    """Give ``leaf`` its whole gradient of this backward: pre-hooks, ``.grad``, post-hooks."""
+    hooks = getattr(leaf, "_hooks", None)
+    if hooks is None:
+        _accumulate_leaf(leaf, g)
+        return
+    pre, post = hooks
+    if pre:
+        g = _run_pre_hooks(pre, g)
+    _accumulate_leaf(leaf, g)
+    for hook in tuple(post.values()):
+        if hook(leaf) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def _leaf_arrives(leaf, g, leaf_pending, leaf_grads) -> None:
+    """One edge into ``leaf`` is done (``g`` None: nothing flowed); deliver after the last."""
+    key = id(leaf)
+    if g is not None:
+        prev = leaf_grads.get(key)
+        leaf_grads[key] = g if prev is None else prev + g
+    left = leaf_pending[key] - 1
+    leaf_pending[key] = left
+    if left == 0 and key in leaf_grads:
+        _deliver(leaf, leaf_grads.pop(key))
+
+
 def run_backward(root, grad, retain_graph: bool) -> None:
     """Backpropagate ``grad`` (an array shaped like ``root``) through the graph of ``root``.
 
     Kahn's algorithm over the nodes reachable from ``root``: a node runs once every consumer
     inside this graph has delivered its gradient, so no recursion and no repeated work.
+    Leaves are counted the same way and receive their summed gradient once.
     """
     root_node = root._node
     if root_node is None:
         if root._rg:
-            _accumulate_leaf(root, grad)
+            _deliver(root, grad)
         return
     pending = {root_node: 0}
+    leaf_pending = {}
     stack = [root_node]
     while stack:
         node = stack.pop()
@@ -199,7 +346,11 @@ def run_backward(root, grad, retain_graph: bool) -> None:
                 else:
                     pending[edge] = 1
                     stack.append(edge)
+            elif edge is not None:
+                key = id(edge)
+                leaf_pending[key] = leaf_pending.get(key, 0) + 1
     grads = {root_node: grad}
+    leaf_grads = {}
     ready = [root_node]
     while ready:
         node = ready.pop()
@@ -207,6 +358,8 @@ def run_backward(root, grad, retain_graph: bool) -> None:
         fn = node.backward_fn
         if fn is None:
             raise RuntimeError(_FREED)
+        if node.hooks:
+            g = _run_pre_hooks(node.hooks, g)
         if node.retained is not None:
             owner = node.retained()
             if owner is not None:
@@ -227,12 +380,16 @@ def run_backward(root, grad, retain_graph: bool) -> None:
                         ready.append(edge)
                     else:
                         # Nothing flowed into this branch (e.g. an index output): prune it.
-                        _prune(edge, pending, grads, ready)
-            elif edge_grad is not None:
-                _accumulate_leaf(edge, edge_grad)
+                        _prune(edge, pending, grads, ready, leaf_pending, leaf_grads)
+            else:
+                key = id(edge)
+                if edge_grad is not None and leaf_pending[key] == 1 and key not in leaf_grads:
+                    _deliver(edge, edge_grad)  # its only edge (the usual case): no summing
+                else:
+                    _leaf_arrives(edge, edge_grad, leaf_pending, leaf_grads)
 
 
-def _prune(node, pending, grads, ready) -> None:
+def _prune(node, pending, grads, ready, leaf_pending, leaf_grads) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -244,6 +401,8 @@ def _prune(node, pending, grads, ready) -> None:
                         ready.append(edge)
                     else:
                         stack.append(edge)
+            elif edge is not None:
+                _leaf_arrives(edge, None, leaf_pending, leaf_grads)
 
 
 def retain(tensor) -> None:
@@ -395,5 +554,5 @@ def _to_slot(slots, k, g):
     return (_OutputGrads(slots),)
 
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
-           "FunctionCtx", "Node"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled", "Function", "FunctionCtx", "Node", "RemovableHandle"]

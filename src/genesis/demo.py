@@ -32,6 +32,7 @@ import genesis
 from genesis import nn, optim
 from genesis.utils.data import DataLoader, TensorDataset
 from genesis.utils.extras import install_hint
+from genesis.utils.tensorboard import TrainingLog
 
 CHECKPOINT_NAME = "checkpoint.pth"
 PLOT_NAME = "curves.png"
@@ -194,9 +195,16 @@ class Trainer:
         self.loss: genesis.Tensor | None = None
         self.history: dict = {"lr": [], "loss": [], "epoch_loss": [], "test_accuracy": []}
 
-    def train_epoch(self, progress: bool = True) -> None:
-        """One epoch, the scheduler stepped after every batch, with a tqdm bar on stderr."""
+    def train_epoch(self, progress: bool = True, log: TrainingLog | None = None) -> None:
+        """One epoch, the scheduler stepped after every batch, with a tqdm bar on stderr.
+
+        ``log`` (when enabled) receives every step's loss, batch accuracy and rate, and the
+        epoch's mean loss and test accuracy at its last step.
+        """
         from tqdm import tqdm
+
+        log = log or TrainingLog(None)
+        first_step = self.epochs_done * len(self.loader)
 
         epochs = self.config.epochs
         label = f"epoch {self.epochs_done + 1:>{len(str(epochs))}}/{epochs}"
@@ -208,18 +216,24 @@ class Trainer:
             for batch, (data, targets) in enumerate(self.loader):
                 rate = self.optimizer.param_groups[0]["lr"]
                 self.optimizer.zero_grad()
-                loss = self.criterion(self.model(data), targets)
+                output = self.model(data)
+                loss = self.criterion(output, targets)
                 loss.backward()
                 self.optimizer.step()
-                self.scheduler.step()
                 history["lr"].append(rate)
                 history["loss"].append(loss.item())
+                if log.enabled:  # between the steps: the rate logged is the one this step used
+                    log(first_step + batch, loss=history["loss"][-1],
+                        accuracy=_batch_accuracy(output, targets))
+                self.scheduler.step()
                 total_loss += history["loss"][-1]
                 bar.set_postfix(loss=f"{total_loss / (batch + 1):.4f}", lr=f"{rate:.2e}",
                                 refresh=False)
                 bar.update()
             history["epoch_loss"].append(total_loss / len(self.loader))
             history["test_accuracy"].append(self.correct() / len(self.y_test))
+            log.scalars(first_step + len(self.loader) - 1, epoch_loss=history["epoch_loss"][-1],
+                test_accuracy=history["test_accuracy"][-1])
             bar.set_postfix(loss=f"{history['epoch_loss'][-1]:.4f}", lr=f"{rate:.2e}",
                             test_acc=f"{history['test_accuracy'][-1]:.1%}", refresh=False)
         self.loss = loss.detach()
@@ -254,6 +268,11 @@ class Trainer:
         self.history = checkpoint["history"]
         self.loss = checkpoint["loss"]
         self.epochs_done = checkpoint["epoch"] + 1
+
+
+def _batch_accuracy(output: genesis.Tensor, targets: genesis.Tensor) -> float:
+    """The fraction of a batch the model (in training mode, before this step) got right."""
+    return float(np.mean(output.detach().argmax(dim=1).numpy() == targets.numpy()))
 
 
 # ---------------------------------------------------------------- a run
@@ -293,6 +312,7 @@ def run(
     progress: bool = True,
     plot: bool = True,
     echo: Callable[[str], Any] = print,
+    logdir: str | os.PathLike | None = None,
 ) -> DemoResult:
     """Train (or, with ``resume``, continue) the demo, checkpointing into ``out_dir`` each epoch.
 
@@ -302,9 +322,14 @@ def run(
     be the one that was interrupted).  The finished run is bit-identical to an uninterrupted
     one.  ``progress`` shows a tqdm bar per epoch (on stderr), ``plot`` draws the PNG, and
     ``echo`` receives the report lines.  A KeyboardInterrupt propagates and leaves the last
-    complete epoch's checkpoint.
+    complete epoch's checkpoint.  With ``logdir``, every step's loss, batch accuracy and rate
+    (``lr/group0``) and every epoch's mean loss and test accuracy go to TensorBoard event files
+    there (tensorboard needed); a resumed run hides what the interrupted one logged after its
+    checkpoint, a fresh one everything logged there before.
     """
     out_dir = os.fspath(out_dir)
+    if logdir is not None:
+        _require_tensorboard()  # before anything is trained or removed
     path = checkpoint_path(out_dir)
     checkpoint, stored = _load(path) if resume else (None, None)
     if stored is not None:
@@ -336,9 +361,13 @@ def run(
              f"with {trainer.warmup_steps} of {trainer.total_steps} steps warmup, "
              f"seed {config.seed}.")
 
-    with _one_blas_thread():
+    first_step = trainer.epochs_done * len(trainer.loader)
+    with _one_blas_thread(), TrainingLog(logdir, trainer.scheduler, purge_step=first_step) as log:
+        if log.enabled:
+            echo(f"TensorBoard logs: {os.fspath(logdir)} (watch with: tensorboard --logdir "
+                 f"{os.fspath(logdir)})")
         while trainer.epochs_done < config.epochs:
-            trainer.train_epoch(progress)
+            trainer.train_epoch(progress, log)
             genesis.save_checkpoint(trainer.state(), path)
         correct = trainer.correct()
     total = len(trainer.y_test)
@@ -351,6 +380,15 @@ def run(
         echo(f"Curves: {png}" if png else
              f"Curves: skipped, matplotlib is not installed: {INSTALL_HINT}")
     return DemoResult(correct / total, correct, total, trainer.history, path, png)
+
+
+def _require_tensorboard() -> None:
+    try:
+        import genesis.utils.tensorboard.writer  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "tensorboard":
+            raise
+        raise DemoError(str(error)) from None
 
 
 def _count(number: int, noun: str) -> str:

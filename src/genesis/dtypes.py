@@ -29,12 +29,33 @@ class DType:
         return (as_dtype, (self.name,))
 
 
+class _NameOnlyDType(DType):
+    """A dtype PyTorch has and NumPy cannot store: the name exists (scripts pick dtypes from a
+    table such as ``{'bfloat16': torch.bfloat16, 'float16': torch.float16}``), and any use that
+    would store or compute in it raises ``NotImplementedError`` naming what works."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int) -> None:
+        self.name = name
+        self.is_floating_point = True
+        self.itemsize = itemsize
+
+    @property
+    def np(self):
+        raise NotImplementedError(
+            f"genesis.{self.name}: NumPy has no {self.name}, so Genesis cannot store or compute "
+            f"in it; use genesis.float16 (e.g. genesis.autocast('cpu', dtype=genesis.float16)) "
+            f"or genesis.float32")
+
+
 float32 = DType("float32", np.float32)
 float64 = DType("float64", np.float64)
 float16 = DType("float16", np.float16)
 int64 = DType("int64", np.int64)
 int32 = DType("int32", np.int32)
 bool_ = DType("bool", np.bool_)
+bfloat16 = _NameOnlyDType("bfloat16", 2)
 
 # PyTorch's aliases.
 float = float32  # noqa: A001 - PyTorch's public name
@@ -47,7 +68,7 @@ _ALL = (float32, float64, float16, int64, int32, bool_)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32})
+                 "int": int32, "bfloat16": bfloat16})
 # How PyTorch's error messages name a dtype: as a ScalarType ("Float") or as a C++ type ("float").
 _TORCH_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                        "int32": "Int", "bool": "Bool"}
@@ -77,7 +98,7 @@ def as_dtype(x) -> DType:
     or Python's ``float``/``int``/``bool``.
 
     Example: ``as_dtype(numpy.float64)`` is ``genesis.float64``; ``as_dtype(float)`` is
-    ``genesis.float32`` (PyTorch's default float).
+    ``genesis.float64`` (a Python float is a double, as PyTorch reads ``dtype=float``).
     """
     if isinstance(x, DType):
         return x
@@ -87,7 +108,7 @@ def as_dtype(x) -> DType:
             raise TypeError(f"dtype must be one of {sorted(_BY_NAME)}, got {x!r}")
         return found
     if x is builtins.float:
-        return float32
+        return float64
     if x is builtins.int:
         return int64
     if x is builtins.bool:
@@ -107,5 +128,5 @@ def get_default_dtype() -> DType:
 
 globals()["bool"] = bool_  # PyTorch's public name; assigned late so the module can still use bool()
 
-__all__ = ["DType", "float32", "float64", "float16", "int64", "int32", "bool", "float", "double",
-           "half", "long", "int", "as_dtype", "from_numpy_dtype", "get_default_dtype"]
+__all__ = ["DType", "float32", "float64", "float16", "bfloat16", "int64", "int32", "bool", "float",
+           "double", "half", "long", "int", "as_dtype", "from_numpy_dtype", "get_default_dtype"]

@@ -9,8 +9,9 @@ import numbers
 
 from . import dtypes, ops
 from .backend import xp
+from .devices import check_device as _check_device, check_memory_format
 from .random import generator_for
-from .tensor_base import TensorBase as Tensor, _axis, _promoted, _wrap
+from .tensor_base import Size, TensorBase as Tensor, _axis, _promoted, _wrap, dim_alias
 
 _f32 = xp.dtype(xp.float32)
 
@@ -62,6 +63,28 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     return _finish(array, requires_grad)
 
 
+def legacy_array(np_dtype, args: tuple, device=None):
+    """The storage PyTorch's legacy constructors build (``torch.Tensor(2, 3)``,
+    ``torch.LongTensor([1, 2])``, ``x.new(...)``): sizes give an uninitialised (here zeroed)
+    array, a sequence is converted, a tensor is shared. ``np_dtype`` None means "float32 for
+    new storage, any dtype for a shared tensor" (``torch.Tensor``'s rule)."""
+    _check_device(device)
+    target = np_dtype if np_dtype is not None else _f32
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        source = args[0]._array
+        if np_dtype is not None and source.dtype != np_dtype:
+            raise TypeError(f"expected a tensor of dtype {dtypes.from_numpy_dtype(np_dtype)} "
+                            f"(got {dtypes.from_numpy_dtype(source.dtype)})")
+        return source
+    if len(args) == 1 and isinstance(args[0], (list, tuple, xp.ndarray)) \
+            and not isinstance(args[0], Size):
+        return _infer_array(args[0]).astype(target)
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+    if all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
+        return xp.zeros(_shape(sizes), dtype=target)
+    raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+
+
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor` but without copying when ``data`` already is an array/tensor of
     ``dtype``."""
@@ -93,11 +116,6 @@ def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's argument name
     return input._array.size
 
 
-def _check_device(device) -> None:
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"device must be 'cpu' (Genesis runs on NumPy), got {device!r}")
-
-
 def _shape(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -123,9 +141,12 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _filled(1, size, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False,
+          memory_format=None) -> Tensor:
     """An uninitialised tensor (zero-filled with NumPy, so results are deterministic)."""
-    return _filled(0, size, dtype, requires_grad, device)
+    out = _filled(0, size, dtype, requires_grad, device)
+    check_memory_format(memory_format, out._array.ndim)
+    return out
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -142,30 +163,35 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     return _filled(fill_value, tuple(size), dtype, requires_grad, device, default)
 
 
-def _like(fill, input, dtype, requires_grad) -> Tensor:
+def _like(fill, input, dtype, requires_grad, device=None, memory_format=None) -> Tensor:
+    _check_device(device)
+    check_memory_format(memory_format, input._array.ndim)
     np_dtype = _np_dtype(dtype) or input._array.dtype
     return _finish(xp.full(input._array.shape, fill, dtype=np_dtype), requires_grad)
 
 
-def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+               memory_format=None) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
-    return _like(0, input, dtype, requires_grad)
+    return _like(0, input, dtype, requires_grad, device, memory_format)
 
 
-def ones_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+              memory_format=None) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
-    return _like(1, input, dtype, requires_grad)
+    return _like(1, input, dtype, requires_grad, device, memory_format)
 
 
-def empty_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+               memory_format=None) -> Tensor:
     """An uninitialised (zero-filled) tensor with ``input``'s shape and dtype."""
-    return _like(0, input, dtype, requires_grad)
+    return _like(0, input, dtype, requires_grad, device, memory_format)
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None,  # noqa: A002
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    return _like(fill_value, input, dtype, requires_grad)
+    return _like(fill_value, input, dtype, requires_grad, device, memory_format)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None,
@@ -232,28 +258,30 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     return _finish(values.astype(_np_dtype(dtype) or xp.int64), requires_grad)
 
 
-def rand_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, *, generator=None, dtype=None, device=None) -> Tensor:  # noqa: A002
     """Uniform [0, 1) samples with ``input``'s shape and dtype."""
-    return rand(*input._array.shape, generator=generator, dtype=dtype or input.dtype)
+    return rand(*input._array.shape, generator=generator, dtype=dtype or input.dtype, device=device)
 
 
-def randn_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, *, generator=None, dtype=None, device=None) -> Tensor:  # noqa: A002
     """Standard normal samples with ``input``'s shape and dtype."""
-    return randn(*input._array.shape, generator=generator, dtype=dtype or input.dtype)
+    return randn(*input._array.shape, generator=generator, dtype=dtype or input.dtype,
+                 device=device)
 
 
 def randint_like(input: Tensor, low=0, high=None, *, generator=None,  # noqa: A002
-                 dtype=None) -> Tensor:
+                 dtype=None, device=None) -> Tensor:
     """Integers uniform in ``[low, high)`` with ``input``'s shape and dtype;
     ``randint_like(input, high)`` also works, as in PyTorch."""
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input._array.shape), generator=generator,
-                   dtype=dtype or input.dtype)
+                   dtype=dtype or input.dtype, device=device)
 
 
-def randperm(n: int, *, generator=None, dtype=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64)."""
+    _check_device(device)
     return _wrap(generator_for(generator).permutation(n).astype(_np_dtype(dtype) or xp.int64))
 
 
@@ -268,6 +296,7 @@ def _common(tensors, name):
     return [t if t._array.dtype == target else ops.cast(t, target) for t in tensors]
 
 
+@dim_alias
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along the existing dimension ``dim``."""
     tensors = _common(tensors, "cat")
@@ -290,6 +319,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
+@dim_alias
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension ``dim``."""
     tensors = _common(tensors, "stack")

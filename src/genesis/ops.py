@@ -260,14 +260,23 @@ def expm1(a):
     return _unary(a, z, lambda g: (g * (z + 1),), "Expm1Backward0")
 
 
+# log(0) = -inf, log(-1) = nan, sqrt(-1) = nan: PyTorch's values, which PyTorch returns
+# without a warning (torch.log(torch.tril(ones)) builds attention masks); so does Genesis.
+_QUIET = {"divide": "ignore", "invalid": "ignore"}
+
+
 def log(a):
     x = a._array
-    return _unary(a, xp.log(x), lambda g: (g / x,), "LogBackward0")
+    with xp.errstate(**_QUIET):
+        z = xp.log(x)
+    return _unary(a, z, lambda g: (g / x,), "LogBackward0")
 
 
 def log1p(a):
     x = a._array
-    return _unary(a, xp.log1p(x), lambda g: (g / (x + 1),), "Log1pBackward0")
+    with xp.errstate(**_QUIET):
+        z = xp.log1p(x)
+    return _unary(a, z, lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
 def rsqrt(a):
@@ -277,7 +286,8 @@ def rsqrt(a):
 
 
 def sqrt(a):
-    z = xp.sqrt(a._array)
+    with xp.errstate(**_QUIET):
+        z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 
@@ -460,6 +470,13 @@ def cast(a, np_dtype):
     if _needs(a) and z.dtype.kind == "f":
         return _unary(a, z, lambda g: (g.astype(src),), "ToCopyBackward0")
     return _wrap(z)
+
+
+def tril(a, diagonal: int, upper: bool = False):
+    """The lower (``upper``: upper) triangle of the last two dimensions; zeros elsewhere."""
+    keep = xp.triu if upper else xp.tril
+    return _unary(a, keep(a._array, diagonal), lambda g: (keep(g, diagonal),),
+                  "TriuBackward0" if upper else "TrilBackward0")
 
 
 def clone(a):
@@ -780,3 +797,40 @@ def stack(tensors, axis):
                                     for i, f in enumerate(flags)),
                tensors, "StackBackward0")
     return out
+
+
+def einsum(terms, out, tensors):
+    """``xp.einsum`` over explicit subscripts (``terms``: one letter string per operand, no
+    ellipsis; ``out``: the output's). The gradient of an operand is the einsum of the output
+    gradient with the other operands, broadcast back over the letters only it has, summed over
+    its size-1 broadcast dimensions and written onto the diagonal for repeated letters."""
+    arrays = [t._array for t in tensors]
+    z = xp.einsum(f"{','.join(terms)}->{out}", *arrays, optimize=True)
+    out_tensor = _wrap(xp.asarray(z))
+    if not (grad_mode.enabled and any(t._rg for t in tensors)):
+        return out_tensor
+    flags = [t._rg for t in tensors]
+
+    def operand_grad(k, g):
+        term, array = terms[k], arrays[k]
+        letters = "".join(dict.fromkeys(term))
+        others = [j for j in range(len(terms)) if j != k]
+        seen = set(out).union(*(terms[j] for j in others))
+        kept = "".join(c for c in letters if c in seen)
+        grad = xp.einsum(",".join([out] + [terms[j] for j in others]) + "->" + kept, g,
+                         *[arrays[j] for j in others], optimize=True)
+        size = {c: array.shape[term.index(c)] for c in letters}
+        summed = tuple(i for i, c in enumerate(kept) if size[c] == 1 and grad.shape[i] != 1)
+        if summed:
+            grad = grad.sum(axis=summed, keepdims=True)
+        grad = xp.broadcast_to(grad.reshape([grad.shape[kept.index(c)] if c in kept else 1
+                                             for c in letters]), [size[c] for c in letters])
+        if len(letters) == len(term):
+            return grad
+        full = xp.zeros_like(array)
+        xp.einsum(f"{term}->{letters}", full)[...] = grad  # a writeable view of the diagonal
+        return full
+
+    return attach(out_tensor, lambda g: tuple(operand_grad(k, g) if f else None
+                                              for k, f in enumerate(flags)),
+                  tensors, "EinsumBackward0")

@@ -11,23 +11,27 @@ correct.
 from __future__ import annotations
 
 from . import dtypes, factories, ops, views
-from .autograd import grad_mode, retain, run_backward
+from .autograd import RemovableHandle, add_hook, grad_mode, retain, run_backward
+from .devices import CPU, as_device, check_device, check_memory_format, device, parse_to
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
                           max_result, min_result, register_tensor_class)
 from .tensor_format import tensor_repr
 from .tensor_inplace import TensorInplace
 from .tensor_math import TensorMath
+from .tensor_sampling import TensorSampling
 from .tensor_shape import TensorShape
 
 __all__ = ["Size", "Tensor", "max_result", "min_result"]
 
-class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
+class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling):
     """A multi-dimensional array that can record the operations applied to it.
 
     ``data`` is a tensor sharing this one's storage outside the graph (as in PyTorch), ``grad``
     the accumulated gradient (a Tensor or None).
-    Build tensors with ``genesis.tensor([...])``; ``Tensor(data)`` makes a float32 tensor.
+    Build tensors with ``genesis.tensor([...])``. The legacy constructor works as in PyTorch:
+    ``Tensor(2, 3)`` is an uninitialised (here zeroed) float32 tensor of shape (2, 3),
+    ``Tensor([1, 2])`` converts a sequence to float32, ``Tensor(t)`` shares ``t``'s storage.
 
     Example::
 
@@ -41,14 +45,12 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
     # NumPy defers to our reflected operators: ``ndarray + Tensor`` gives a Tensor.
     __array_priority__ = 1000
 
-    def __init__(self, data=(), requires_grad: bool = False) -> None:
-        self._array = xp.array(data._array if isinstance(data, Tensor) else data, dtype=xp.float32)
+    def __init__(self, *args, device=None) -> None:
+        self._array = factories.legacy_array(None, args, device)
         self._grad = None
         self._rg = False
         self._node = None
         self._view = self._views = None
-        if requires_grad:
-            self.requires_grad = True
 
     _wrap = staticmethod(_wrap)
 
@@ -146,14 +148,23 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         return self._array.itemsize
 
     @property
-    def device(self) -> str:
-        """Always ``"cpu"`` with the NumPy backend."""
-        return "cpu"
+    def device(self) -> device:
+        """Where the tensor lives: always ``device(type='cpu')`` (Genesis computes with NumPy)."""
+        return CPU
 
     @property
     def is_cuda(self) -> bool:
-        """Always False with the NumPy backend."""
+        """Whether the tensor is on a CUDA device: always False."""
         return False
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor is on the CPU: always True."""
+        return True
+
+    def get_device(self) -> int:
+        """The device ordinal: -1 for a CPU tensor, as in PyTorch."""
+        return -1
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating type."""
@@ -207,6 +218,33 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         retain(self)
 
     # ------------------------------------------------------------ autograd
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient during backward; a returned tensor
+        (same shape and dtype) replaces it. On a leaf the hook sees the gradient of this
+        backward before it is added to ``.grad``. Returns a handle: ``handle.remove()``.
+
+        Example::
+
+            >>> x = genesis.tensor([1.0, 2.0], requires_grad=True)
+            >>> handle = x.register_hook(lambda grad: grad * 10)
+            >>> (x * x).sum().backward(); x.grad
+            tensor([20., 40.])
+        """
+        return add_hook(self, hook, post_accumulate=False)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf once backward has added its gradient to ``.grad``
+        (the gradient is complete: every path through the graph has contributed).
+
+        Example::
+
+            >>> w = genesis.ones(2, requires_grad=True)
+            >>> handle = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+            >>> (w * w + w).sum().backward()
+            tensor([3., 3.])
+        """
+        return add_hook(self, hook, post_accumulate=True)
+
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
@@ -344,38 +382,62 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
 
     # ------------------------------------------------------------ dtype and device
     def to(self, *args, **kwargs) -> "Tensor":
-        """Convert dtype (``t.to(genesis.float64)``, ``t.to(other)``); devices other than cpu
-        are rejected. Returns ``self`` when nothing changes."""
-        dtype = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to(device): Genesis runs on NumPy and supports only 'cpu', "
-                             f"got {device!r}")
-        if dtype is None:
-            return self.clone() if copy else self
-        target = dtypes.as_dtype(dtype).np
-        if target == self._array.dtype:
-            return self.clone() if copy else self
-        return ops.cast(self, target)
+        """Convert dtype and check the device, parsing arguments as PyTorch does.
 
-    def type(self, dtype=None):
-        """With ``dtype``: convert like ``to``; without: the type name ('genesis.FloatTensor')."""
+        ``t.to(dtype)``, ``t.to(device)``, ``t.to(device, dtype)``, ``t.to(other)`` (its dtype),
+        each with ``non_blocking``, ``copy`` and ``memory_format``. Returns ``self`` when nothing
+        changes (``copy=True`` always copies). A device other than the CPU raises as it does on
+        a CPU-only PyTorch.
+
+        Example::
+
+            >>> x = genesis.tensor([1, 2])
+            >>> x.to("cpu", genesis.float64), x.to("cpu") is x
+            (tensor([1., 2.], dtype=genesis.float64), True)
+        """
+        target, dtype, _, copy, memory = parse_to(*args, **kwargs)
+        check_device(target)
+        check_memory_format(memory, self._array.ndim)
+        if dtype is None or dtype.np == self._array.dtype:
+            return self.clone() if copy else self
+        return ops.cast(self, dtype.np)
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        """Fails as on a CPU-only PyTorch: Genesis has no CUDA device."""
+        target = _CUDA if device is None else as_device(device)
+        if target.type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device, got {target}")
+        check_device(target)
+        return self  # not reached: check_device raises for every CUDA device
+
+    def cpu(self, memory_format=None) -> "Tensor":
+        """``self`` (everything lives on the CPU)."""
+        check_memory_format(memory_format, self._array.ndim)
+        return self
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """Fails as on a CPU-only PyTorch: pinning needs an accelerator."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        """Whether the storage is pinned for accelerator transfers: always False."""
+        return False
+
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """With ``dtype`` (a dtype, a tensor type such as ``genesis.LongTensor``, or its name):
+        convert like ``to``; without: the type name, e.g. ``'genesis.FloatTensor'``."""
+        dtype = kwargs.pop("dtype", dtype)
+        if kwargs:
+            raise TypeError(f"type() got an unexpected keyword argument {sorted(kwargs)[0]!r}")
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half",
-                     "int64": "Long", "int32": "Int", "bool": "Bool"}
-            return f"genesis.{names[self.dtype.name]}Tensor"
-        return self.to(dtype)
+            return f"genesis.{_TYPE_NAMES[self.dtype.name]}Tensor"
+        if isinstance(dtype, str):
+            name = dtype.removeprefix("genesis.").removeprefix("torch.")
+            found = [d for d, n in _TYPE_NAMES.items() if f"{n}Tensor" == name]
+            if not found:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = dtypes.as_dtype(found[0])
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def float(self) -> "Tensor":
         """Convert to float32."""
@@ -401,37 +463,50 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace):
         """Convert to bool."""
         return self.to(dtypes.bool_)
 
-    def cpu(self) -> "Tensor":
-        """``self`` (everything lives on the CPU)."""
-        return self
-
     def contiguous(self, memory_format=None) -> "Tensor":
-        """``self`` (arrays need no layout change for Genesis's ops)."""
+        """``self`` (arrays need no layout change for Genesis's ops; formats are checked)."""
+        check_memory_format(memory_format, self._array.ndim)
         return self
 
     def clone(self, memory_format=None) -> "Tensor":
         """A copy with its own storage; gradients flow back to ``self``."""
+        check_memory_format(memory_format, self._array.ndim)
         return ops.clone(self)
 
-    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_tensor(self, data, *, dtype=None, device=None,
+                   requires_grad: bool = False) -> "Tensor":
         """A new tensor from ``data`` with this tensor's dtype by default."""
-        return factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """Zeros of ``size`` with this tensor's dtype by default."""
-        return factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """Ones of ``size`` with this tensor's dtype by default."""
-        return factories.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_full(self, size, fill_value, *, dtype=None, device=None,
+                 requires_grad: bool = False) -> "Tensor":
         """``fill_value`` everywhere, with this tensor's dtype by default."""
-        return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """Uninitialised storage of ``size`` (zeros with NumPy), this tensor's dtype."""
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
+    def new(self, *args, device=None) -> "Tensor":
+        """PyTorch's legacy ``x.new(2, 3)`` / ``x.new([1, 2])``: like ``Tensor(...)`` with this
+        tensor's dtype."""
+        return _wrap(factories.legacy_array(self._array.dtype, args, device))
+
+
+_CUDA = device("cuda")
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "bool": "Bool"}
 
 register_tensor_class(Tensor)

@@ -8,6 +8,7 @@ mixins' methods on top of :class:`TensorBase`) and registers it as the class ``_
 from __future__ import annotations
 
 import collections
+import functools
 import numbers
 
 from . import dtypes
@@ -20,6 +21,25 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
+topk_result = collections.namedtuple("topk", ["values", "indices"])
+
+
+def dim_alias(method):
+    """Accept ``axis=`` as an alias of ``dim=``, as PyTorch's argument parser does for its
+    native functions (``x.sum(axis=0)``, ``torch.cat(ts, axis=1)``); the one place of that rule.
+
+    PyTorch's Python-level functions (``split``, ``norm``, ``flatten``, ``F.softmax``) take no
+    ``axis``, and neither do Genesis's.
+    """
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{method.__name__}() got an unexpected keyword argument 'axis' "
+                                f"(axis is an alias of dim: pass one of them)")
+            kwargs["dim"] = kwargs.pop("axis")
+        return method(*args, **kwargs)
+    return wrapper
 
 
 class Size(tuple):
@@ -78,10 +98,11 @@ class TensorBase:
     the requires_grad flag and ``_node`` the graph node that produced the tensor (None for
     leaves). ``_view`` is ``(base, view_fn)`` for a tensor that views another's storage and
     ``_views`` a base's list of weak references to its views (both None until a view op,
-    ``views.viewing``, sets them).
+    ``views.viewing``, sets them). ``_hooks`` is a leaf's (pre, post) gradient hooks, set only
+    when one is registered (read it with ``getattr(t, "_hooks", None)``).
     """
 
-    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "__weakref__")
+    __slots__ = ("_array", "_grad", "_rg", "_node", "_view", "_views", "_hooks", "__weakref__")
 
 
 # The class _wrap builds: genesis.Tensor once tensor.py has been imported (which

@@ -7,6 +7,8 @@ cannot be modified in place while grad mode is on.
 """
 from __future__ import annotations
 
+import numbers
+
 from . import ops, views
 from .tensor_base import _wrap
 from .autograd import grad_mode
@@ -242,6 +244,31 @@ class TensorInplace:
             return self._rebind(ops.refilled(self, values.astype(self._array.dtype),
                                              "NormalBackward0"))
         self._array[...] = values
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 0/1 samples in place: 1 with probability ``p`` (a number or a tensor)."""
+        if isinstance(p, numbers.Real) and not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        values = generator_for(generator).random(self._array.shape) < _arr(p)
+        if self._record():  # a non-leaf: overwritten, so its inputs get a zero gradient
+            return self._rebind(ops.refilled(self, values.astype(self._array.dtype),
+                                             "BernoulliBackward0"))
+        self._array[...] = values
+        return self
+
+    def tril_(self, diagonal: int = 0):
+        """Zero the elements above the ``diagonal``-th diagonal, in place."""
+        if self._record():
+            return self._rebind(self.tril(diagonal))
+        self._array[...] = self.tril(diagonal)._array
+        return self
+
+    def triu_(self, diagonal: int = 0):
+        """Zero the elements below the ``diagonal``-th diagonal, in place."""
+        if self._record():
+            return self._rebind(self.triu(diagonal))
+        self._array[...] = self.triu(diagonal)._array
         return self
 
     def __setitem__(self, index, value):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numbers
 
 from . import dtypes, factories, ops
-from .tensor_base import TensorBase, _axis, _promoted, _wrap, max_result, min_result
 from .backend import xp
+from .mixed_precision import autocast_inputs
+from .tensor_base import TensorBase, _axis, _promoted, _wrap, dim_alias, max_result, min_result
 
 _ndarray = xp.ndarray
 _f32 = xp.dtype(xp.float32)
@@ -193,21 +194,23 @@ class TensorMath:
         return ops.abs(self)
 
     def matmul(self, other):
-        """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
-        return ops.matmul(*_operands(self, other))
+        """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands
+        (computed in the autocast dtype inside ``genesis.autocast``)."""
+        return ops.matmul(*autocast_inputs("lower", *_operands(self, other)))
 
     __matmul__ = mm = bmm = matmul
 
     def __rmatmul__(self, other):
         a, b = _operands(self, other)
-        return ops.matmul(b, a)
+        return ops.matmul(*autocast_inputs("lower", b, a))
 
     def dot(self, other):
-        """Inner product of two 1-D tensors."""
+        """Inner product of two 1-D tensors (outside autocast's lower-precision list, as in
+        PyTorch)."""
         if self._array.ndim != 1 or _array_of(other).ndim != 1:
             raise ValueError(f"dot: 1D tensors expected, but got {self._array.ndim}D and "
                              f"{_array_of(other).ndim}D tensors")
-        return self.matmul(other)
+        return ops.matmul(*_operands(self, other))
 
     # ------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, fn):
@@ -426,11 +429,13 @@ class TensorMath:
         return self if self._array.dtype.kind == "f" else ops.cast(self, _f32)
 
     # ------------------------------------------------------------ reductions
+    @dim_alias
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple or all); integer sums are int64."""
         src = self if dtype is None else self.to(dtype)
         return ops.sum(src, _axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Mean over ``dim`` (int, tuple or all); needs a floating dtype, as in PyTorch."""
         src = self if dtype is None else self.to(dtype)
@@ -439,6 +444,7 @@ class TensorMath:
                                f"either a floating point or complex dtype. Got: {self.dtype}")
         return ops.mean(src, _axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Variance over ``dim`` with ``correction`` (default 1: divide by N - 1).
 
@@ -446,6 +452,7 @@ class TensorMath:
         """
         return self._var(dim, unbiased, keepdim, correction, False)
 
+    @dim_alias
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         """Standard deviation: ``sqrt(var(...))`` with the same arguments (gradient 0 where it
         is 0, as in PyTorch)."""
@@ -489,31 +496,37 @@ class TensorMath:
         result = max_result if largest else min_result
         return result(values, indices)
 
+    @dim_alias
     def max(self, dim=None, keepdim: bool = False):
         """Largest value; with ``dim`` a ``(values, indices)`` named tuple; with a tensor the
         elementwise maximum."""
         return self._extreme(dim, keepdim, True)
 
+    @dim_alias
     def min(self, dim=None, keepdim: bool = False):
         """Smallest value; with ``dim`` a ``(values, indices)`` named tuple."""
         return self._extreme(dim, keepdim, False)
 
+    @dim_alias
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (all when empty); ties share the gradient."""
         axis = _reduce_axis(dim, self._array.ndim)
         self._nonempty("amax", axis)
         return ops.amax(self, axis, keepdim)
 
+    @dim_alias
     def amin(self, dim=(), keepdim: bool = False):
         """Min over ``dim`` (all when empty); ties share the gradient."""
         axis = _reduce_axis(dim, self._array.ndim)
         self._nonempty("amin", axis)
         return ops.amin(self, axis, keepdim)
 
+    @dim_alias
     def argmax(self, dim=None, keepdim: bool = False):
         """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
         return self._arg(xp.argmax, dim, keepdim)
 
+    @dim_alias
     def argmin(self, dim=None, keepdim: bool = False):
         """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
         return self._arg(xp.argmin, dim, keepdim)
@@ -529,25 +542,30 @@ class TensorMath:
             idx = fn(self._array, axis=axis, keepdims=keepdim)
         return _wrap(xp.asarray(idx, dtype=xp.int64))
 
+    @dim_alias
     def all(self, dim=None, keepdim: bool = False):
         """Whether all elements (over ``dim``) are true."""
         return _wrap(xp.asarray(self._array.all(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
+    @dim_alias
     def any(self, dim=None, keepdim: bool = False):
         """Whether any element (over ``dim``) is true."""
         return _wrap(xp.asarray(self._array.any(axis=_axis(dim, self._array.ndim),
                                                       keepdims=keepdim)))
 
+    @dim_alias
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(self), dim))`` computed stably; -inf over an empty dimension."""
         return ops.logsumexp(self._floating(), _axis(dim, self._array.ndim), keepdim)
 
+    @dim_alias
     def softmax(self, dim, dtype=None):
         """``exp(x) / sum(exp(x), dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
         return ops.softmax(src, _axis(dim, self._array.ndim))
 
+    @dim_alias
     def log_softmax(self, dim, dtype=None):
         """``x - logsumexp(x, dim)`` computed stably."""
         src = self._floating() if dtype is None else self.to(dtype)
@@ -581,6 +599,7 @@ class TensorMath:
                                        f"operation does not have an identity")
         return ops.norm(src, p, axis, keepdim)
 
+    @dim_alias
     def cumsum(self, dim, *, dtype=None):
         """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
         return ops.cumsum(self, _axis(dim, self._array.ndim),

@@ -3,10 +3,11 @@ squeeze, split, ``__getitem__``, gather.  Each calls the primitives in ``ops.py`
 from __future__ import annotations
 
 import math
+import numbers
 
 from . import ops, views
-from .tensor_base import TensorBase, _axis
 from .backend import xp
+from .tensor_base import TensorBase, _axis, _wrap, dim_alias, topk_result
 
 _ndarray = xp.ndarray
 
@@ -107,12 +108,14 @@ class TensorShape:
         """The last two dimensions swapped."""
         return self.transpose(-2, -1)
 
+    @dim_alias
     def unsqueeze(self, dim: int):
         """Insert a dimension of size 1 at ``dim``."""
         shape = self._array.shape
         axis = _axis(dim, len(shape) + 1)
         return ops.reshape(self, shape[:axis] + (1,) + shape[axis:])
 
+    @dim_alias
     def squeeze(self, dim=None):
         """Drop dimensions of size 1 (only ``dim`` when given)."""
         shape = self._array.shape
@@ -176,6 +179,7 @@ class TensorShape:
         return tuple(views.multiple_views(pieces, "Split" if isinstance(split_size, int)
                                         else "SplitWithSizes"))
 
+    @dim_alias
     def chunk(self, chunks: int, dim: int = 0):
         """Split into ``chunks`` nearly equal pieces along ``dim`` (``chunks`` empty pieces of an
         empty dimension, as in PyTorch)."""
@@ -186,7 +190,86 @@ class TensorShape:
             return self.split([0] * chunks, dim)
         return self.split(-(-total // chunks), dim)
 
+    def tril(self, diagonal: int = 0):
+        """The elements on and below the ``diagonal``-th diagonal of the last two dimensions;
+        zeros above (``diagonal`` > 0 keeps more, < 0 fewer)."""
+        return ops.tril(self, _diagonal("tril", diagonal, self._array.ndim))
+
+    def triu(self, diagonal: int = 0):
+        """The elements on and above the ``diagonal``-th diagonal of the last two dimensions;
+        zeros below."""
+        return ops.tril(self, _diagonal("triu", diagonal, self._array.ndim), upper=True)
+
     # ------------------------------------------------------------ indexing
+    @dim_alias
+    def narrow(self, dim: int, start, length: int):
+        """The ``length`` elements from ``start`` along ``dim``, as a view (``start`` may be
+        negative or a 0-d integer tensor)."""
+        axis = _axis(dim, self._array.ndim)
+        size = self._array.shape[axis] if self._array.ndim else 1
+        if isinstance(start, TensorBase) and start._array.ndim == 0 \
+                and start._array.dtype.kind in "iu":
+            start = int(start._array)
+        for name, value in (("start", start), ("length", length)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"narrow(): argument '{name}' must be int, not "
+                                f"{type(value).__name__}")
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                             f"but got {start})")
+        start = start % size if start < 0 else start
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
+        return ops.getitem(self, (slice(None),) * axis + (slice(start, start + length),), False)
+
+    @dim_alias
+    def index_select(self, dim: int, index):
+        """The entries at ``index`` (a 1-D or 0-d integer tensor) along ``dim``; repeated
+        indices get the sum of their gradients."""
+        if not isinstance(index, TensorBase):
+            raise TypeError(f"index_select(): argument 'index' (position 2) must be Tensor, not "
+                            f"{type(index).__name__}")
+        idx = index._array
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        axis = _axis(dim, self._array.ndim)
+        size = self._array.shape[axis] if self._array.ndim else 1
+        outside = (idx < 0) | (idx >= size)
+        if outside.any():
+            bad = int(idx[outside].flat[0])
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+        if not self._array.ndim:  # a 0-d tensor: index 0 selects it, still 0-d
+            return ops.getitem(self, (), False)
+        return ops.getitem(self, (slice(None),) * axis + (idx.reshape(-1),), True)
+
+    @dim_alias
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+        """The ``k`` largest (or smallest) entries along ``dim`` and their indices, as a named
+        tuple ``(values, indices)``; the gradient flows to the chosen entries."""
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"topk(): argument 'k' (position 2) must be int, not "
+                            f"{type(k).__name__}")
+        x = self._array
+        axis = _axis(dim, x.ndim) if x.ndim else 0
+        size = x.shape[axis] if x.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError("selected index k out of range")
+        source = self if x.ndim else self.reshape(1)
+        # NaN sorts last, so it comes first among the largest, as in PyTorch.
+        order = xp.argsort(source._array, axis=axis, kind="stable")
+        if largest:
+            order = xp.flip(order, axis=axis)
+        picked = xp.take(order, xp.arange(k), axis=axis)
+        values = ops.gather(source, axis, picked)
+        if not x.ndim:
+            return topk_result(values.reshape(()), _wrap(picked.reshape(())))
+        return topk_result(values, _wrap(picked))
+
     def __getitem__(self, index):
         if type(index) is int or type(index) is slice:
             return ops.getitem(self, index, False)
@@ -197,6 +280,7 @@ class TensorShape:
                 return ops.getitem(ops.getitem(self, split[0], False), split[1], True)
         return ops.getitem(self, index, advanced)
 
+    @dim_alias
     def gather(self, dim: int, index):
         """Values at ``index`` along ``dim``: ``out[i][j] = self[index[i][j]][j]`` for dim 0."""
         idx = _array_of(index)
@@ -207,11 +291,21 @@ class TensorShape:
                              f"{self._array.ndim}; they must match")
         return ops.gather(self, _axis(dim, self._array.ndim), idx)
 
+    @dim_alias
     def take_along_dim(self, indices, dim=None):
         """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
         if dim is None:
             return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
         return ops.gather(self, _axis(dim, self._array.ndim), _array_of(indices))
+
+
+def _diagonal(name: str, diagonal, ndim: int) -> int:
+    if isinstance(diagonal, bool) or not isinstance(diagonal, numbers.Integral):
+        raise TypeError(f"{name}(): argument 'diagonal' (position 2) must be int, not "
+                        f"{type(diagonal).__name__}")
+    if ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    return int(diagonal)
 
 
 def _split_integers(index):

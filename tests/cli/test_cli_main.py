@@ -26,7 +26,8 @@ def test_version_prints_the_package_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out == f"genesis {project['project']['version']}\n"
-    assert genesis.__version__ == project["project"]["version"]
+    assert genesis.version.genesis_version == project["project"]["version"]
+    assert genesis.__version__.endswith(f"+genesis.{project['project']['version']}")
 
 
 def test_unknown_command_exits_2(capsys):

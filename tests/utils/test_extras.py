@@ -10,7 +10,7 @@ from genesis.utils import extras
 from genesis.utils.extras import install_hint
 
 
-@pytest.mark.parametrize("extra", ["plot", "demo"])
+@pytest.mark.parametrize("extra", ["plot", "demo", "tensorboard"])
 def test_hint_installs_from_the_checkout_with_the_brackets_kept(extra):
     # Genesis is not on the package index under its own name ("genesis" there is another
     # project), so the hint must not name an index requirement: it installs the checkout.
@@ -26,7 +26,7 @@ def test_extras_named_in_hints_exist_in_pyproject():
     import tomllib
 
     project = tomllib.loads((pathlib.Path(__file__).parents[2] / "pyproject.toml").read_text())
-    assert {"plot", "demo"} <= set(project["project"]["optional-dependencies"])
+    assert {"plot", "demo", "tensorboard"} <= set(project["project"]["optional-dependencies"])
 
 
 def test_lr_finder_plot_without_matplotlib_gives_the_hint(monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from typing import Any
 
 __all__ = ["add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals"]
@@ -154,6 +155,50 @@ def resolve(path: Any) -> type:
         "the classes you allow; weights_only=False changes nothing, since nothing is unpickled. Or "
         "save and load model.state_dict() instead.)"
     )
+
+
+def function_path(obj: Any) -> str | None:
+    """``module.qualname`` of a function a checkpoint may name: one of Genesis's own ``nn``
+    functions (``F.relu``, a transformer layer's default activation) or one allowed with
+    :func:`add_safe_globals`; None for any other object."""
+    if not isinstance(obj, types.FunctionType):
+        return None
+    for entry in _allowed:
+        allowed, name = _entry_path(entry)
+        if allowed is obj:
+            return name
+    path = class_path(obj)
+    return path if path.startswith(_OWN_PREFIX) and _own_function(path) is obj else None
+
+
+def resolve_function(path: Any) -> Any:
+    """The function a checkpoint names, if it is allowed (as :func:`function_path`); Refused
+    otherwise."""
+    for entry in _allowed:
+        obj, name = _entry_path(entry)
+        if name == path and isinstance(obj, types.FunctionType):
+            return obj
+    found = _own_function(path) if isinstance(path, str) else None
+    if found is not None:
+        return found
+    raise Refused(f"Weights only load failed: Unsupported global: GLOBAL {path} was not an allowed "
+                  "global by default. Please use `genesis.serialization.add_safe_globals` to "
+                  "allowlist this function if you trust it.")
+
+
+def _own_function(path: str) -> Any:
+    """A function defined in a module under ``genesis.nn``, by its path (or None)."""
+    if not path.startswith(_OWN_PREFIX) or "<" in path:
+        return None
+    module_name, _, name = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    found = getattr(module, name, None)
+    if isinstance(found, types.FunctionType) and found.__module__ == module_name:
+        return found
+    return None
 
 
 def _own_class(path: str) -> type | None:

@@ -19,6 +19,7 @@ a one-key object whose key starts with ``@``:
 ``{"@set": [...]}``                    a set                                                  (v2)
 ``{"@object": [n, "mod.Class", {...}]}`` object number ``n``: its class's path and attributes  (v2)
 ``{"@ref": n}``                        object number ``n`` again (shared submodules, cycles)   (v2)
+``{"@function": "module.qualname"}``    a Genesis nn function (``F.relu``) or an allowed one     (v2)
 =====================================  ==========================================================
 
 A plain dict never has a key starting with ``@`` (such dicts use ``@dict``), so tags are
@@ -44,7 +45,7 @@ from . import objects
 STORABLE_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 _MAX_JSON_INT = 2**53 - 1
 _TAGS = ("@tuple", "@dict", "@int", "@float", "@array", "@scalar", "@tensor", "@parameter", "@set",
-         "@object", "@ref")
+         "@object", "@ref", "@function")
 _PARAMETER = ("genesis.nn.parameter", "Parameter")
 _ROOT = "<root>"
 
@@ -137,11 +138,16 @@ class _Encoder:
                 self._open.discard(id(obj))
         if objects.storable(obj):
             return self._encode_object(obj, path)
+        function = objects.function_path(obj)
+        if function is not None:
+            self.version = 2
+            return {"@function": function}
         advice = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
         raise TypeError(
             f"cannot store {_describe(obj)} at {path or _ROOT}: checkpoints hold dicts, lists, "
-            "tuples, sets, tensors, NumPy arrays, numbers, strings, bools, None, nn modules and "
-            f"instances of classes allowed with genesis.serialization.add_safe_globals{advice}"
+            "tuples, sets, tensors, NumPy arrays, numbers, strings, bools, None, nn modules, "
+            "Genesis's nn functions and instances of classes (and functions) allowed with "
+            f"genesis.serialization.add_safe_globals{advice}"
         )
 
     def _encode_object(self, obj: Any, path: str) -> dict:
@@ -283,6 +289,9 @@ class _Decoder:
             return self._object(*body)
         if tag == "@ref" and _is_number(body) and body in self._objects:
             return self._objects[body]
+        if tag == "@function" and isinstance(body, str):
+            return objects.resolve_function(body) if self._rebuild else objects.StoredObject(
+                body, {})
         raise TreeDecodeError(f"malformed {tag} node {body!r}")
 
     def _object(self, number: int, path: str, state: Any) -> Any:

@@ -12,10 +12,10 @@ import importlib
 import os
 import sys
 
-from genesis import __version__
+from genesis.version import genesis_version
 
 # module names inside genesis.cli, in the order `genesis --help` lists them
-COMMANDS = ("demo", "lr", "checkpoint")
+COMMANDS = ("demo", "lr", "checkpoint", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genesis",
         description="Genesis: a NumPy deep-learning framework with PyTorch's API.",
     )
-    parser.add_argument("--version", action="version", version=f"genesis {__version__}")
+    parser.add_argument("--version", action="version", version=f"genesis {genesis_version}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

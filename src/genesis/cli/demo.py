@@ -14,6 +14,7 @@ from typing import Any
 
 from genesis import demo
 from genesis.checkpoint import CheckpointError
+from genesis.utils.tensorboard import add_logdir_argument
 
 _DEFAULTS = demo.DemoConfig()
 _DESCRIPTION = f"""\
@@ -29,6 +30,7 @@ examples:
   genesis demo                            train with the defaults (about 97% accuracy)
   genesis demo --epochs 5 --warmup 0.05   a shorter run, 5% of its steps warming up
   genesis demo --resume                   continue ./genesis-demo where it stopped
+  genesis demo --logdir runs/demo         log to TensorBoard: tensorboard --logdir runs
 
 needs scikit-learn (the data) and matplotlib (the PNG):
   {demo.INSTALL_HINT}"""
@@ -62,6 +64,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue the run checkpointed in DIR with its saved settings")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_logdir_argument(parser)
     parser.set_defaults(func=run_demo)
 
 
@@ -82,7 +85,8 @@ def run_demo(args: argparse.Namespace) -> int:
             config = dataclasses.replace(demo.saved_config(args.out), **given) if given else None
         else:
             config = demo.DemoConfig(**given)
-        demo.run(args.out, config, resume=args.resume, progress=not args.quiet)
+        demo.run(args.out, config, resume=args.resume, progress=not args.quiet,
+                 logdir=args.logdir)
     except ValueError as exc:
         if isinstance(exc, CheckpointError):
             return _fail(str(exc), 1)

@@ -1,5 +1,5 @@
 """Neural-network modules, layers, losses and functional forms (``genesis.nn``)."""
-from . import functional, init, modules, utils
+from . import functional, init, modules, parallel, utils
 from .modules import (
     GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Embedding, Flatten, Identity, L1Loss,
     LayerNorm, Linear, LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ReLU,
@@ -14,11 +14,19 @@ from .modules import (  # images: convolution, pooling, padding, resampling, nor
     ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, Upsample, UpsamplingBilinear2d,
     UpsamplingNearest2d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
 )
+from .modules import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, MultiheadAttention, RNNBase, RNNCell, RNNCellBase,
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .parameter import Parameter
 
 __all__ = [
-    "functional", "init", "modules", "utils", "Module", "Parameter", "Sequential", "ModuleList",
-    "ModuleDict", "Linear", "Identity", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
+    "functional", "init", "modules", "parallel", "utils", "Module", "Parameter", "Sequential",
+    "ModuleList", "ModuleDict", "Linear", "Identity", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Dropout", "LayerNorm", "Embedding", "Flatten",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+    "TransformerEncoderLayer", "TransformerDecoderLayer",
 ] + modules.__all__[modules.__all__.index("Conv1d"):]

@@ -12,7 +12,10 @@ model's step. Simple activations reuse the core's primitives.
 from __future__ import annotations
 
 from genesis.backend import xp
-from genesis.nn.modules.activation import gelu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from genesis.nn.modules.activation import (
+    gelu, log_softmax, multi_head_attention_forward, relu, sigmoid, silu, softmax, tanh,
+)
+from genesis.nn.modules.attention import scaled_dot_product_attention
 from genesis.nn.modules.batchnorm import batch_norm
 from genesis.nn.modules.conv import (
     conv1d, conv2d, conv_transpose1d, conv_transpose2d,
@@ -65,7 +68,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 __all__ = [
     "linear", "relu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "layer_norm", "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+    "multi_head_attention_forward",
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",

@@ -236,3 +236,27 @@ def test_sampler_base_is_generic_and_abstract_like_torch():
     with pytest.raises(TypeError):
         len(Sampler())
     assert collections.abc.Iterable.__subclasshook__(SequentialSampler) is True
+
+
+def test_an_endless_random_sampler_draws_as_it_is_read():
+    """minGPT's Trainer: RandomSampler(replacement=True, num_samples=int(1e10)) under a
+    DataLoader; the draws are made 32 at a time as the loader is read, as in PyTorch."""
+    import itertools
+
+    import genesis
+    from genesis.utils.data import DataLoader, RandomSampler, TensorDataset
+
+    data = TensorDataset(genesis.arange(10))
+    sampler = RandomSampler(data, replacement=True, num_samples=int(1e10))
+    assert len(sampler) == int(1e10)
+    first = list(itertools.islice(sampler, 70))
+    assert len(first) == 70 and all(0 <= i < 10 for i in first)
+    loader = DataLoader(data, sampler=sampler, batch_size=8)
+    batches = list(itertools.islice(iter(loader), 5))
+    assert [tuple(b[0].shape) for b in batches] == [(8,)] * 5
+    genesis.manual_seed(3)
+    eager = [int(i) for i in RandomSampler(data, replacement=True, num_samples=40)]
+    genesis.manual_seed(3)
+    batched = [int(i) for b in DataLoader(data, sampler=RandomSampler(
+        data, replacement=True, num_samples=40), batch_size=8) for i in b[0]]
+    assert eager == batched

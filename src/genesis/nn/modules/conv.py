@@ -23,6 +23,7 @@ import genesis
 from genesis.autograd import record
 from genesis.backend import scratch as _scratch
 from genesis.backend import xp
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.padding import pad
@@ -249,6 +250,7 @@ def _conv_input_grad(g: Any, g3: Any, w3: Any, x_shape: tuple, pads: tuple, kern
 
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, nd: int) -> Tensor:
+    input, weight, bias = autocast_inputs("lower", input, weight, bias)  # matmul-like
     name = f"conv{nd}d"
     unbatched = _check_conv_input(name, input, weight, bias, groups, nd, transposed=False)
     stride, dilation = _conv_args(name, stride, dilation, nd)
@@ -318,6 +320,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
                       padding: Any, output_padding: Any, groups: int, dilation: Any,
                       nd: int) -> Tensor:
+    input, weight, bias = autocast_inputs("lower", input, weight, bias)  # matmul-like
     name = f"conv_transpose{nd}d"
     unbatched = _check_conv_input(name, input, weight, bias, groups, nd, transposed=True)
     stride, dilation = _conv_args(name, stride, dilation, nd)

@@ -6,6 +6,7 @@ from typing import Any
 
 import genesis
 from genesis.autograd import record
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_positive_int, _check_tensor
@@ -31,6 +32,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     _check_tensor("input", input)
     _check_tensor("weight", weight)
+    input, weight, bias = autocast_inputs("lower", input, weight, bias)  # matmul-like: fp16
     w_shape, x_shape = weight._array.shape, input._array.shape
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(
@@ -110,6 +112,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under PyTorch's name for ``MultiheadAttention.out_proj`` (the name shows in
+    the attention layer's repr; the layer is an ordinary ``Linear``)."""
+
+
 class Identity(Module):
     """Return the input unchanged (a placeholder layer); ignores constructor arguments."""
 
@@ -120,4 +127,4 @@ class Identity(Module):
         return input
 
 
-__all__ = ["Linear", "Identity", "linear"]
+__all__ = ["Linear", "NonDynamicallyQuantizableLinear", "Identity", "linear"]

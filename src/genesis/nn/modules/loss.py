@@ -18,6 +18,7 @@ from typing import Any
 
 from genesis.autograd import Function, attach, needs_grad
 from genesis.backend import xp
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_tensor
 from genesis.ops import unbroadcast
@@ -210,6 +211,7 @@ def cross_entropy(
         tensor(0.6931)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
+    input, target, weight = autocast_inputs("fp32", input, target, weight)  # a float32 op
     if weight is None and not label_smoothing:
         fast = _cross_entropy_class_indices(input, target, ignore_index, reduction)
         if fast is not None:
@@ -267,6 +269,7 @@ def nll_loss(
         tensor(2.)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
+    input, weight = autocast_inputs("fp32", input, weight)  # a float32 op under autocast
     if isinstance(target, Tensor) and target._array.dtype.kind == "f":
         raise TypeError("nll_loss: target must be an integer tensor of class indices, "
                         f"got dtype {target._array.dtype}")
@@ -276,6 +279,7 @@ def nll_loss(
 
 def _elementwise_loss(name: str, input: Tensor, target: Tensor, reduction: str,
                       weight: Tensor | None = None) -> Tensor:
+    input, target, weight = autocast_inputs("fp32", input, target, weight)  # float32 ops
     _check_tensor("input", input)
     _check_tensor("target", target)
     if weight is not None:
@@ -366,6 +370,7 @@ def binary_cross_entropy_with_logits(
         tensor(0.6931)
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
+    input, target, weight, pos_weight = autocast_inputs("fp32", input, target, weight, pos_weight)
     _check_tensor("input", input)
     _check_tensor("target", target)
     if tuple(target.shape) != tuple(input.shape):

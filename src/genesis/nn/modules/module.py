@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from genesis.backend import xp
-from genesis.dtypes import as_dtype
+from genesis.devices import as_device, check_device, parse_to
 from genesis.nn.parameter import Parameter
 from genesis.tensor import Tensor
 
@@ -381,35 +381,23 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Module":
-        """Cast floating-point parameters and buffers to a dtype in place (``to(genesis.float64)``).
+        """Cast floating-point parameters and buffers to a dtype in place; returns self.
 
-        Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` and the
-        keywords ``device``/``dtype``/``non_blocking``; the only device is ``"cpu"``.
+        Arguments are parsed as ``Tensor.to``'s (``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(tensor)``, ``non_blocking``, ``memory_format``). The only
+        device is the CPU: another raises as on a CPU-only PyTorch. ``memory_format`` changes no
+        value (``channels_last`` applies to the 4-D weights, as in PyTorch).
         """
-        dtype = kwargs.pop("dtype", None)
-        devices = [kwargs.pop("device", None)]
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword argument(s) {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str) or arg is None or type(arg).__name__ == "device":
-                devices.append(arg)
-            else:
-                dtype = arg
-        for device in devices:
-            if device is not None and str(device).split(":")[0] != "cpu":
-                raise ValueError(f"device must be 'cpu' (Genesis runs on NumPy), got {device!r}")
+        target, dtype, _, _, _ = parse_to(*args, **kwargs)
+        check_device(target)
         if dtype is None:
             return self
-        target = as_dtype(dtype)
-        if target.np.kind not in "fc":
+        if dtype.np.kind not in "fc":
             raise TypeError(
                 "nn.Module.to only accepts floating point or complex dtypes, "
-                f"but got desired dtype={target}"
+                f"but got desired dtype={dtype}"
             )
-        return self._cast_floating(target.np)
+        return self._cast_floating(dtype.np)
 
     def _cast_floating(self, np_dtype: Any) -> "Module":
         for module in self.modules():
@@ -436,6 +424,11 @@ class Module:
 
     def cpu(self) -> "Module":
         """Return self (Genesis lives on the CPU); for code written for PyTorch."""
+        return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Fails as on a CPU-only PyTorch: Genesis has no CUDA device."""
+        check_device("cuda" if device is None else as_device(device))
         return self
 
     # --- state dict ----------------------------------------------------------------------------

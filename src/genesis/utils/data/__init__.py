@@ -1,12 +1,14 @@
 """Datasets, samplers and the batch loader (PyTorch's ``torch.utils.data``).
 
 The modules sit at PyTorch's paths: ``dataset`` (Dataset, TensorDataset, Subset, random_split,
-...), ``sampler`` (Sampler, SequentialSampler, RandomSampler, BatchSampler, ...), ``dataloader``
-(DataLoader) and ``_utils.collate`` (default_collate, default_convert).
+...), ``sampler`` (Sampler, SequentialSampler, RandomSampler, BatchSampler, ...), ``distributed``
+(DistributedSampler), ``dataloader`` (DataLoader) and ``_utils.collate`` (default_collate,
+default_convert).
 """
 from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
                       random_split)
+from .distributed import DistributedSampler
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
 
@@ -16,6 +18,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",

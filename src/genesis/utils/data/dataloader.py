@@ -179,10 +179,9 @@ class DataLoader(Generic[T_co]):
             return sampler
         inner = sampler.sampler
         # the same draws as iterating the samplers, without a Python int per index
-        order = np.arange(len(inner)) if type(inner) is SequentialSampler else inner._indices()
-        size = sampler.batch_size
-        stop = len(order) - len(order) % size if sampler.drop_last else len(order)
-        return (order[start:start + size] for start in range(0, stop, size))
+        chunks = (iter([np.arange(len(inner))]) if type(inner) is SequentialSampler
+                  else inner._chunks())
+        return _batches_of(chunks, sampler.batch_size, sampler.drop_last)
 
     def _iter_batches(self, batches: Iterable) -> Iterator[Any]:
         if self._fast is None:
@@ -207,3 +206,15 @@ class DataLoader(Generic[T_co]):
             if self.drop_last and len(batch) < self.batch_size:
                 return
             yield self.collate_fn(batch)
+
+
+def _batches_of(chunks: Iterator[np.ndarray], size: int, drop_last: bool) -> Iterator[np.ndarray]:
+    """Batches of ``size`` indices cut from a stream of index arrays, read as they are needed."""
+    pending = np.empty(0, np.int64)
+    for chunk in chunks:
+        pending = np.concatenate([pending, chunk]) if len(pending) else chunk
+        full = len(pending) - len(pending) % size
+        yield from (pending[start:start + size] for start in range(0, full, size))
+        pending = pending[full:]
+    if len(pending) and not drop_last:
+        yield pending

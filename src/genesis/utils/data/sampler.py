@@ -109,24 +109,26 @@ class RandomSampler(Sampler[int]):
         # the dataset's size may change between passes
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _indices(self) -> np.ndarray:
-        """One pass's indices, drawn now in PyTorch's calls and sizes."""
+    def _chunks(self) -> Iterator[np.ndarray]:
+        """One pass's indices, drawn as they are needed, in PyTorch's calls and sizes: a pass
+        may be endless in practice (minGPT asks for ``num_samples=int(1e10)``)."""
         n, count = len(self.data_source), int(self.num_samples)
         if self.replacement:
             if n == 0:
                 raise ValueError("RandomSampler(replacement=True) cannot draw from an empty data_source")
-            sizes = [32] * (count // 32) + ([count % 32] if count % 32 else [])
-            chunks = [randint(0, n, (size,), generator=self.generator)._array for size in sizes]
-        else:
-            if n == 0:
-                return np.empty(0, np.int64)
-            chunks = [randperm(n, generator=self.generator)._array for _ in range(count // n)]
+            for _ in range(count // 32):
+                yield randint(0, n, (32,), generator=self.generator)._array
+            if count % 32:
+                yield randint(0, n, (count % 32,), generator=self.generator)._array
+        elif n:
+            for _ in range(count // n):
+                yield randperm(n, generator=self.generator)._array
             if count % n:
-                chunks.append(randperm(n, generator=self.generator)._array[:count % n])
-        return np.concatenate(chunks)
+                yield randperm(n, generator=self.generator)._array[:count % n]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._indices().tolist())
+        for chunk in self._chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -1,4 +1,4 @@
-"""``nn.utils``: in-place gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``."""
+"""``nn.utils.clip_grad``: in-place gradient clipping, ``clip_grad_norm_`` and ``clip_grad_value_``."""
 from __future__ import annotations
 
 import math
@@ -56,8 +56,11 @@ def clip_grad_norm_(
     if not grads:
         return Tensor._wrap(xp.zeros((), dtype=xp.float32))
     dtype = grads[0]._array.dtype
-    norms = xp.stack([_vector_norm(g._array, norm_type).astype(dtype) for g in grads])
-    total = _vector_norm(norms, norm_type).astype(dtype)
+    # inf/NaN gradients (a GradScaler step about to be skipped) give an inf/NaN norm and NaN
+    # gradients, quietly, as in PyTorch.
+    with xp.errstate(over="ignore", invalid="ignore"):
+        norms = xp.stack([_vector_norm(g._array, norm_type).astype(dtype) for g in grads])
+        total = _vector_norm(norms, norm_type).astype(dtype)
     if error_if_nonfinite and not xp.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
@@ -66,8 +69,9 @@ def clip_grad_norm_(
         )
     # Multiply even when the coefficient is 1, as PyTorch does (same rounding, no branch).
     coef = min(max_norm / (total + 1e-6), 1.0)
-    for g in grads:
-        g._array *= xp.asarray(coef, dtype=g._array.dtype)
+    with xp.errstate(over="ignore", invalid="ignore"):
+        for g in grads:
+            g._array *= xp.asarray(coef, dtype=g._array.dtype)
     return Tensor._wrap(xp.asarray(total))
 
 
