@@ -27,9 +27,9 @@ WHERE_THE_TIME_GOES = (
     "(forward, weight gradient, input gradient); PyTorch runs oneDNN's direct convolutions, "
     "which never materialise the columns. The ResNet's 3x3 convolutions with 16 channels are "
     "the hard case: a (16 x 144) @ (144 x 32768) matmul is memory-bound (the 19 MB of columns "
-    "are written once and read twice), 1.6x PyTorch's time per convolution forward and "
-    "backward in interleaved timings on a busy 2-core machine; batch norm, ReLU and pooling "
-    "run at about PyTorch's speed. LeNet's convolutions are small and its "
+    "are written once and read twice), a lone such convolution (forward and "
+    "backward) took 1.6x-2.2x PyTorch's time in interleaved timings on a busy 2-core machine. "
+    "Batch norm, ReLU and pooling are the smaller part. LeNet's convolutions are small and its "
     "epoch is dominated by per-layer work both frameworks share.")
 MISSED = ("A missed target here is the convolution cost above: closing it needs a direct or "
           "blocked convolution (im2col over chunks of the batch that stay in cache, which the "
