@@ -42,8 +42,9 @@ class ScratchPool:
         self._free: dict = {}
         self._kept = 0
 
-    def empty(self, shape: tuple, dtype) -> ndarray:
-        """An uninitialised array of ``shape`` and ``dtype``, recycled when possible."""
+    def empty(self, shape: tuple, dtype, axes: tuple | None = None) -> ndarray:
+        """An uninitialised array of ``shape`` and ``dtype``, recycled when possible; with
+        ``axes``, handed out transposed by them (the array given out must be the one used)."""
         key = (tuple(shape), xp.dtype(dtype).str)
         stack = self._free.get(key)
         if stack:
@@ -51,7 +52,7 @@ class ScratchPool:
             self._kept -= owner.nbytes
         else:
             owner = xp.empty(shape, dtype)
-        handed_out = owner.view()
+        handed_out = owner.view() if axes is None else owner.transpose(axes)
         weakref.finalize(handed_out, self._give_back, key, owner)
         return handed_out
 

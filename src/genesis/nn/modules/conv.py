@@ -53,9 +53,10 @@ def _pad_zeros(x: Any, pads: tuple, scratch: bool = False) -> Any:
     if not scratch:
         out = xp.zeros_like(x, shape=shape)
     else:
-        channel_major = x.strides[1] > x.strides[0]
-        out = _scratch.empty((c, n) + shape[2:] if channel_major else shape, x.dtype)
-        out = out.transpose(1, 0, 2, 3) if channel_major else out
+        if x.strides[1] > x.strides[0]:  # channel-major: keep it (one pooled array, transposed)
+            out = _scratch.empty((c, n) + shape[2:], x.dtype, axes=(1, 0, 2, 3))
+        else:
+            out = _scratch.empty(shape, x.dtype)
         for border in (out[:, :, :top], out[:, :, top + h:], out[:, :, top:top + h, :left],
                        out[:, :, top:top + h, left + w:]):
             border.fill(0)
