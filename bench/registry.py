@@ -4,10 +4,12 @@ A benchmark is a module with ``NAME``, ``TITLE``, ``TARGET`` and
 ``run(settings, progress) -> bench.measure.Result``; add a new one here.
 """
 from bench import (checkpoint_io, distributed, import_time, lstm_step, peak_memory, preview_speed,
-                   sched_step, tensorboard_scalar, train_digits, train_synthetic, transformer_step)
+                   sched_step, tensorboard_scalar, train_cnn, train_digits, train_synthetic,
+                   transformer_step)
 
-BENCHMARKS = [sched_step, preview_speed, train_digits, train_synthetic, import_time, peak_memory,
-              checkpoint_io, lstm_step, transformer_step, distributed, tensorboard_scalar]
+BENCHMARKS = [sched_step, preview_speed, train_digits, train_synthetic, train_cnn, import_time,
+              peak_memory, checkpoint_io, lstm_step, transformer_step, distributed,
+              tensorboard_scalar]
 
 
 def by_name(names: list[str] | None) -> list:

@@ -22,6 +22,11 @@ OPS = {
     "bmm": lambda m, x, w, b: x[None].bmm(w.T[None]),
     "torch_matmul": lambda m, x, w, b: m.matmul(x, w.T),
     "einsum": lambda m, x, w, b: m.einsum("ij,kj->ik", x, w),
+    "conv1d": lambda m, x, w, b: m.nn.functional.conv1d(x[:, None], w[:, None], b),
+    "conv2d": lambda m, x, w, b: m.nn.functional.conv2d(x[None, None], w.reshape(5, 1, 2, 2), b,
+                                                        padding=1),
+    "conv_transpose2d": lambda m, x, w, b: m.nn.functional.conv_transpose2d(
+        x[None, None], w.reshape(1, 5, 2, 2), b, stride=2),
     "dot": lambda m, x, w, b: x[0].dot(w[0]),
     "sdpa_causal": lambda m, x, w, b: m.nn.functional.scaled_dot_product_attention(
         (x @ w.T)[None], (x @ w.T)[None], x[None, :, :4].repeat(1, 1, 1), is_causal=True),

@@ -16,13 +16,25 @@ from genesis.nn.modules.activation import (
     gelu, log_softmax, multi_head_attention_forward, relu, sigmoid, silu, softmax, tanh,
 )
 from genesis.nn.modules.attention import scaled_dot_product_attention
-from genesis.nn.modules.dropout import dropout
+from genesis.nn.modules.batchnorm import batch_norm
+from genesis.nn.modules.conv import (
+    conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+)
+from genesis.nn.modules.dropout import dropout, dropout1d, dropout2d
+from genesis.nn.modules.instancenorm import instance_norm
 from genesis.nn.modules.linear import linear
 from genesis.nn.modules.loss import (
     binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
 )
-from genesis.nn.modules.normalization import layer_norm
+from genesis.nn.modules.normalization import group_norm, layer_norm
+from genesis.nn.modules.padding import pad
+from genesis.nn.modules.pooling import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    avg_pool1d, avg_pool2d, max_pool1d, max_pool1d_with_indices, max_pool2d,
+    max_pool2d_with_indices,
+)
 from genesis.nn.modules.sparse import embedding
+from genesis.nn.modules.upsampling import interpolate
 from genesis.nn.modules.utils import _check_tensor
 from genesis.tensor import Tensor
 
@@ -58,4 +70,8 @@ __all__ = [
     "layer_norm", "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
     "multi_head_attention_forward",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "pad", "interpolate", "batch_norm", "instance_norm", "group_norm", "dropout1d", "dropout2d",
 ]
