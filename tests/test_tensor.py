@@ -351,3 +351,19 @@ def test_module_level_functions_match_methods():
     assert math.isclose(genesis.mean(x).item(), 0.625)
     with pytest.raises(TypeError, match="must be a Tensor"):
         genesis.exp([1.0])
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.tensor(0.1, dtype=lib.float64),
+    lambda lib: lib.tensor([0.1, 1e-300, 2.0], dtype=lib.float64),
+    lambda lib: lib.as_tensor([[0.1], [0.3]], dtype=lib.float64),
+    lambda lib: lib.DoubleTensor([0.1, 0.7]),
+    lambda lib: lib.tensor([2 ** 53 + 1], dtype=lib.int64),
+    lambda lib: lib.tensor([1.5, -2.7], dtype=lib.int64),
+    lambda lib: lib.tensor([0.1, 1e-40]),
+], ids=["0-d", "list", "as_tensor", "DoubleTensor", "big int", "float to int", "default f32"])
+def test_python_numbers_convert_straight_to_the_requested_dtype(build):
+    # Regression: Python floats were rounded to float32 before a float64 dtype was applied.
+    ours, theirs = build(genesis), build(torch)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    assert ours.tolist() == theirs.tolist()

@@ -27,9 +27,11 @@ def _finish(array, requires_grad: bool) -> Tensor:
     return t
 
 
-def _infer_array(data):
+def _infer_array(data, target=None):
     """An array from ``data``: arrays and NumPy scalars keep their dtype; Python floats
-    become float32 and Python ints int64, as in PyTorch."""
+    become float32 and Python ints int64, as in PyTorch, unless the caller converts to the
+    NumPy dtype ``target`` anyway: then Python numbers are read at full precision, so that
+    ``tensor(0.1, dtype=float64)`` is 0.1 and not 0.1 rounded to float32 first."""
     if isinstance(data, Tensor):
         return data._array
     if isinstance(data, (xp.ndarray, xp.generic)):
@@ -41,7 +43,9 @@ def _infer_array(data):
             array = xp.asarray(data)
         except (ValueError, TypeError) as e:
             raise TypeError(f"could not build a tensor from {type(data).__name__}: {e}") from None
-        if array.dtype.kind == "f":
+        if target is not None and array.dtype.kind in "fiub":
+            pass
+        elif array.dtype.kind == "f":
             array = array.astype(_f32)
         elif array.dtype.kind in "iu":
             array = array.astype(xp.int64)
@@ -58,8 +62,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     ``genesis.tensor([0.5])`` is float32.
     """
     _check_device(device)
-    array = _infer_array(data)
-    array = xp.array(array, dtype=_np_dtype(dtype), copy=True)
+    target = _np_dtype(dtype)
+    array = xp.array(_infer_array(data, target), dtype=target, copy=True)
     return _finish(array, requires_grad)
 
 
@@ -78,7 +82,7 @@ def legacy_array(np_dtype, args: tuple, device=None):
         return source
     if len(args) == 1 and isinstance(args[0], (list, tuple, xp.ndarray)) \
             and not isinstance(args[0], Size):
-        return _infer_array(args[0]).astype(target)
+        return _infer_array(args[0], target).astype(target)
     sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
     if all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
         return xp.zeros(_shape(sizes), dtype=target)
@@ -95,7 +99,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data.to(dtype)
     if isinstance(data, xp.ndarray):
         return _wrap(xp.asarray(data, dtype=_np_dtype(dtype)))
-    return _wrap(xp.asarray(_infer_array(data), dtype=_np_dtype(dtype)))
+    target = _np_dtype(dtype)
+    return _wrap(xp.asarray(_infer_array(data, target), dtype=target))
 
 
 def from_numpy(ndarray) -> Tensor:
