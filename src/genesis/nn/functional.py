@@ -3,7 +3,7 @@
 Each functional form lives beside its layer in ``genesis/nn/modules/<concept>.py``; this module
 is the ``F`` namespace that gathers them. Ops on the hot path of a training step (``linear``,
 ``layer_norm``, ``embedding``, ``dropout``, ``gelu``, the losses) are single fused graph nodes,
-written the way ``genesis/ops.py`` writes a primitive: the forward computes the output array and,
+written the way ``genesis/ops_*.py`` write a primitive: the forward computes the output array and,
 when a gradient is needed, ``genesis.autograd.record`` attaches the backward closure right below
 it (array in, one array per input out). That skips the per-call cost of ``autograd.Function``
 (a context object, Tensor wrapping of every gradient), which is a large share of a small
