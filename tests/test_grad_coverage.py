@@ -441,6 +441,8 @@ NO_GRAD = {
     "allclose": lambda m, a: a.allclose(a), "equal": lambda m, a: a.equal(a),
     "argmax": lambda m, a: m.argmax(a, dim=1), "argmin": lambda m, a: a.argmin(),
     "bool": lambda m, a: a.bool(), "int": lambda m, a: a.int(), "long": lambda m, a: a.long(),
+    "short": lambda m, a: a.short(), "char": lambda m, a: a.char(),
+    "byte": lambda m, a: a.abs().byte(),
     "data": lambda m, a: a.data, "detach": lambda m, a: a.detach(),
     "detach_": lambda m, a: (a * 1).detach_(),
     "eq": lambda m, a: a.eq(0.5), "ne": lambda m, a: a.ne(a), "lt": lambda m, a: a.lt(0),

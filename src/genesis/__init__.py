@@ -27,7 +27,8 @@ def _load_core() -> None:
     from .devices import (channels_last, channels_last_3d, contiguous_format, device,
                           memory_format, preserve_format)
     from .dtypes import (DType, bfloat16, bool, double, float, float16, float32, float64,
-                         get_default_dtype, half, int, int32, int64, long)
+                         get_default_dtype, half, int, int8, int16, int32, int64, long, short,
+                         uint8)
     from .factories import (arange, as_tensor, cat, concat, concatenate, empty, empty_like,
                             from_numpy, full, full_like, is_tensor, linspace, numel, ones,
                             ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
@@ -38,8 +39,8 @@ def _load_core() -> None:
                             maximum, mean, min, minimum, multinomial, narrow, permute, pow, relu,
                             reshape, sigmoid, sign, sin, softmax, sqrt, squeeze, std, sum,
                             take_along_dim, tanh, topk, transpose, tril, triu, unsqueeze, var)
-    from .tensor_types import (BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-                               LongTensor)
+    from .tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                               HalfTensor, IntTensor, LongTensor, ShortTensor)
     from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
     # --- mixed precision, compilation (autocast and compile as PyTorch has them at top level) ---

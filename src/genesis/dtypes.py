@@ -54,6 +54,9 @@ float64 = DType("float64", np.float64)
 float16 = DType("float16", np.float16)
 int64 = DType("int64", np.int64)
 int32 = DType("int32", np.int32)
+int16 = DType("int16", np.int16)
+int8 = DType("int8", np.int8)
+uint8 = DType("uint8", np.uint8)
 bool_ = DType("bool", np.bool_)
 bfloat16 = _NameOnlyDType("bfloat16", 2)
 
@@ -63,17 +66,20 @@ double = float64
 half = float16
 long = int64
 int = int32  # noqa: A001 - PyTorch's public name
+short = int16
 
-_ALL = (float32, float64, float16, int64, int32, bool_)
+_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32, "bfloat16": bfloat16})
+                 "int": int32, "short": int16, "bfloat16": bfloat16})
 # How PyTorch's error messages name a dtype: as a ScalarType ("Float") or as a C++ type ("float").
 _TORCH_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                       "int32": "Int", "bool": "Bool"}
+                       "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                       "bool": "Bool"}
 _TORCH_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-                    "int64": "long int", "int32": "int", "bool": "bool"}
+                    "int64": "long int", "int32": "int", "int16": "short int",
+                    "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def torch_name(dtype: DType, cpp: bool = False) -> str:
@@ -121,6 +127,38 @@ def as_dtype(x) -> DType:
     return from_numpy_dtype(np_dtype)
 
 
+def check_fits(values: np.ndarray, np_dtype: np.dtype, spelling: str) -> None:
+    """Raise PyTorch's RuntimeError when numbers given as Python data (``values``, the array read
+    from them) do not fit the integer dtype ``np_dtype``; nothing to check for other dtypes.
+
+    As in PyTorch, ints must lie in [min, max], where an unsigned dtype also takes -max..-1 (they
+    wrap around: -1 becomes 255 as uint8), and floats in [min, max] (NaN never fits).
+    ``spelling`` names the type as PyTorch's message does there ("uint8", or "uint8_t" for
+    ``full`` and ``fill_``).
+
+    Example: ``check_fits(numpy.array([300]), numpy.dtype("uint8"), "uint8")`` raises
+    ``RuntimeError: value cannot be converted to type uint8 without overflow``.
+    """
+    if np_dtype.kind not in "iu" or values.dtype.kind not in "iuf" or values.size == 0:
+        return
+    info = np.iinfo(np_dtype)
+    low = -info.max if info.min == 0 and values.dtype.kind != "f" else info.min
+    with np.errstate(invalid="ignore"):
+        fits = (values >= low) & (values <= info.max)  # False at NaN
+    if not fits.all():
+        raise RuntimeError(f"value cannot be converted to type {spelling} without overflow")
+
+
+def number_array(value, np_dtype: np.dtype) -> np.ndarray:
+    """The Python number ``value`` as a 0-d array of ``np_dtype``, converted as PyTorch converts a
+    number operand: an int out of an integer dtype's range wraps around through int64 (a uint8
+    tensor plus 300 adds 44) where NumPy raises, and past int64 it is an OverflowError."""
+    try:
+        return np.asarray(value, dtype=np_dtype)
+    except OverflowError:
+        return np.asarray(value, dtype=np.int64).astype(np_dtype)
+
+
 def get_default_dtype() -> DType:
     """Return the default floating dtype, ``genesis.float32`` (as in PyTorch)."""
     return float32
@@ -128,5 +166,6 @@ def get_default_dtype() -> DType:
 
 globals()["bool"] = bool_  # PyTorch's public name; assigned late so the module can still use bool()
 
-__all__ = ["DType", "float32", "float64", "float16", "bfloat16", "int64", "int32", "bool", "float",
-           "double", "half", "long", "int", "as_dtype", "from_numpy_dtype", "get_default_dtype"]
+__all__ = ["DType", "float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8",
+           "uint8", "bool", "float", "double", "half", "long", "int", "short", "as_dtype",
+           "from_numpy_dtype", "get_default_dtype"]

@@ -63,8 +63,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """
     _check_device(device)
     target = _np_dtype(dtype)
-    array = xp.array(_infer_array(data, target), dtype=target, copy=True)
+    array = xp.array(_numbers_array(data, target), dtype=target, copy=True)
     return _finish(array, requires_grad)
+
+
+def _numbers_array(data, target):
+    """``_infer_array``, with PyTorch's overflow check where Python numbers go to an integer
+    ``target`` (arrays and tensors convert as ``.to`` does, wrapping)."""
+    array = _infer_array(data, target)
+    if target is not None and not isinstance(data, (Tensor, xp.ndarray, xp.generic)):
+        dtypes.check_fits(array, target, target.name)
+    return array
 
 
 def legacy_array(np_dtype, args: tuple, device=None):
@@ -82,7 +91,7 @@ def legacy_array(np_dtype, args: tuple, device=None):
         return source
     if len(args) == 1 and isinstance(args[0], (list, tuple, xp.ndarray)) \
             and not isinstance(args[0], Size):
-        return _infer_array(args[0], target).astype(target)
+        return _numbers_array(args[0], target).astype(target)
     sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
     if all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
         return xp.zeros(_shape(sizes), dtype=target)
@@ -98,9 +107,10 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
             return data
         return data.to(dtype)
     if isinstance(data, xp.ndarray):
+        dtypes.from_numpy_dtype(data.dtype)  # TypeError for a dtype Genesis has no tensors of
         return _wrap(xp.asarray(data, dtype=_np_dtype(dtype)))
     target = _np_dtype(dtype)
-    return _wrap(xp.asarray(_infer_array(data, target), dtype=target))
+    return _wrap(xp.asarray(_numbers_array(data, target), dtype=target))
 
 
 def from_numpy(ndarray) -> Tensor:
@@ -133,7 +143,12 @@ def _shape(size) -> tuple:
 def _filled(fill, size, dtype, requires_grad, device, default=_f32) -> Tensor:
     _check_device(device)
     shape = _shape(size)
-    return _finish(xp.full(shape, fill, dtype=_np_dtype(dtype) or default), requires_grad)
+    target = _np_dtype(dtype) or default
+    if target.kind in "iu" and isinstance(fill, numbers.Number):
+        fill = xp.asarray(fill)
+        dtypes.check_fits(fill, target, f"{target}_t")
+        fill = fill.astype(target)
+    return _finish(xp.full(shape, fill, dtype=target), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -23,7 +23,7 @@ def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
     x = a._array
     z = x.sum(axis=axis, keepdims=keepdim)
     shape = x.shape
-    if x.dtype.kind in "bi":
+    if x.dtype.kind in "biu":
         z = z.astype(xp.int64, copy=False)
     return _unary(a, z, lambda g: (_expand_back(g, shape, axis, keepdim),),
                   "SumBackward0" if axis is None else "SumBackward1")

@@ -459,6 +459,18 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling)
         """Convert to int32."""
         return self.to(dtypes.int32)
 
+    def short(self) -> "Tensor":
+        """Convert to int16."""
+        return self.to(dtypes.int16)
+
+    def char(self) -> "Tensor":
+        """Convert to int8."""
+        return self.to(dtypes.int8)
+
+    def byte(self) -> "Tensor":
+        """Convert to uint8."""
+        return self.to(dtypes.uint8)
+
     def bool(self) -> "Tensor":
         """Convert to bool."""
         return self.to(dtypes.bool_)
@@ -506,7 +518,6 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling)
 
 
 _CUDA = device("cuda")
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "bool": "Bool"}
+_TYPE_NAMES = dtypes._TORCH_SCALAR_NAMES
 
 register_tensor_class(Tensor)

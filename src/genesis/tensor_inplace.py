@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import ops, views
+from . import dtypes, ops, views
 from .tensor_base import _wrap
 from .autograd import grad_mode
 from .backend import xp
@@ -93,6 +93,10 @@ class TensorInplace:
             raise RuntimeError(_OVERLAP_ERROR)
         try:
             ufunc(self._array, *operands, out=self._array)
+        except OverflowError:  # a Python int out of the dtype's range: it wraps, as in PyTorch
+            ufunc(self._array, *[dtypes.number_array(v, self._array.dtype)
+                                 if isinstance(v, numbers.Integral) else v for v in operands],
+                  out=self._array)
         except ValueError:
             raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
                                f"broadcast shape of the operands") from None
@@ -214,6 +218,9 @@ class TensorInplace:
         """Fill with ``value`` in place."""
         if self._record(value):
             return self._rebind(self * 0 + value)
+        if isinstance(value, numbers.Number) and self._array.dtype.kind in "iu":
+            dtypes.check_fits(xp.asarray(value), self._array.dtype, f"{self._array.dtype}_t")
+            value = xp.asarray(value).astype(self._array.dtype)
         self._array.fill(_arr(value))
         return self
 

@@ -36,7 +36,7 @@ def _operands(a, b):
     if not isinstance(b, TensorBase):
         if isinstance(b, (numbers.Number, xp.generic)):
             dt = _scalar_dtype(a._array.dtype, b)
-            b = _wrap(xp.asarray(b, dtype=dt))
+            b = _wrap(dtypes.number_array(b, dt))
         else:
             b = factories.as_tensor(b)
     da, db = a._array.dtype, b._array.dtype
@@ -47,6 +47,18 @@ def _operands(a, b):
         if db != target:
             b = ops.cast(b, target)
     return a, b
+
+
+def _div_operands(a, b):
+    """``_operands`` of a true division: when neither is floating, each converts to float32 from
+    its own values (a uint8 tensor divided by -1 is its negation, not a division by 255)."""
+    if a._array.dtype.kind != "f" and not (
+            isinstance(b, TensorBase) and b._array.dtype.kind == "f"
+            or isinstance(b, (float, xp.floating))):
+        a = ops.cast(a, _f32)
+        if isinstance(b, TensorBase):
+            b = ops.cast(b, _f32)
+    return _operands(a, b)
 
 
 def _sub_operands(a, b):
@@ -103,11 +115,9 @@ class TensorMath:
         """Elementwise quotient; ``rounding_mode`` 'floor' or 'trunc' rounds it (exactly for
         integers; in the promoted dtype, so an int tensor divided by 2.5 is float32), and then
         its gradient is 0, as in PyTorch."""
-        a, b = _operands(self, other)
         if rounding_mode is None:
-            if a._array.dtype.kind != "f":
-                a, b = ops.cast(a, _f32), ops.cast(b, _f32)
-            return ops.div(a, b)
+            return ops.div(*_div_operands(self, other))
+        a, b = _operands(self, other)
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
@@ -153,8 +163,8 @@ class TensorMath:
         return self.div(other)
 
     def __rtruediv__(self, other):
-        a, b = _operands(self, other)
-        return b.div(a)
+        a, b = _div_operands(self, other)
+        return ops.div(b, a)
 
     def __pow__(self, exponent):
         return self.pow(exponent)
@@ -441,7 +451,8 @@ class TensorMath:
         src = self if dtype is None else self.to(dtype)
         if src._array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: {self.dtype}")
+                               f"either a floating point or complex dtype. Got: "
+                               f"{dtypes.torch_name(self.dtype)}")
         return ops.mean(src, _axis(dim, self._array.ndim), keepdim)
 
     @dim_alias

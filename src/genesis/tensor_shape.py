@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
-from . import ops, views
+from . import dtypes, ops, views
 from .backend import xp
 from .tensor_base import TensorBase, _axis, _wrap, dim_alias, topk_result
 
 _ndarray = xp.ndarray
+_INDEX_DTYPES = (xp.dtype(xp.int64), xp.dtype(xp.int32))  # what gather and index_select take
 
 
 def _array_of(value):
@@ -233,7 +235,7 @@ class TensorShape:
             raise TypeError(f"index_select(): argument 'index' (position 2) must be Tensor, not "
                             f"{type(index).__name__}")
         idx = index._array
-        if idx.dtype.kind not in "iu":
+        if idx.dtype not in _INDEX_DTYPES:
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
@@ -284,8 +286,8 @@ class TensorShape:
     def gather(self, dim: int, index):
         """Values at ``index`` along ``dim``: ``out[i][j] = self[index[i][j]][j]`` for dim 0."""
         idx = _array_of(index)
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
+        if idx.dtype not in _INDEX_DTYPES:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         if idx.ndim != self._array.ndim:
             raise ValueError(f"gather(): index has {idx.ndim} dimensions but input has "
                              f"{self._array.ndim}; they must match")
@@ -294,6 +296,10 @@ class TensorShape:
     @dim_alias
     def take_along_dim(self, indices, dim=None):
         """Values at ``indices`` along ``dim`` (of the flattened tensor when None)."""
+        idx = _array_of(indices)
+        if idx.dtype != xp.int64:
+            raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                               f"{dtypes.torch_name(dtypes.from_numpy_dtype(idx.dtype))}")
         if dim is None:
             return ops.gather(self.reshape(-1), 0, _array_of(indices).reshape(-1))
         return ops.gather(self, _axis(dim, self._array.ndim), _array_of(indices))
@@ -345,6 +351,19 @@ def _is_integer(item) -> bool:
     return isinstance(item, _ndarray) and item.ndim == 0 and item.dtype.kind in "iu"
 
 
+def _index_array(array):
+    """A tensor used as an index, as PyTorch reads it: int64, int32 and bool index as they are,
+    uint8 is a mask (with PyTorch's deprecation warning); other dtypes are refused."""
+    dtype = array.dtype
+    if dtype == xp.uint8:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
+        return array.astype(bool)
+    if dtype not in _INDEX_DTYPES and dtype.kind != "b":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return array
+
+
 def _convert_index(index):
     """Turn tensors and lists inside an index into arrays; report advanced indexing."""
     items = index if type(index) is tuple else (index,)
@@ -352,7 +371,7 @@ def _convert_index(index):
     advanced = False
     for item in items:
         if isinstance(item, TensorBase):
-            item = item._array
+            item = _index_array(item._array)
             advanced = True
         elif isinstance(item, (list, _ndarray)):
             item = xp.asarray(item)

@@ -34,6 +34,10 @@ DoubleTensor = _tensor_type("DoubleTensor", dtypes.float64)
 HalfTensor = _tensor_type("HalfTensor", dtypes.float16)
 LongTensor = _tensor_type("LongTensor", dtypes.int64)
 IntTensor = _tensor_type("IntTensor", dtypes.int32)
+ShortTensor = _tensor_type("ShortTensor", dtypes.int16)
+CharTensor = _tensor_type("CharTensor", dtypes.int8)
+ByteTensor = _tensor_type("ByteTensor", dtypes.uint8)
 BoolTensor = _tensor_type("BoolTensor", dtypes.bool_)
 
-__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor"]
+__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+           "CharTensor", "ByteTensor", "BoolTensor"]

@@ -135,7 +135,8 @@ def test_convert_a_pytorch_training_checkpoint(tmp_path, capsys):
     assert group["betas"] == (0.9, 0.999) and group["params"] == [0, 1, 2, 3] and group["lr"] == 0.01
     np.testing.assert_array_equal(loaded["half"].numpy(), np.arange(4, dtype=np.float32))
     assert loaded["half"].dtype == genesis.float32
-    np.testing.assert_array_equal(loaded["bytes"], np.arange(3, dtype=np.uint8))
+    assert loaded["bytes"].dtype == genesis.uint8
+    np.testing.assert_array_equal(loaded["bytes"].numpy(), np.arange(3, dtype=np.uint8))
 
 
 def test_convert_refuses_a_malicious_pickle_without_running_it(tmp_path, capsys):

@@ -168,7 +168,7 @@ def load_checkpoint(path: str | os.PathLike | IO[bytes], *, mmap: bool = False) 
     NumPy arrays, tuples, int dict keys, big ints, NaN, and whole objects (``nn`` modules)
     of allowed classes.  A ``.safetensors`` file written
     elsewhere (e.g. ``safetensors.torch.save_file(model.state_dict(), ...)``) comes back as a
-    dict of Genesis tensors (NumPy arrays for dtypes Genesis lacks, such as uint8; bfloat16 is
+    dict of Genesis tensors (NumPy arrays for dtypes Genesis lacks, such as uint16; bfloat16 is
     widened to float32), so ``model.load_state_dict(load_checkpoint(path))`` works.  The
     format is recognised by content, never by extension.  ``path`` may also be a binary file
     object that can seek; the checkpoint is read from its current position to its end.

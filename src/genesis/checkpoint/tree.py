@@ -362,7 +362,7 @@ def _parameter_class() -> type:
 
 
 def tensor_or_array(array: np.ndarray) -> Any:
-    """A Genesis tensor on ``array``, or ``array`` itself when Genesis has no such dtype (uint8...)."""
+    """A Genesis tensor on ``array``, or ``array`` itself when Genesis has no such dtype (uint16...)."""
     from genesis.dtypes import from_numpy_dtype
 
     try:
