@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import weakref
 
-from .backend import xp
+from .backend import quiet, xp
 from .tensor_base import TensorBase as Tensor, _wrap
 
 
@@ -322,12 +322,15 @@ def _leaf_arrives(leaf, g, leaf_pending, leaf_grads) -> None:
         _deliver(leaf, leaf_grads.pop(key))
 
 
+@quiet
 def run_backward(root, grad, retain_graph: bool) -> None:
     """Backpropagate ``grad`` (an array shaped like ``root``) through the graph of ``root``.
 
     Kahn's algorithm over the nodes reachable from ``root``: a node runs once every consumer
     inside this graph has delivered its gradient, so no recursion and no repeated work.
-    Leaves are counted the same way and receive their summed gradient once.
+    Leaves are counted the same way and receive their summed gradient once.  Every backward
+    closure runs without NumPy's floating-point warnings (``backend.quiet``): inf and NaN
+    gradients come silently, as in PyTorch.
     """
     root_node = root._node
     if root_node is None:

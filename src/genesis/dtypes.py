@@ -149,11 +149,33 @@ def check_fits(values: np.ndarray, np_dtype: np.dtype, spelling: str) -> None:
         raise RuntimeError(f"value cannot be converted to type {spelling} without overflow")
 
 
+_LARGEST = {2: builtins.float(np.finfo(np.float16).max),
+            4: builtins.float(np.finfo(np.float32).max), 8: np.inf}
+
+
+def fill_array(value, np_dtype: np.dtype) -> np.ndarray:
+    """The Python number ``value`` as a 0-d array of ``np_dtype`` for ``full`` and ``fill_``,
+    refused as PyTorch refuses it when it overflows the dtype: "value cannot be converted to
+    type uint8_t without overflow" (an unsigned dtype takes -max..-1, wrapping around), and for
+    a finite float past the largest float16 or float32 ("c10::Half", "float")."""
+    value = np.asarray(value)
+    if np_dtype.kind in "iu":
+        check_fits(value, np_dtype, f"{np_dtype}_t")
+    elif np_dtype.kind == "f" and value.dtype.kind in "iuf" and np.isfinite(value) \
+            and abs(value) > _LARGEST[np_dtype.itemsize]:
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{torch_name(from_numpy_dtype(np_dtype), cpp=True)} without overflow")
+    return value.astype(np_dtype)
+
+
 def number_array(value, np_dtype: np.dtype) -> np.ndarray:
     """The Python number ``value`` as a 0-d array of ``np_dtype``, converted as PyTorch converts a
     number operand: an int out of an integer dtype's range wraps around through int64 (a uint8
     tensor plus 300 adds 44) where NumPy raises, and past int64 it is an OverflowError."""
     try:
+        if np_dtype.kind == "f" and not abs(value) <= _LARGEST[np_dtype.itemsize]:
+            with np.errstate(over="ignore"):  # past the dtype's range: inf, silently as in PyTorch
+                return np.asarray(value, dtype=np_dtype)
         return np.asarray(value, dtype=np_dtype)
     except OverflowError:
         return np.asarray(value, dtype=np.int64).astype(np_dtype)

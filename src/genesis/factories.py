@@ -8,7 +8,7 @@ from __future__ import annotations
 import numbers
 
 from . import dtypes, ops
-from .backend import xp
+from .backend import quiet, xp
 from .devices import check_device as _check_device, check_memory_format
 from .random import generator_for
 from .tensor_base import Size, TensorBase as Tensor, _axis, _promoted, _wrap, dim_alias
@@ -55,6 +55,7 @@ def _infer_array(data, target=None):
     return array
 
 
+@quiet
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor with a copy of ``data`` (nested lists, numbers, arrays, tensors).
 
@@ -76,6 +77,7 @@ def _numbers_array(data, target):
     return array
 
 
+@quiet
 def legacy_array(np_dtype, args: tuple, device=None):
     """The storage PyTorch's legacy constructors build (``torch.Tensor(2, 3)``,
     ``torch.LongTensor([1, 2])``, ``x.new(...)``): sizes give an uninitialised (here zeroed)
@@ -98,6 +100,7 @@ def legacy_array(np_dtype, args: tuple, device=None):
     raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
 
 
+@quiet
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor` but without copying when ``data`` already is an array/tensor of
     ``dtype``."""
@@ -140,14 +143,13 @@ def _shape(size) -> tuple:
     return tuple(int(n) for n in size)
 
 
+@quiet
 def _filled(fill, size, dtype, requires_grad, device, default=_f32) -> Tensor:
     _check_device(device)
     shape = _shape(size)
     target = _np_dtype(dtype) or default
-    if target.kind in "iu" and isinstance(fill, numbers.Number):
-        fill = xp.asarray(fill)
-        dtypes.check_fits(fill, target, f"{target}_t")
-        fill = fill.astype(target)
+    if fill != 0 and fill != 1 and isinstance(fill, numbers.Number):  # zeros/ones need no check
+        fill = dtypes.fill_array(fill, target)
     return _finish(xp.full(shape, fill, dtype=target), requires_grad)
 
 
@@ -214,6 +216,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None,  # noqa: A0
     return _like(fill_value, input, dtype, requires_grad, device, memory_format)
 
 
+@quiet
 def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; int64 when all arguments are ints.
@@ -234,6 +237,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
     return _finish(values.astype(_np_dtype(dtype) or default), requires_grad)
 
 
+@quiet
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (float32)."""

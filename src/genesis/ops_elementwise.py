@@ -1,11 +1,13 @@
 """Elementwise primitive ops (arithmetic, unary math, clamps, casts): each forward with its
-backward right below it."""
+backward right below it.  An op that can meet inf or NaN (``x / 0``, ``log(0)``, overflow, a NaN
+cast to an integer) is decorated with ``backend.quiet``: PyTorch's values without NumPy's
+warnings (backward closures run quiet in the engine)."""
 from __future__ import annotations
 
 import math
 
 from .autograd import attach, needs_grad
-from .backend import xp
+from .backend import quiet, xp
 from .ops_common import _binary, _needs, _unary, broadcast_error, unbroadcast
 from .special import erf as _erf
 from .tensor_base import _wrap
@@ -13,6 +15,7 @@ from .tensor_base import _wrap
 
 # ---------------------------------------------------------------- binary
 
+@quiet
 def add(a, b):
     out = _wrap(_binary("add", xp.add, a, b))
     if _needs(a, b):
@@ -22,6 +25,7 @@ def add(a, b):
     return out
 
 
+@quiet
 def sub(a, b):
     out = _wrap(_binary("sub", xp.subtract, a, b))
     if _needs(a, b):
@@ -31,6 +35,7 @@ def sub(a, b):
     return out
 
 
+@quiet
 def mul(a, b):
     x, y = a._array, b._array
     out = _wrap(_binary("mul", xp.multiply, a, b))
@@ -41,13 +46,15 @@ def mul(a, b):
     return out
 
 
+@quiet
 def div(a, b):
     x, y = a._array, b._array
     out = _wrap(_binary("div", xp.true_divide, a, b))
     if _needs(a, b):
         ra, rb = a._rg, b._rg
+        # PyTorch's -g * (x / y) / y: no overflow of y * y where the quotient is finite
         attach(out, lambda g: (unbroadcast(g / y, x.shape) if ra else None,
-                               unbroadcast(-g * x / (y * y), y.shape) if rb else None),
+                               unbroadcast(-g * (x / y) / y, y.shape) if rb else None),
                (a, b), "DivBackward0")
     return out
 
@@ -63,6 +70,7 @@ def int_power(x, y):
     return xp.where(negative, inverse, z).astype(z.dtype, copy=False)
 
 
+@quiet
 def pow(a, b):  # noqa: A001 - PyTorch's name
     x, y = a._array, b._array
     if x.dtype.kind in "iu" and y.dtype.kind in "iu":
@@ -80,38 +88,39 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
             ga = gb = None
             if ra:
                 # PyTorch: 0 where the exponent is 0 (not 0 * x**-1, which is NaN at x == 0).
-                with xp.errstate(divide="ignore", invalid="ignore"):
-                    ga = xp.where(y == 0, 0, g * y * xp.power(x, y - 1)).astype(g.dtype, copy=False)
+                ga = xp.where(y == 0, 0, g * y * xp.power(x, y - 1)).astype(g.dtype, copy=False)
                 ga = unbroadcast(ga, x.shape)
             if rb:
                 # d/dy x**y = x**y log x; PyTorch defines it as 0 where x == 0 and y >= 0.
-                with xp.errstate(divide="ignore", invalid="ignore"):
-                    dz = z * xp.log(x)
-                dz = xp.where((x == 0) & (y >= 0), 0, dz)
+                dz = xp.where((x == 0) & (y >= 0), 0, z * xp.log(x))
                 gb = unbroadcast(g * dz, y.shape)
             return ga, gb
         attach(out, backward, (a, b), "PowBackward1")
     return out
 
 
+@quiet
 def pow_scalar(a, exponent):
     """``a ** exponent`` for a Python number ``exponent`` (the common case, kept cheap)."""
     x = a._array
     if x.dtype.kind in "iu" and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if exponent == -0.5:  # PyTorch computes 1 / sqrt(x): -inf, not inf, at -0.0
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            out = _wrap(1 / xp.sqrt(x))
-    else:
-        out = _wrap(xp.power(x, exponent))
+    out = _wrap(_scalar_power(x, exponent))
     if _needs(a):
         if exponent == 2:
             attach(out, lambda g: (g * 2 * x,), (a,), "PowBackward0")
         elif exponent == 0:
             attach(out, lambda g: (xp.zeros_like(g),), (a,), "PowBackward0")
         else:
-            attach(out, lambda g: (g * exponent * xp.power(x, exponent - 1),), (a,), "PowBackward0")
+            attach(out, lambda g: (g * exponent * _scalar_power(x, exponent - 1),), (a,),
+                   "PowBackward0")
     return out
+
+
+def _scalar_power(x, exponent):
+    """``x ** exponent`` as PyTorch computes it: an exponent of -0.5 is ``1 / sqrt(x)``, so
+    -0.0 gives -inf (not inf) and -inf gives NaN (not 0)."""
+    return 1 / xp.sqrt(x) if exponent == -0.5 else xp.power(x, exponent)
 
 
 def _pairwise_extreme(a, b, larger, name):
@@ -161,11 +170,13 @@ def neg(a):
     return _unary(a, -a._array, lambda g: (-g,), "NegBackward0")
 
 
+@quiet
 def exp(a):
     z = xp.exp(a._array)
     return _unary(a, z, lambda g: (g * z,), "ExpBackward0")
 
 
+@quiet
 def expm1(a):
     z = xp.expm1(a._array)
     return _unary(a, z, lambda g: (g * (z + 1),), "Expm1Backward0")
@@ -173,32 +184,29 @@ def expm1(a):
 
 # log(0) = -inf, log(-1) = nan, sqrt(-1) = nan: PyTorch's values, which PyTorch returns
 # without a warning (torch.log(torch.tril(ones)) builds attention masks); so does Genesis.
-_QUIET = {"divide": "ignore", "invalid": "ignore"}
-
-
+@quiet
 def log(a):
     x = a._array
-    with xp.errstate(**_QUIET):
-        z = xp.log(x)
+    z = xp.log(x)
     return _unary(a, z, lambda g: (g / x,), "LogBackward0")
 
 
+@quiet
 def log1p(a):
     x = a._array
-    with xp.errstate(**_QUIET):
-        z = xp.log1p(x)
+    z = xp.log1p(x)
     return _unary(a, z, lambda g: (g / (x + 1),), "Log1pBackward0")
 
 
+@quiet
 def rsqrt(a):
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        z = 1 / xp.sqrt(a._array)  # 1 / sqrt(-0.0) is -inf, as in PyTorch
+    z = 1 / xp.sqrt(a._array)  # 1 / sqrt(-0.0) is -inf, as in PyTorch
     return _unary(a, z, lambda g: (-0.5 * g * z * z * z,), "RsqrtBackward0")
 
 
+@quiet
 def sqrt(a):
-    with xp.errstate(**_QUIET):
-        z = xp.sqrt(a._array)
+    z = xp.sqrt(a._array)
     return _unary(a, z, lambda g: (g / (2 * z),), "SqrtBackward0")
 
 
@@ -215,11 +223,13 @@ def abs(a):  # noqa: A001 - PyTorch's name
     return _unary(a, xp.abs(x), lambda g: (g * _sign(x),), "AbsBackward0")
 
 
+@quiet
 def sin(a):
     x = a._array
     return _unary(a, xp.sin(x), lambda g: (g * xp.cos(x),), "SinBackward0")
 
 
+@quiet
 def cos(a):
     x = a._array
     return _unary(a, xp.cos(x), lambda g: (-g * xp.sin(x),), "CosBackward0")
@@ -244,6 +254,7 @@ def relu(a):
     return _unary(a, z, lambda g: (g * (z > 0),), "ReluBackward0")
 
 
+@quiet
 def erf(a):
     x = a._array
     z = _erf(x)
@@ -266,6 +277,7 @@ def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     return _unary(a, z, lambda g: (g * (x <= max),), "ClampMaxBackward0")
 
 
+@quiet
 def clamp_tensor(a, low, high):
     """``clamp`` with tensor bounds (either may be None): ``min(max(a, low), high)``.
 
@@ -316,6 +328,7 @@ def refilled(a, z, name):
     return _unary(a, z, lambda g: (xp.zeros_like(g),), name)
 
 
+@quiet
 def div_rounded(a, b, rounding_mode):
     """``div(a, b, rounding_mode='floor' or 'trunc')``: exact for integers (PyTorch raises
     ZeroDivisionError for an integer 0 divisor), and a gradient of 0 for floats."""
@@ -329,11 +342,10 @@ def div_rounded(a, b, rounding_mode):
         if rounding_mode == "trunc":  # round towards zero: undo floor's step for inexact negatives
             q = q + ((q < 0) & (q * y != x))
         return _wrap(q)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        if rounding_mode == "floor":
-            q = _binary("div", xp.floor_divide, a, b)
-        else:
-            q = xp.trunc(_binary("div", xp.true_divide, a, b))
+    if rounding_mode == "floor":
+        q = _binary("div", xp.floor_divide, a, b)
+    else:
+        q = xp.trunc(_binary("div", xp.true_divide, a, b))
     out = _wrap(q)
     if _needs(a, b):
         sa, sb, ra, rb = x.shape, y.shape, a._rg, b._rg
@@ -342,6 +354,7 @@ def div_rounded(a, b, rounding_mode):
     return out
 
 
+@quiet
 def remainder(a, b):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``);
     the gradient is ``g`` to ``a`` and ``-g * floor(a / b)`` to ``b``."""
@@ -350,8 +363,7 @@ def remainder(a, b):
         raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
     if x.dtype.kind in "iu" and (y == 0).any():
         raise RuntimeError("ZeroDivisionError")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        z = _binary("remainder", xp.remainder, a, b)
+    z = _binary("remainder", xp.remainder, a, b)
     out = _wrap(z)
     if _needs(a, b):
         ra, rb = a._rg, b._rg
@@ -359,13 +371,13 @@ def remainder(a, b):
         def backward(g):
             gb = None
             if rb:
-                with xp.errstate(divide="ignore", invalid="ignore"):
-                    gb = unbroadcast(-g * xp.floor_divide(x, y), y.shape)
+                gb = unbroadcast(-g * xp.floor_divide(x, y), y.shape)
             return (unbroadcast(g, x.shape) if ra else None), gb
         attach(out, backward, (a, b), "RemainderBackward1")
     return out
 
 
+@quiet
 def cast(a, np_dtype):
     """Convert to another dtype; gradients flow between floating dtypes."""
     src = a._array.dtype

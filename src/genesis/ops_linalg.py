@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from .autograd import attach, grad_mode
-from .backend import xp
+from .backend import quiet, xp
 from .ops_common import _needs, unbroadcast
 from .tensor_base import _wrap
 
 
+@quiet
 def matmul(a, b):
     x, y = a._array, b._array
     if x.ndim == 0 or y.ndim == 0:
@@ -42,6 +43,7 @@ def matmul(a, b):
     return out
 
 
+@quiet
 def einsum(terms, out, tensors):
     """``xp.einsum`` over explicit subscripts (``terms``: one letter string per operand, no
     ellipsis; ``out``: the output's). The gradient of an operand is the einsum of the output

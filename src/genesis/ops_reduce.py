@@ -1,12 +1,13 @@
 """Reduction primitive ops (sum, mean, extremes, var/std, norm, cumsum, the softmax family):
-each forward with its backward right below it."""
+each forward with its backward right below it; those that do arithmetic run ``backend.quiet``
+(inf and NaN as PyTorch gives them, without NumPy's warnings)."""
 from __future__ import annotations
 
 import builtins
 import math
 import warnings
 
-from .backend import xp
+from .backend import quiet, xp
 from .ops_common import _unary
 from .ops_elementwise import _sign
 from .tensor_base import _wrap
@@ -19,6 +20,7 @@ def _expand_back(g, shape, axis, keepdim):
     return xp.broadcast_to(g, shape)
 
 
+@quiet
 def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
     x = a._array
     z = x.sum(axis=axis, keepdims=keepdim)
@@ -29,6 +31,7 @@ def sum(a, axis=None, keepdim=False):  # noqa: A001 - PyTorch's name
                   "SumBackward0" if axis is None else "SumBackward1")
 
 
+@quiet
 def mean(a, axis=None, keepdim=False):
     x = a._array
     z = x.mean(axis=axis, keepdims=keepdim, dtype=x.dtype)
@@ -48,8 +51,7 @@ def amax(a, axis=None, keepdim=False, _fn=xp.amax, _name="AmaxBackward0"):
         hit = x == z
         count = hit.sum(axis=axis, keepdims=True)
         gk = g if keepdim or axis is None else xp.expand_dims(g, axis)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return ((gk / count * hit).astype(x.dtype, copy=False),)
+        return ((gk / count * hit).astype(x.dtype, copy=False),)
     return _unary(a, z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis)),
                   backward, _name)
 
@@ -95,6 +97,7 @@ def _count(shape, axis):
     return math.prod(shape[i] for i in (axis if isinstance(axis, tuple) else (axis,)))
 
 
+@quiet
 def var(a, axis, correction, keepdim, _std=False):
     """Variance over ``axis`` dividing by ``max(0, N - correction)``; with ``_std`` its square
     root. The backward is PyTorch's: ``2 / (N - correction) * (x - mean)`` (so inf or NaN where
@@ -105,24 +108,23 @@ def var(a, axis, correction, keepdim, _std=False):
     if n - correction <= 0:
         warnings.warn(f"{'std' if _std else 'var'}(): degrees of freedom is <= 0. Correction "
                       f"should be strictly less than the reduction factor (input numel divided "
-                      f"by output numel).", UserWarning, stacklevel=4)
+                      f"by output numel).", UserWarning, stacklevel=6)
     centered = wide - wide.mean(axis=axis, keepdims=True) if n else wide  # none: NaN below
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
-        if _std:
-            z = xp.sqrt(z)
-        z = xp.asarray(z).astype(x.dtype, copy=False)
+    z = (centered * centered).sum(axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
+    if _std:
+        z = xp.sqrt(z)
+    z = xp.asarray(z).astype(x.dtype, copy=False)
     centered = centered.astype(x.dtype, copy=False)
 
     def backward(g):
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            if _std:
-                g = xp.where(z == 0, 0, g / (2 * z)).astype(z.dtype, copy=False)
-            scale = 2.0 / (n - correction) if n != correction else math.inf
-            return (_expand_back(g * scale, x.shape, axis, keepdim) * centered,)
+        if _std:
+            g = xp.where(z == 0, 0, g / (2 * z)).astype(z.dtype, copy=False)
+        scale = 2.0 / (n - correction) if n != correction else math.inf
+        return (_expand_back(g * scale, x.shape, axis, keepdim) * centered,)
     return _unary(a, z, backward, "StdBackward0" if _std else "VarBackward0")
 
 
+@quiet
 def norm(a, p, axis, keepdim):
     """The vector ``p``-norm over ``axis`` with PyTorch's gradient: 0 (not NaN) where the norm
     is 0, ``sign(x)`` for p = 1, the maximum entries sharing the gradient for p = inf."""
@@ -141,25 +143,25 @@ def norm(a, p, axis, keepdim):
 
     def backward(g):
         gk = xp.reshape(g, z.shape)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            if p == 0:
-                return (xp.zeros_like(x),)
-            if p == 1:
-                return (_sign(x) * gk,)
-            if p == 2:
-                return (gk * xp.where(z == 0, 0, x / z),)
-            if p == math.inf or p == -math.inf:
-                hit = (mag == z) | xp.isnan(mag)
-                return (_sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
-            if p < 1:
-                scaled = _sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
-                return (scaled * gk * z ** (1 - p),)
-            scaled = _sign(x) * mag ** (p - 1)
-            return (scaled * xp.where(z == 0, 0, gk / z ** (p - 1)),)
+        if p == 0:
+            return (xp.zeros_like(x),)
+        if p == 1:
+            return (_sign(x) * gk,)
+        if p == 2:
+            return (gk * xp.where(z == 0, 0, x / z),)
+        if p == math.inf or p == -math.inf:
+            hit = (mag == z) | xp.isnan(mag)
+            return (_sign(x) * (gk / hit.sum(axis=axis, keepdims=True) * hit),)
+        if p < 1:
+            scaled = _sign(x) * xp.where(x == 0, 0, mag ** (p - 1))
+            return (scaled * gk * z ** (1 - p),)
+        scaled = _sign(x) * mag ** (p - 1)
+        return (scaled * xp.where(z == 0, 0, gk / z ** (p - 1)),)
     out = z if keepdim else (z.reshape(()) if axis is None else z.squeeze(axis))
     return _unary(a, out.astype(x.dtype, copy=False), backward, "LinalgVectorNormBackward0")
 
 
+@quiet
 def cumsum(a, axis, np_dtype=None):
     """Running sums along ``axis``, in ``np_dtype`` if given (else int64 for integers and bools,
     as in PyTorch); the gradient is the running sum of ``g`` from the far end, taken in the
@@ -175,18 +177,19 @@ def cumsum(a, axis, np_dtype=None):
     return _unary(a, z, backward, "CumsumBackward0")
 
 
+@quiet
 def logsumexp(a, axis, keepdim=False):
     x = a._array
     # initial=-inf: a reduction over an empty dimension gives -inf, as in PyTorch.
     m = xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
     m = xp.where(xp.isfinite(m), m, 0)
-    with xp.errstate(divide="ignore"):
-        lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    lse = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
     z = lse if keepdim else (lse.reshape(()) if axis is None else lse.squeeze(axis))
     return _unary(a, z, lambda g: (_expand_back(g, x.shape, axis, keepdim) * xp.exp(x - lse),),
                   "LogsumexpBackward0")
 
 
+@quiet
 def softmax(a, axis):
     x = a._array
     e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf))
@@ -195,10 +198,10 @@ def softmax(a, axis):
                   "SoftmaxBackward0")
 
 
+@quiet
 def log_softmax(a, axis):
     x = a._array
     shifted = x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
-    with xp.errstate(divide="ignore"):  # log(0) of an empty dimension: the result is empty
-        z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
                   "LogSoftmaxBackward0")

@@ -12,7 +12,7 @@ import numbers
 from . import dtypes, ops, views
 from .tensor_base import _wrap
 from .autograd import grad_mode
-from .backend import xp
+from .backend import quiet, xp
 from .random import generator_for
 from .tensor_math import _check_bool_mask
 from .tensor_shape import _convert_index, _split_integers
@@ -88,6 +88,7 @@ class TensorInplace:
         views.refresh_views(base)  # self too, when it is a view
         return self
 
+    @quiet
     def _ufunc_(self, ufunc, *operands):
         if not self._array.flags.writeable:  # an expand()ed tensor: one element, many places
             raise RuntimeError(_OVERLAP_ERROR)
@@ -218,9 +219,8 @@ class TensorInplace:
         """Fill with ``value`` in place."""
         if self._record(value):
             return self._rebind(self * 0 + value)
-        if isinstance(value, numbers.Number) and self._array.dtype.kind in "iu":
-            dtypes.check_fits(xp.asarray(value), self._array.dtype, f"{self._array.dtype}_t")
-            value = xp.asarray(value).astype(self._array.dtype)
+        if isinstance(value, numbers.Number):
+            value = dtypes.fill_array(value, self._array.dtype)
         self._array.fill(_arr(value))
         return self
 

@@ -432,8 +432,13 @@ class TensorMath:
         return ops.where(_array_of(mask).astype(bool, copy=False), b, self)
 
     def lerp(self, end, weight):
-        """``self + weight * (end - self)``."""
-        return self + (end - self) * weight
+        """``self + weight * (end - self)``, computed as PyTorch does: from ``end`` where
+        ``weight >= 0.5`` (``end - (end - self) * (1 - weight)``), so both ends are exact and
+        inf and NaN come out as in PyTorch."""
+        diff = end - self
+        if not isinstance(weight, TensorBase):
+            return self + diff * weight if weight < 0.5 else end - diff * (1 - weight)
+        return factories.where(weight < 0.5, self + diff * weight, end - diff * (1 - weight))
 
     def _floating(self):
         return self if self._array.dtype.kind == "f" else ops.cast(self, _f32)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from genesis.autograd import enable_grad
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.dtypes import float32
 from genesis.tensor import Tensor
 
@@ -390,14 +390,19 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         try:
-            for group in self.param_groups:
-                if group.get("fused"):
-                    _check_fused(group)
-                self._update_group(group)
+            self._update_groups()
         except ValueError:
             self._check_grad_shapes()  # a hand-assigned grad of the wrong shape, named
             raise
         return loss
+
+    @quiet
+    def _update_groups(self) -> None:
+        # inf and NaN gradients update the parameters as PyTorch's do: without NumPy's warnings
+        for group in self.param_groups:
+            if group.get("fused"):
+                _check_fused(group)
+            self._update_group(group)
 
     def _check_grad_shapes(self) -> None:
         index = 0

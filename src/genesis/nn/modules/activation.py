@@ -8,7 +8,7 @@ import warnings
 
 import genesis
 from genesis.autograd import record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn import init
 from genesis.nn.modules.attention import HeadSource, check_dropout_p, multihead_attention
 from genesis.nn.modules.linear import NonDynamicallyQuantizableLinear, linear
@@ -56,6 +56,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return input * input.sigmoid()
 
 
+@quiet
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit x * Phi(x); ``approximate='tanh'`` uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).

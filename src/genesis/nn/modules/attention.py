@@ -12,7 +12,7 @@ import numbers
 
 from genesis import random as _random
 from genesis.autograd import needs_grad, record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.utils import SideOutputs, _check_tensor
 from genesis.ops import unbroadcast
@@ -135,6 +135,7 @@ def _check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa):
     return 1
 
 
+@quiet
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -208,6 +209,7 @@ class HeadSource:
         return split.transpose(0, 2, 1, 3) if batch_first else split.transpose(1, 2, 0, 3)
 
 
+@quiet
 def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_heads: int,
                         embed_dim: int, batch_first: bool, mask, is_causal: bool,
                         dropout_p: float, need_weights: bool, add_zero_attn: bool):

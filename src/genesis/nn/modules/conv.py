@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import genesis
 from genesis.autograd import record
 from genesis.backend import scratch as _scratch
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
 from genesis.nn.modules.module import Module
@@ -249,6 +249,7 @@ def _conv_input_grad(g: Any, g3: Any, w3: Any, x_shape: tuple, pads: tuple, kern
     return gpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
 
 
+@quiet
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, nd: int) -> Tensor:
     input, weight, bias = autocast_inputs("lower", input, weight, bias)  # matmul-like
@@ -318,6 +319,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 # ------------------------------------------------------------------ transposed convolution
 
+@quiet
 def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
                       padding: Any, output_padding: Any, groups: int, dilation: Any,
                       nd: int) -> Tensor:

@@ -6,7 +6,7 @@ import warnings
 
 from genesis import random as _random
 from genesis.autograd import record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn.modules.module import Module
 from genesis.tensor import Tensor
 
@@ -32,6 +32,7 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+@quiet
 def _masked(input: Tensor, p: float, mask_shape: tuple) -> Tensor:
     """``input`` times a keep-mask of ``mask_shape`` (broadcast) scaled by 1 / (1 - p)."""
     x = input._array

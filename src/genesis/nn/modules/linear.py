@@ -6,6 +6,7 @@ from typing import Any
 
 import genesis
 from genesis.autograd import record
+from genesis.backend import quiet
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
 from genesis.nn.modules.module import Module
@@ -22,6 +23,7 @@ def _matrix(a):
     return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
+@quiet
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``input @ weight.T + bias``; ``weight`` is ``(out_features, in_features)``.
 

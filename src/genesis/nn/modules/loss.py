@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from genesis.autograd import Function, attach, needs_grad
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_tensor
@@ -197,6 +197,7 @@ class _NLL(Function):
         return _wrap(_unrows(local, ctx.x_shape)), None, None, None, None
 
 
+@quiet
 def cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
     ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
@@ -257,6 +258,7 @@ def _cross_entropy_class_indices(input: Any, target: Any, ignore_index: int,
     return attach(loss, backward, (input,), "_CrossEntropyBackward")
 
 
+@quiet
 def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
     ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
@@ -358,6 +360,7 @@ class _BCEWithLogits(Function):
         return gx, gy, None, None
 
 
+@quiet
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
     reduce: Any = None, reduction: str = "mean", pos_weight: Tensor | None = None,

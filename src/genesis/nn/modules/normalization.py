@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import genesis
 from genesis.autograd import record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn import init
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_positive_int, _check_tensor, _is_int
@@ -37,6 +37,7 @@ def _normalized_grad(gxhat: Any, xhat: Any, rstd: Any, axes: tuple) -> Any:
                    - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
 
 
+@quiet
 def _channel_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float,
                   groups: int | None, name: str, stats: tuple | None = None) -> tuple:
     """One fused node: normalise ``input`` (N, C, *), then scale and shift each channel by
@@ -104,6 +105,7 @@ def _check_channels(what: str, value: Tensor | None, channels: int, shape: tuple
             f"but got {what} of shape {list(value.shape)} and input of shape {list(shape)}")
 
 
+@quiet
 def layer_norm(
     input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
     bias: Tensor | None = None, eps: float = 1e-5,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from genesis.autograd import record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_tensor, _int_tuple, _is_int, _pair, _single
 from genesis.tensor import Tensor
@@ -236,6 +236,7 @@ def _divisors(size: int, kernel: int, stride: int, pad: int, out: int, count_pad
     return xp.minimum(end, size) - xp.maximum(start, 0)
 
 
+@quiet
 def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
               count_include_pad: bool, divisor_override: int | None, nd: int) -> Tensor:
     name = f"avg_pool{nd}d"
@@ -335,6 +336,7 @@ def _averaging(size: int, out: int, dtype: Any) -> Any:
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
+@quiet
 def _adaptive_avg_pool(input: Tensor, output_size: Any, nd: int) -> Tensor:
     name = f"adaptive_avg_pool{nd}d"
     x, unbatched, out = _adaptive_args(name, input, output_size, nd)

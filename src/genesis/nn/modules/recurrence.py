@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from genesis.autograd import attach, needs_grad
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn.modules.utils import SideOutputs
 from genesis.tensor import Tensor
 
@@ -322,6 +322,7 @@ class _Direction:
             dhn += xp.matmul(dhh, self.w_hh, out=t1)
 
 
+@quiet
 def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batch: int,
                     h0: Tensor | None, c0: Tensor | None,
                     weights: list[tuple[Tensor | None, ...]], hidden_size: int,

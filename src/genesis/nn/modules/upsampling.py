@@ -15,7 +15,7 @@ import numbers
 from typing import Any, Sequence
 
 from genesis.autograd import record
-from genesis.backend import xp
+from genesis.backend import quiet, xp
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from genesis.nn.modules.utils import _check_tensor, _is_int, _scatter_add_axis
@@ -104,6 +104,7 @@ def _output_size(input: Tensor, size: Any, scale_factor: Any,
     return sizes, scales
 
 
+@quiet
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
