@@ -8,10 +8,11 @@ share.
 
 To add an op: in its concept's module, write ``def op(a, ...)`` that computes the output array,
 and when ``_needs(...)`` attach a closure mapping the output gradient ``g`` (an array) to one
-gradient array per tensor input (``None`` where an input needs none), decorate it with
+gradient array per tensor input (``None`` where an input needs none); decorate it with
 ``backend.quiet`` when it does floating arithmetic (inf and NaN without NumPy's warnings, as in
-PyTorch); then name it in the imports and ``__all__`` below (``tests/test_ops_modules.py`` fails until it is).  Composite ops (``lerp``,
-``masked_fill``, ...) are Tensor methods built from these.  An op whose result shares its
+PyTorch); then name it in the imports and ``__all__`` below (``tests/test_ops_modules.py``
+fails until it is).  Composite ops (``lerp``, ``masked_fill``, ...) are Tensor methods built
+from these.  An op whose result shares its
 input's storage marks it with ``views.viewing``; an op PyTorch has no derivative for records
 ``not_differentiable`` (backward raises, a gradient is never silently dropped).  Every public op
 is classified in ``tests/test_grad_coverage.py``, which fails until a new one is.
