@@ -108,9 +108,9 @@ def test_as_tensor_of_a_uint8_array_shares_it():
 
 
 @pytest.mark.parametrize("call", [
-    "m.ByteTensor([1, 2])", "m.CharTensor(2).zero_()", "m.ShortTensor([[1], [2]])", "m.ByteTensor([300])",
-    "m.ByteTensor([-1])", "m.tensor([1, 2]).type(m.ByteTensor)", "m.tensor([1]).type('torch.CharTensor')",
-    "m.tensor([1]).short().type(m.int64)",
+    "m.ByteTensor([1, 2])", "m.CharTensor(2).zero_()", "m.ShortTensor([[1], [2]])",
+    "m.ByteTensor([300])", "m.ByteTensor([-1])", "m.tensor([1, 2]).type(m.ByteTensor)",
+    "m.tensor([1]).type('torch.CharTensor')", "m.tensor([1]).short().type(m.int64)",
 ])
 def test_legacy_tensor_types(call):
     same(lambda m: eval(call, {"m": m}))
@@ -118,7 +118,8 @@ def test_legacy_tensor_types(call):
 
 def test_legacy_types_isinstance_and_type_names():
     for m, prefix in ((genesis, "genesis"), (torch, "torch")):
-        for dtype, cls in (("uint8", "ByteTensor"), ("int8", "CharTensor"), ("int16", "ShortTensor")):
+        for dtype, cls in (("uint8", "ByteTensor"), ("int8", "CharTensor"),
+                           ("int16", "ShortTensor")):
             t = m.zeros(2, dtype=getattr(m, dtype))
             assert isinstance(t, getattr(m, cls)) and not isinstance(t, m.LongTensor)
             assert t.type() == f"{prefix}.{cls}"

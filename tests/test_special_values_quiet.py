@@ -31,7 +31,8 @@ UNARY = {
     "norm": lambda m, F, x, y: x.norm(), "cumsum": lambda m, F, x, y: x.cumsum(0),
     "logsumexp": lambda m, F, x, y: x.logsumexp(0), "softmax": lambda m, F, x, y: x.softmax(0),
     "log_softmax": lambda m, F, x, y: x.log_softmax(0), "amax": lambda m, F, x, y: x.amax(),
-    "gelu": lambda m, F, x, y: F.gelu(x), "gelu_tanh": lambda m, F, x, y: F.gelu(x, approximate="tanh"),
+    "gelu": lambda m, F, x, y: F.gelu(x),
+    "gelu_tanh": lambda m, F, x, y: F.gelu(x, approximate="tanh"),
     "silu": lambda m, F, x, y: F.silu(x), "half": lambda m, F, x, y: x.half().float(),
     "layer_norm": lambda m, F, x, y: F.layer_norm(x, (x.shape[0],)),
 }
