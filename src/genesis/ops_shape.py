@@ -11,12 +11,13 @@ from .views import viewing
 
 
 def reshape(a, shape):
+    """``a`` in ``shape`` (Tensor.reshape checks the sizes first, in PyTorch's words): a view
+    where one can express it, else a copy."""
     x = a._array
     try:
         z = x.reshape(shape)
     except ValueError:
-        raise ValueError(f"shape {tuple(shape)} is invalid for input of size {x.size} "
-                         f"(shape {tuple(x.shape)})") from None
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
     src = x.shape
     out = _unary(a, z, lambda g: (g.reshape(src),), "ViewBackward0")
     # NumPy (like PyTorch's reshape) copies when no view can express the new shape; a view's
@@ -37,10 +38,10 @@ def permute(a, dims):
 def expand(a, shape):
     x = a._array
     try:
-        z = xp.broadcast_to(x, shape)
+        z = xp.broadcast_to(x, shape)  # Tensor.expand checks the sizes first, in PyTorch's words
     except ValueError:
-        raise ValueError(f"expand: the shape {tuple(x.shape)} cannot be expanded to "
-                         f"{tuple(shape)}") from None
+        raise RuntimeError(f"expand: the shape {tuple(x.shape)} cannot be expanded to "
+                           f"{tuple(shape)}") from None
     src = x.shape
     out = _unary(a, z, lambda g: (unbroadcast(g, src),), "ExpandBackward0")
     return viewing(out, a, lambda arr: xp.broadcast_to(arr, shape))  # read-only: never written

@@ -69,8 +69,10 @@ def _axis(dim, ndim):
     if isinstance(dim, (tuple, list)):
         axes = tuple(_axis(d, ndim) for d in dim)
         return axes if axes else None
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"dim must be an int, a tuple of ints or None, got {dim!r}")
     span = ndim or 1
-    if not isinstance(dim, numbers.Integral) or not -span <= dim < span:
+    if not -span <= dim < span:
         raise _dim_error(dim, ndim)
     return int(dim) % span if ndim else None
 

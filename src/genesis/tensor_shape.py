@@ -18,6 +18,81 @@ def _array_of(value):
     return value._array if isinstance(value, TensorBase) else value
 
 
+def _sizes(args, method: str) -> tuple:
+    """``view(2, 3)`` or ``view((2, 3))``: the sizes as a tuple of ints (TypeError otherwise)."""
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    for i, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"{method}(): argument 'size' (position 1) must be tuple of ints, but "
+                            f"found element of type {type(n).__name__} at pos {i}")
+    return sizes
+
+
+def _inferred_shape(shape: tuple, numel: int) -> tuple:
+    """``shape`` for ``numel`` elements with its one -1 filled in (PyTorch's ``infer_size``),
+    or PyTorch's RuntimeError."""
+    infer, known = None, 1
+    for i, n in enumerate(shape):
+        if n == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif n < 0:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        else:
+            known *= n
+    if infer is None:
+        if known == numel:
+            return shape
+    elif numel == known or known > 0 and numel % known == 0:
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               f"because the unspecified dimension size -1 can be any value and "
+                               f"is ambiguous")
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def _expanded_shape(tensor, sizes: tuple) -> tuple:
+    """The shape ``tensor.expand(*sizes)`` gives (-1 keeps a dimension), or PyTorch's
+    RuntimeError (PyTorch's ``infer_expand_geometry``)."""
+    shape = tensor._array.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand({tensor.type()}{{{list(shape)}}}, size={list(sizes)}): the "
+                           f"number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i in range(len(sizes) - 1, -1, -1):  # from the last dimension, as PyTorch checks
+        n, size = sizes[i], shape[i - lead] if i >= lead else 1
+        if n == -1:
+            if i < lead:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            n = size
+        if n != size and size != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing "
+                               f"size ({size}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shape)}")
+        target.append(n)
+    target.reverse()
+    _check_nonnegative(target)
+    return tuple(target)
+
+
+def _check_nonnegative(shape) -> None:
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{list(shape)}")
+
+
+def _check_tensor_argument(method: str, other) -> None:
+    if not isinstance(other, TensorBase):
+        raise TypeError(f"{method}(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 class TensorShape:
     """Shape changes and indexing of :class:`genesis.Tensor`."""
 
@@ -25,29 +100,35 @@ class TensorShape:
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
-        """The same elements in a new shape (one entry may be -1)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return ops.reshape(self, tuple(shape))
+        """The same elements in a new shape (one entry may be -1): a view where one can express
+        it, else a copy."""
+        return ops.reshape(self, _inferred_shape(_sizes(shape, "reshape"), self._array.size))
 
-    view = reshape
+    def view(self, *shape):
+        """``reshape`` (a view where one can express the shape; where PyTorch's strides cannot,
+        PyTorch raises and Genesis copies, since its layouts differ: a convolution's output is
+        channel-major here)."""
+        return ops.reshape(self, _inferred_shape(_sizes(shape, "view"), self._array.size))
 
     def view_as(self, other):
-        """``reshape(other.shape)``."""
-        return ops.reshape(self, other._array.shape)
+        """``view(other.shape)``."""
+        _check_tensor_argument("view_as", other)
+        return self.view(other._array.shape)
 
-    reshape_as = view_as
+    def reshape_as(self, other):
+        """``reshape(other.shape)``."""
+        _check_tensor_argument("reshape_as", other)
+        return self.reshape(other._array.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         """Merge dimensions ``start_dim..end_dim`` into one."""
         shape = self._array.shape
-        if not shape:
-            return ops.reshape(self, (1,))
         start = _axis(start_dim, len(shape))
         end = _axis(end_dim, len(shape))
+        if not shape:
+            return ops.reshape(self, (1,))
         if start > end:
-            raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
-                             f"after end_dim ({end_dim})")
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         # The merged size spelled out: -1 is ambiguous when another dimension is 0.
         merged = math.prod(shape[start:end + 1])
         return ops.reshape(self, shape[:start] + (merged,) + shape[end + 1:])
@@ -55,8 +136,17 @@ class TensorShape:
     def unflatten(self, dim, sizes):
         """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
         shape = self._array.shape
+        if not shape:
+            raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} "
+                               f"but tensor has no dimensions")
         axis = _axis(dim, len(shape))
         sizes = list(sizes)
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        if sizes.count(-1) > 1:
+            raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be "
+                               "inferred")
+        given = list(sizes)
         if sizes.count(-1) == 1:
             known = -math.prod(sizes)
             if known == 0:
@@ -66,19 +156,24 @@ class TensorShape:
                                    f"ambiguous")
             sizes[sizes.index(-1)] = shape[axis] // known
         if math.prod(sizes) != shape[axis]:
-            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size "
+            raise RuntimeError(f"unflatten: Provided sizes {given} don't multiply up to the size "
                                f"of dim {dim} ({shape[axis]}) in the input tensor")
         return ops.reshape(self, shape[:axis] + tuple(sizes) + shape[axis + 1:])
 
     def permute(self, *dims):
         """Reorder dimensions, e.g. ``x.permute(2, 0, 1)``."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = dims[0]
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
+        dims = _sizes(dims, "permute")
         ndim = self._array.ndim
-        axes = tuple(_axis(d, ndim) for d in dims)
-        if sorted(axes) != list(range(ndim)):
-            raise ValueError(f"permute(dims): dims must be a permutation of the {ndim} "
-                             f"dimensions, got {tuple(dims)}")
+        if len(dims) != ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
+                               f"does not match the length of the desired ordering of dimensions "
+                               f"i.e. input.dim() = {ndim} is not equal to len(dims) = "
+                               f"{len(dims)}")
+        axes = tuple(_axis(d, ndim) if ndim else 0 for d in dims)
+        if len(set(axes)) != ndim:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
         return ops.permute(self, axes)
 
     def transpose(self, dim0: int, dim1: int):
@@ -96,8 +191,8 @@ class TensorShape:
     def t(self):
         """Transpose of a tensor with at most 2 dimensions."""
         if self._array.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                             f"{self._array.ndim}D")
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._array.ndim}D")
         return self.transpose(0, 1) if self._array.ndim == 2 else self
 
     @property
@@ -131,29 +226,21 @@ class TensorShape:
 
     def expand(self, *sizes):
         """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = sizes[0]
-        shape = self._array.shape
-        lead = len(sizes) - len(shape)
-        if lead < 0:
-            raise ValueError(f"expand: the number of sizes provided ({len(sizes)}) must be "
-                             f"greater or equal to the number of dimensions ({len(shape)})")
-        target = tuple(shape[i - lead] if n == -1 and i >= lead else n
-                       for i, n in enumerate(sizes))
-        return ops.expand(self, target)
+        return ops.expand(self, _expanded_shape(self, _sizes(sizes, "expand")))
 
     def expand_as(self, other):
         """``expand(other.shape)``."""
-        return ops.expand(self, other._array.shape)
+        _check_tensor_argument("expand_as", other)
+        return self.expand(other._array.shape)
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along each dimension."""
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = tuple(sizes[0])
+        sizes = _sizes(sizes, "repeat")
         if len(sizes) < self._array.ndim:
-            raise ValueError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
-                             f"than the number of dimensions of the tensor ({self._array.ndim})")
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
         shape = (1,) * (len(sizes) - self._array.ndim) + self._array.shape
+        _check_nonnegative([r * n for r, n in zip(sizes, shape)])
         grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
         tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
         return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
@@ -185,8 +272,11 @@ class TensorShape:
     def chunk(self, chunks: int, dim: int = 0):
         """Split into ``chunks`` nearly equal pieces along ``dim`` (``chunks`` empty pieces of an
         empty dimension, as in PyTorch)."""
-        if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
-            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        if isinstance(chunks, bool) or not isinstance(chunks, int):
+            raise TypeError(f"chunk(): argument 'chunks' (position 1) must be int, not "
+                            f"{type(chunks).__name__}")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         total = self._array.shape[_axis(dim, self._array.ndim)]
         if total == 0:
             return self.split([0] * chunks, dim)
