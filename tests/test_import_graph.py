@@ -10,7 +10,7 @@ ROOT = pathlib.Path(genesis.__file__).resolve().parent
 CORE = {"genesis.autograd", "genesis.backend", "genesis.devices", "genesis.dtypes",
         "genesis.factories", "genesis.functions", "genesis.mixed_precision", "genesis.ops",
         "genesis.ops_common", "genesis.ops_elementwise", "genesis.ops_linalg", "genesis.ops_reduce",
-        "genesis.ops_shape",
+        "genesis.ops_shape", "genesis.operands",
         "genesis.random", "genesis.special", "genesis.tensor", "genesis.tensor_base",
         "genesis.tensor_format", "genesis.tensor_inplace", "genesis.tensor_math",
         "genesis.tensor_sampling", "genesis.tensor_shape", "genesis.tensor_types",

@@ -85,7 +85,7 @@ def _promoted(a_arr, b_arr):
     if a0 != b0:
         dim_arr, zero_cat, dim_cat = (b_arr, ca, cb) if a0 else (a_arr, cb, ca)
         # A 0-d operand of a higher category decides (int64 tensor * 0-d float64 -> float64);
-        # Python numbers arrive here already given PyTorch's scalar dtype (_scalar_dtype).
+        # Python numbers arrive here already given PyTorch's scalar dtype (operands.scalar_dtype).
         return dim_arr.dtype if dim_cat >= zero_cat else (a_arr if a0 else b_arr).dtype
     if ca != cb:
         return da if ca > cb else db

@@ -1,8 +1,8 @@
 """The math methods of ``genesis.Tensor`` (a mixin): operators, elementwise ops, reductions.
 
-Each method converts its arguments and calls a primitive in ``ops.py`` or composes primitives;
-no method has a gradient of its own.  Shapes and indexing live in ``tensor_shape.py``,
-in-place variants in ``tensor_inplace.py``.
+Each method converts its arguments (``operands.py``) and calls a primitive in ``ops.py`` or
+composes primitives; no method has a gradient of its own.  Shapes and indexing live in
+``tensor_shape.py``, in-place variants in ``tensor_inplace.py``.
 """
 from __future__ import annotations
 
@@ -11,68 +11,11 @@ import numbers
 from . import dtypes, factories, ops
 from .backend import xp
 from .mixed_precision import autocast_inputs
-from .tensor_base import TensorBase, _axis, _promoted, _wrap, dim_alias, max_result, min_result
+from .operands import div_operands, operands, sub_operands
+from .tensor_base import TensorBase, _axis, _wrap, dim_alias, max_result, min_result
 
 _ndarray = xp.ndarray
 _f32 = xp.dtype(xp.float32)
-_i64 = xp.dtype(xp.int64)
-
-
-def _scalar_dtype(arr_dtype, value):
-    """PyTorch's dtype for a Python number combined with a tensor of ``arr_dtype``."""
-    kind = arr_dtype.kind
-    if isinstance(value, bool):
-        return arr_dtype
-    if isinstance(value, numbers.Integral):
-        return arr_dtype if kind in "fiu" else _i64
-    if isinstance(value, numbers.Real):
-        return arr_dtype if kind == "f" else _f32
-    raise TypeError(f"unsupported operand: expected a Tensor or a number, got "
-                    f"{type(value).__name__}")
-
-
-def _operands(a, b):
-    """Return tensors ``(a, b)`` of one dtype (PyTorch's promotion); ``b`` may be a number."""
-    if not isinstance(b, TensorBase):
-        if isinstance(b, (numbers.Number, xp.generic)):
-            dt = _scalar_dtype(a._array.dtype, b)
-            b = _wrap(dtypes.number_array(b, dt))
-        else:
-            b = factories.as_tensor(b)
-    da, db = a._array.dtype, b._array.dtype
-    if da is not db and da != db:
-        target = _promoted(a._array, b._array)
-        if da != target:
-            a = ops.cast(a, target)
-        if db != target:
-            b = ops.cast(b, target)
-    return a, b
-
-
-def _div_operands(a, b):
-    """``_operands`` of a true division: when neither is floating, each converts to float32 from
-    its own values (a uint8 tensor divided by -1 is its negation, not a division by 255)."""
-    if a._array.dtype.kind != "f" and not (
-            isinstance(b, TensorBase) and b._array.dtype.kind == "f"
-            or isinstance(b, (float, xp.floating))):
-        a = ops.cast(a, _f32)
-        if isinstance(b, TensorBase):
-            b = ops.cast(b, _f32)
-    return _operands(a, b)
-
-
-def _sub_operands(a, b):
-    """``_operands`` for a subtraction, which PyTorch refuses for bool tensors."""
-    bools = (a._array.dtype.kind == "b") + (isinstance(b, bool) or isinstance(b, TensorBase)
-                                            and b._array.dtype.kind == "b")
-    if bools == 2:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    if bools:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
-    return _operands(a, b)
 
 
 def _reduce_axis(dim, ndim):
@@ -99,25 +42,25 @@ class TensorMath:
     # ------------------------------------------------------------ arithmetic
     def add(self, other, *, alpha=1):
         """``self + alpha * other`` with broadcasting."""
-        a, b = _operands(self, other)
-        return ops.add(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
+        a, b = operands(self, other)
+        return ops.add(a, b if alpha == 1 else ops.mul(b, operands(b, alpha)[1]))
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other`` with broadcasting."""
-        a, b = _sub_operands(self, other)
-        return ops.sub(a, b if alpha == 1 else ops.mul(b, _operands(b, alpha)[1]))
+        a, b = sub_operands(self, other)
+        return ops.sub(a, b if alpha == 1 else ops.mul(b, operands(b, alpha)[1]))
 
     def mul(self, other):
         """Elementwise product with broadcasting."""
-        return ops.mul(*_operands(self, other))
+        return ops.mul(*operands(self, other))
 
     def div(self, other, *, rounding_mode=None):
         """Elementwise quotient; ``rounding_mode`` 'floor' or 'trunc' rounds it (exactly for
         integers; in the promoted dtype, so an int tensor divided by 2.5 is float32), and then
         its gradient is 0, as in PyTorch."""
         if rounding_mode is None:
-            return ops.div(*_div_operands(self, other))
-        a, b = _operands(self, other)
+            return ops.div(*div_operands(self, other))
+        a, b = operands(self, other)
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                              f"'floor' but found {rounding_mode!r}")
@@ -136,56 +79,56 @@ class TensorMath:
             if self._array.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
                 base = ops.cast(self, _f32)
             return ops.pow_scalar(base, exponent)
-        return ops.pow(*_operands(self, exponent))
+        return ops.pow(*operands(self, exponent))
 
     def __add__(self, other):
-        return ops.add(*_operands(self, other))
+        return ops.add(*operands(self, other))
 
     def __radd__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.add(b, a)
 
     def __sub__(self, other):
-        return ops.sub(*_sub_operands(self, other))
+        return ops.sub(*sub_operands(self, other))
 
     def __rsub__(self, other):
-        a, b = _sub_operands(self, other)
+        a, b = sub_operands(self, other)
         return ops.sub(b, a)
 
     def __mul__(self, other):
-        return ops.mul(*_operands(self, other))
+        return ops.mul(*operands(self, other))
 
     def __rmul__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.mul(b, a)
 
     def __truediv__(self, other):
         return self.div(other)
 
     def __rtruediv__(self, other):
-        a, b = _div_operands(self, other)
+        a, b = div_operands(self, other)
         return ops.div(b, a)
 
     def __pow__(self, exponent):
         return self.pow(exponent)
 
     def __rpow__(self, base):
-        a, b = _operands(self, base)
+        a, b = operands(self, base)
         return ops.pow(b, a)
 
     def __floordiv__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.not_differentiable(ops.div_rounded(a, b, "floor"), (a, b), "floor_divide")
 
     def __rfloordiv__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.not_differentiable(ops.div_rounded(b, a, "floor"), (b, a), "floor_divide")
 
     def __mod__(self, other):
-        return ops.remainder(*_operands(self, other))
+        return ops.remainder(*operands(self, other))
 
     def __rmod__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.not_differentiable(ops.remainder(b, a), (a,), "remainder")
 
     def __neg__(self):
@@ -206,12 +149,12 @@ class TensorMath:
     def matmul(self, other):
         """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands
         (computed in the autocast dtype inside ``genesis.autocast``)."""
-        return ops.matmul(*autocast_inputs("lower", *_operands(self, other)))
+        return ops.matmul(*autocast_inputs("lower", *operands(self, other)))
 
     __matmul__ = mm = bmm = matmul
 
     def __rmatmul__(self, other):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.matmul(*autocast_inputs("lower", b, a))
 
     def dot(self, other):
@@ -220,11 +163,11 @@ class TensorMath:
         if self._array.ndim != 1 or _array_of(other).ndim != 1:
             raise ValueError(f"dot: 1D tensors expected, but got {self._array.ndim}D and "
                              f"{_array_of(other).ndim}D tensors")
-        return ops.matmul(*_operands(self, other))
+        return ops.matmul(*operands(self, other))
 
     # ------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, fn):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         try:
             return _wrap(fn(a._array, b._array))
         except ValueError:
@@ -251,7 +194,7 @@ class TensorMath:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def _logical(self, other, logical, bitwise):
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         if a._array.dtype.kind == "f":
             raise NotImplementedError(f'"{bitwise.__name__}_cpu" not implemented for '
                                       f"'{dtypes.torch_name(a.dtype)}'")
@@ -388,9 +331,9 @@ class TensorMath:
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
             a, low, high = self, min, max
             if low is not None:
-                a, low = _operands(a, low)
+                a, low = operands(a, low)
             if high is not None:
-                a, high = _operands(a, high)
+                a, high = operands(a, high)
                 if low is not None and low._array.dtype != a._array.dtype:
                     low = ops.cast(low, a._array.dtype)
             return ops.clamp_tensor(a, low, high)
@@ -412,21 +355,21 @@ class TensorMath:
 
     def maximum(self, other):
         """Elementwise maximum (ties share the gradient)."""
-        return ops.maximum(*_operands(self, other))
+        return ops.maximum(*operands(self, other))
 
     def minimum(self, other):
         """Elementwise minimum (ties share the gradient)."""
-        return ops.minimum(*_operands(self, other))
+        return ops.minimum(*operands(self, other))
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, else ``other``."""
-        a, b = _operands(self, other)
+        a, b = operands(self, other)
         return ops.where(_array_of(condition).astype(bool, copy=False), a, b)
 
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True, else ``self``."""
         _check_bool_mask(mask)
-        a, b = _operands(self, value)
+        a, b = operands(self, value)
         if b._array.dtype != self._array.dtype:
             b = ops.cast(b, self._array.dtype)
         return ops.where(_array_of(mask).astype(bool, copy=False), b, self)
