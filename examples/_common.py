@@ -266,6 +266,7 @@ def draw_curves(history: dict, experiment: Experiment, path: str) -> bool:
                            markersize=3, label=f"{key} (epoch)")
     for label, value in experiment.references.items():
         loss_axes.axhline(value, color="grey", linestyle=":", label=label)
+    loss_axes.set_yscale("log")
     loss_axes.set_ylabel("loss (nats)")
     loss_axes.set_xlabel("step (batch)")
     loss_axes.legend(frameon=False)
