@@ -22,9 +22,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -168,7 +168,8 @@ def train(experiment: Experiment, args: argparse.Namespace) -> dict:
               f"--resume.")
         return history
     final = history["epochs"][-1]
-    print("Final: " + ", ".join(f"{key} {value:.4f}" for key, value in final.items()))
+    print("Final: " + ", ".join(f"{key} {value:.4f}" for key, value in final.items())
+          + "".join(f"; {label} {value:.4f}" for label, value in experiment.references.items()))
     plot = args.plot or os.path.join(args.out, PLOT_NAME)
     if draw_curves(history, experiment, plot):
         print(f"Curves: {plot}")
@@ -266,14 +267,13 @@ def draw_curves(history: dict, experiment: Experiment, path: str) -> bool:
                            markersize=3, label=f"{key} (epoch)")
     for label, value in experiment.references.items():
         loss_axes.axhline(value, color="grey", linestyle=":", label=label)
-    loss_axes.set_yscale("log")
     loss_axes.set_ylabel("loss (nats)")
     loss_axes.set_xlabel("step (batch)")
     loss_axes.legend(frameon=False)
     for axes in (rate_axes, loss_axes):
         axes.grid(alpha=0.3)
     final = ", ".join(f"{key} {value:.4f}" for key, value in history["epochs"][-1].items())
-    figure.suptitle(f"{experiment.description}\n{final}", fontsize=10)
+    figure.suptitle("\n".join(textwrap.wrap(experiment.description, 100) + [final]), fontsize=10)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     figure.savefig(path, dpi=100)
     return True
@@ -345,7 +345,3 @@ def language_model_loss(logits: genesis.Tensor, targets: genesis.Tensor) -> gene
     return genesis.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                targets.reshape(-1))
 
-
-def perplexity(loss: float) -> float:
-    """``exp(loss)``: the number of equally likely characters the loss is worth."""
-    return math.exp(loss)

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--hidden", type=int, default=256, help="LSTM units per layer")
     parser.add_argument("--layers", type=int, default=1)
     parser.add_argument("--context", type=int, default=64, help="characters per window")
-    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--dropout", type=float, default=0.25)
     args = parser.parse_args(argv)
     return train(build(args), args)
 
