@@ -24,6 +24,7 @@ from .tensor_base import TensorBase
 
 # PyTorch's default autocast dtypes per device type (torch.get_autocast_dtype).
 _DEFAULT_DTYPES = {"cpu": dtypes.bfloat16}
+_FLOAT32 = dtypes.float32.np
 
 
 class _AutocastMode:
@@ -61,25 +62,50 @@ def get_autocast_dtype(device_type: str) -> dtypes.DType:
     return autocast_mode.dtype.get(device_type, default)
 
 
+def autocast_dtype(policy: str, np_dtype):
+    """The NumPy dtype a tensor of ``np_dtype`` has after :func:`autocast_inputs` (``policy``
+    "lower" or "fp32"): the one casting rule, shared by every op under autocast.
+
+    Outside autocast, or for a dtype the policy leaves alone (integers, bool, float64 under
+    "lower", float32 and wider under "fp32"), ``np_dtype`` itself.
+    """
+    if not autocast_mode.cpu_enabled or np_dtype.kind != "f":
+        return np_dtype
+    if policy == "lower":
+        return autocast_mode.cpu_np_dtype if np_dtype.itemsize < 8 else np_dtype
+    if policy == "fp32":
+        return _FLOAT32 if np_dtype.itemsize < 4 else np_dtype
+    raise ValueError(f"autocast_inputs: policy must be 'lower' or 'fp32', got {policy!r}")
+
+
 def autocast_inputs(policy: str, *tensors) -> tuple:
     """``tensors`` cast as autocast's ``policy`` ("lower" or "fp32") asks, when it is on.
 
     Outside autocast, returns ``tensors`` unchanged. Non-tensors, ``None`` and non-floating
-    tensors pass through, as do float64 tensors under "lower".
+    tensors pass through, as do float64 tensors under "lower". The casts are graph nodes, so
+    gradients return to each tensor in its own dtype.
     """
     if not autocast_mode.cpu_enabled:
         return tensors
-    if policy == "lower":
-        target = autocast_mode.cpu_np_dtype
-        return tuple(ops.cast(t, target) if isinstance(t, TensorBase)
-                     and t._array.dtype.kind == "f" and t._array.dtype.itemsize < 8
-                     and t._array.dtype != target else t for t in tensors)
-    if policy == "fp32":
-        target = dtypes.float32.np
-        return tuple(ops.cast(t, target) if isinstance(t, TensorBase)
-                     and t._array.dtype.kind == "f" and t._array.dtype.itemsize < 4 else t
-                     for t in tensors)
-    raise ValueError(f"autocast_inputs: policy must be 'lower' or 'fp32', got {policy!r}")
+    cast = []
+    for t in tensors:
+        if isinstance(t, TensorBase):
+            target = autocast_dtype(policy, t._array.dtype)
+            if target != t._array.dtype:
+                t = ops.cast(t, target)
+        cast.append(t)
+    return tuple(cast)
 
 
-__all__ = ["autocast_mode", "autocast_inputs", "is_autocast_enabled", "get_autocast_dtype"]
+def opmath_dtype(np_dtype):
+    """The dtype PyTorch's CPU kernels compute a ``np_dtype`` tensor in (its ``opmath_type``):
+    float32 for float16, ``np_dtype`` itself otherwise.
+
+    The normalisations and softmaxes take a float16 input this way, with or without autocast:
+    statistics and exponent sums in float32, the result rounded back to float16.
+    """
+    return _FLOAT32 if np_dtype.kind == "f" and np_dtype.itemsize < 4 else np_dtype
+
+
+__all__ = ["autocast_mode", "autocast_inputs", "autocast_dtype", "opmath_dtype",
+           "is_autocast_enabled", "get_autocast_dtype"]
