@@ -97,15 +97,5 @@ def autocast_inputs(policy: str, *tensors) -> tuple:
     return tuple(cast)
 
 
-def opmath_dtype(np_dtype):
-    """The dtype PyTorch's CPU kernels compute a ``np_dtype`` tensor in (its ``opmath_type``):
-    float32 for float16, ``np_dtype`` itself otherwise.
-
-    The normalisations and softmaxes take a float16 input this way, with or without autocast:
-    statistics and exponent sums in float32, the result rounded back to float16.
-    """
-    return _FLOAT32 if np_dtype.kind == "f" and np_dtype.itemsize < 4 else np_dtype
-
-
-__all__ = ["autocast_mode", "autocast_inputs", "autocast_dtype", "opmath_dtype",
-           "is_autocast_enabled", "get_autocast_dtype"]
+__all__ = ["autocast_mode", "autocast_inputs", "autocast_dtype", "is_autocast_enabled",
+           "get_autocast_dtype"]
