@@ -1,18 +1,22 @@
-"""The autocast mode (one global, like grad mode) and the one hook that ops call to obey it.
+"""The autocast mode (one global, like grad mode) and the one casting rule that ops obey.
 
 ``genesis.autocast`` (``genesis/amp/autocast_mode.py``) switches the mode on and off; the ops
-read it through :func:`autocast_inputs`, as PyTorch's autocast dispatch does, with PyTorch's
-CPU cast policies:
+read it through :func:`autocast_inputs` (the rule itself: :func:`autocast_dtype`), as PyTorch's
+autocast dispatch does, with PyTorch's CPU cast policies:
 
-* ``"lower"``: matmul-like ops (``matmul``/``mm``/``bmm``/``@``, ``F.linear``, ``einsum``, and
-  the convolutions and attention of ``nn``) cast their floating inputs, except float64, to the
-  autocast dtype and compute in it;
-* ``"fp32"``: ops that need range (the losses) cast half-precision inputs up to float32.
+* ``"lower"``: the matmul-like ops (``matmul``/``mm``/``bmm``/``@``, ``F.linear``, ``einsum``,
+  the convolutions and transposed convolutions, the gate matmuls of ``RNN``/``LSTM``/``GRU`` and
+  their cells, ``F.scaled_dot_product_attention`` and ``MultiheadAttention``'s kernel) cast
+  their floating inputs, except float64, to the autocast dtype and compute in it;
+* ``"fp32"``: ops that need range (the losses, reflection and replication padding) cast
+  half-precision inputs up to float32.
 
-Every other op follows ordinary type promotion. The casts are graph nodes, so gradients reach
-float32 weights in float32. A layer module that adds such an op calls the hook on its tensor
-inputs before computing: ``x, weight, bias = autocast_inputs("lower", x, weight, bias)``
-(``None`` entries pass through).
+Every other op follows ordinary type promotion; those that PyTorch's CPU kernels compute in
+float32 for a float16 input (softmaxes, normalisations) do so with or without autocast
+(``dtypes.opmath_dtype``). The casts are graph nodes, so gradients reach float32 weights in
+float32. A layer that adds such an op calls the hook on its tensor inputs before computing:
+``x, weight, bias = autocast_inputs("lower", x, weight, bias)`` (``None`` entries pass
+through); a fused kernel that must know a dtype in advance asks :func:`autocast_dtype`.
 
 Only the CPU's state changes results: every Genesis tensor lives on the CPU. The state of other
 device types is kept so that ``is_autocast_enabled("cuda")`` answers as PyTorch does.
