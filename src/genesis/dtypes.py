@@ -179,6 +179,14 @@ def number_array(value, np_dtype: np.dtype) -> np.ndarray:
         return np.asarray(value, dtype=np_dtype)
     except OverflowError:
         return np.asarray(value, dtype=np.int64).astype(np_dtype)
+def opmath_dtype(np_dtype) -> np.dtype:
+    """The NumPy dtype PyTorch's CPU kernels compute a ``np_dtype`` array in (its
+    ``opmath_type``): float32 for float16, ``np_dtype`` itself otherwise.
+
+    Softmaxes and normalisations take a float16 input this way, with or without autocast:
+    exponent sums and statistics in float32, the result rounded back to float16.
+    """
+    return np.dtype(np.float32) if np_dtype == np.float16 else np_dtype
 
 
 def get_default_dtype() -> DType:

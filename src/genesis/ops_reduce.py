@@ -8,6 +8,7 @@ import math
 import warnings
 
 from .backend import quiet, xp
+from .dtypes import opmath_dtype
 from .ops_common import _unary
 from .ops_elementwise import _sign
 from .tensor_base import _wrap
@@ -191,17 +192,27 @@ def logsumexp(a, axis, keepdim=False):
 
 @quiet
 def softmax(a, axis):
+    """Float16 computes in float32 and rounds its result, as PyTorch's CPU kernel does."""
     x = a._array
-    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf))
+    xs = x.astype(opmath_dtype(x.dtype), copy=False)
+    e = xp.exp(xs - xp.amax(xs, axis=axis, keepdims=True, initial=-xp.inf))
     z = e / e.sum(axis=axis, keepdims=True)
-    return _unary(a, z, lambda g: (z * (g - (g * z).sum(axis=axis, keepdims=True)),),
-                  "SoftmaxBackward0")
+
+    def backward(g):
+        g = g.astype(z.dtype, copy=False)
+        return ((z * (g - (g * z).sum(axis=axis, keepdims=True))).astype(x.dtype, copy=False),)
+    return _unary(a, z.astype(x.dtype, copy=False), backward, "SoftmaxBackward0")
 
 
 @quiet
 def log_softmax(a, axis):
+    """Float16 computes in float32 and rounds its result, as PyTorch's CPU kernel does."""
     x = a._array
-    shifted = x - xp.amax(x, axis=axis, keepdims=True, initial=-xp.inf)
+    xs = x.astype(opmath_dtype(x.dtype), copy=False)
+    shifted = xs - xp.amax(xs, axis=axis, keepdims=True, initial=-xp.inf)
     z = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-    return _unary(a, z, lambda g: (g - xp.exp(z) * g.sum(axis=axis, keepdims=True),),
-                  "LogSoftmaxBackward0")
+
+    def backward(g):
+        g = g.astype(z.dtype, copy=False)
+        return ((g - xp.exp(z) * g.sum(axis=axis, keepdims=True)).astype(x.dtype, copy=False),)
+    return _unary(a, z.astype(x.dtype, copy=False), backward, "LogSoftmaxBackward0")

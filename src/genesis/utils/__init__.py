@@ -1,6 +1,7 @@
-"""Utilities (``genesis.utils.data``, ``genesis.utils.tensorboard``)."""
+"""Utilities (``genesis.utils.data``, ``genesis.utils.tensorboard``,
+``genesis.utils.checkpoint``)."""
 
-_SUBPACKAGES = ("data", "tensorboard")
+_SUBPACKAGES = ("data", "tensorboard", "checkpoint")
 
 
 def __getattr__(name: str):

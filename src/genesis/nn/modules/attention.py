@@ -222,6 +222,14 @@ def multihead_attention(sources: tuple[HeadSource, HeadSource, HeadSource], num_
     gradient when it requires one). One graph node over the distinct source tensors (and the
     mask); its backward writes each role's gradient into its block.
     """
+    # matmul-like under autocast (PyTorch's baddbmm/bmm or its attention kernel): a tensor
+    # serving several roles is cast once, so its roles' gradients still meet in one array.
+    cast = {}
+    for src in sources:
+        if id(src.tensor) not in cast:
+            cast[id(src.tensor)] = autocast_inputs("lower", src.tensor)[0]
+    sources = tuple(HeadSource(cast[id(src.tensor)], src.block, src.heads) for src in sources)
+    mask = autocast_inputs("lower", mask)[0]
     views = [src.view(src.tensor._array, num_heads, embed_dim, batch_first) for src in sources]
     q, k, v = views
     mask_tensor, mask = mask, None if mask is None else mask._array

@@ -3,7 +3,10 @@
 ``instance_norm`` and ``group_norm`` share.
 
 Every form normalises with the biased variance, x_hat = (x - mean) / sqrt(var + eps), and its
-input gradient is the one formula of :func:`_normalized_grad`.
+input gradient is the one formula of :func:`_normalized_grad`. A float16 input is computed in
+float32 and its output rounded back to float16, with float32 or float16 weights (PyTorch's
+mixed-dtype CPU kernels: a convolution's float16 output under autocast meets a float32
+``BatchNorm2d``).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any, Sequence
 import genesis
 from genesis.autograd import record
 from genesis.backend import quiet, xp
+from genesis.dtypes import opmath_dtype
 from genesis.nn import init
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_positive_int, _check_tensor, _is_int
@@ -19,6 +23,29 @@ from genesis.nn.parameter import Parameter
 from genesis.tensor import Tensor
 
 _wrap = Tensor._wrap
+
+
+def _opmath(x: Any) -> Any:
+    """``x`` in the dtype the statistics are computed in: float32 for float16."""
+    return x.astype(opmath_dtype(x.dtype), copy=False)
+
+
+def _rounded(out: Any, input: Tensor) -> Any:
+    """The output in the input's dtype where that is float16 (else as computed)."""
+    dtype = input._array.dtype
+    return out.astype(dtype) if opmath_dtype(dtype) != dtype else out
+
+
+def _grads_in_input_dtypes(inputs: tuple, compute: Any):
+    """Wrap a backward: the incoming gradient in ``compute``'s dtype, each gradient out in
+    its input's dtype."""
+    def wrap(backward):
+        def run(g):
+            grads = backward(g.astype(compute, copy=False))
+            return tuple(None if grad is None else grad.astype(t._array.dtype, copy=False)
+                         for grad, t in zip(grads, inputs))
+        return run
+    return wrap
 
 
 def _standardize(x: Any, axes: tuple, eps: float) -> tuple:
@@ -47,7 +74,7 @@ def _channel_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps
     (instance norm: ``groups == C``). ``stats``: per-channel (mean, var) to use instead
     (evaluation). Returns the output and the batch's (mean, var) as (rows, 1) arrays (None with
     given stats), for the caller's running statistics."""
-    x = input._array
+    x = _opmath(input._array)
     shape, channels = x.shape, x.shape[1]
     per_channel = groups is None or stats is not None
     if per_channel:
@@ -81,6 +108,7 @@ def _channel_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps
     inputs = tuple(t for t in (input, weight, bias) if t is not None)
     flags = [t.requires_grad for t in inputs]
 
+    @_grads_in_input_dtypes(inputs, x.dtype)
     def backward(g):
         g_affine = to_rows(g) if per_channel else g
         grads = [None] * len(inputs)
@@ -94,7 +122,7 @@ def _channel_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps
         if bias is not None and flags[-1]:
             grads[-1] = g_affine.sum(axis=sums)
         return tuple(grads)
-    out = record(_wrap(out), backward, inputs, name)
+    out = record(_wrap(_rounded(out, input)), backward, inputs, name)
     return out, (None if stats is not None else (mean, var))
 
 
@@ -131,7 +159,7 @@ def layer_norm(
             )
     axes = tuple(range(len(x_shape) - len(shape), len(x_shape)))
     lead = tuple(range(len(x_shape) - len(shape)))
-    x = input._array
+    x = _opmath(input._array)
     xhat, rstd, _, _ = _standardize(x, axes, eps)
     out = xhat * weight._array if weight is not None else xhat.copy()
     if bias is not None:
@@ -139,6 +167,7 @@ def layer_norm(
     inputs = tuple(t for t in (input, weight, bias) if t is not None)
     flags = [t.requires_grad for t in inputs]
 
+    @_grads_in_input_dtypes(inputs, x.dtype)
     def backward(g):
         grads = []
         if flags[0]:
@@ -151,7 +180,7 @@ def layer_norm(
         if bias is not None:
             grads.append(g.sum(axis=lead) if flags[-1] else None)
         return tuple(grads)
-    return record(_wrap(out), backward, inputs, "NativeLayerNormBackward0")
+    return record(_wrap(_rounded(out, input)), backward, inputs, "NativeLayerNormBackward0")
 
 
 class LayerNorm(Module):

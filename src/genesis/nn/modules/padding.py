@@ -11,6 +11,7 @@ from typing import Sequence
 
 from genesis.autograd import record
 from genesis.backend import xp
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.utils import _check_tensor, _int_tuple, _is_int, _scatter_add_axis
 from genesis.tensor import Tensor
@@ -96,6 +97,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     if mode != "constant" and value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     _check_pad(shape, pads, mode)
+    if mode == "replicate" or (mode == "reflect" and len(pads) < 6):
+        # float32 ops of PyTorch's CPU autocast: replication_pad1d/2d/3d, reflection_pad1d/2d
+        input = autocast_inputs("fp32", input)[0]
+        x = input._array
     axes = [x.ndim - 1 - i for i in range(len(pads) // 2)]
     if mode == "constant":
         out_shape, src, dst = list(shape), [slice(None)] * x.ndim, [slice(None)] * x.ndim

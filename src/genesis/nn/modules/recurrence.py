@@ -22,6 +22,13 @@ A layer returns the output sequence and its final states. The graph records one 
 output is the sequence; the final states are *side outputs*: small nodes that park their gradient
 for the layer's backward and hand it a free all-zero view, so a loss on ``h_n`` alone still
 reaches the layer (``nn.modules.utils.SideOutputs``).
+
+Under ``genesis.autocast`` the gate matmuls run in the autocast dtype (the weights and the input
+pass through ``autocast_inputs``; each step's previous state is rounded to that dtype for its
+matmul), and the states follow PyTorch's own decomposition of the cell: a ``tanh``/``relu`` RNN
+state is the activation of float16 gates, so float16; an LSTM cell ``f * c + i * g`` and a GRU
+state ``n + z * (h - n)`` keep the dtype of the state they start from (float32 for the default
+zero state of a float32 input), and an LSTM's projection makes ``h`` float16 again.
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ from collections.abc import Sequence
 
 from genesis.autograd import attach, needs_grad
 from genesis.backend import quiet, xp
+from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.utils import SideOutputs
 from genesis.tensor import Tensor
 
@@ -60,6 +68,11 @@ def _sigmoid_blocks(mode: str, hidden: int) -> list[slice]:
     if mode == "GRU":
         return [slice(0, 2 * hidden)]
     return []
+
+
+def _in(array, dtype):
+    """``array`` in ``dtype`` (itself when it already is): a state rounded for a gate matmul."""
+    return array if array.dtype == dtype else array.astype(dtype)
 
 
 def _halved(array, blocks: list[slice]):
@@ -120,7 +133,7 @@ class _Direction:
             r = slice(start, start + n)
             g, hp = xw[r], h[:n]
             hprev[r] = hp
-            g += xp.matmul(hp, w_hh_t, out=mm[:n])
+            g += xp.matmul(hp, w_hh_t, out=mm[:n])  # an RNN's state has the gates' dtype
             if relu:
                 xp.maximum(g, 0, out=g)
             else:
@@ -137,7 +150,8 @@ class _Direction:
         self.tanh_c = tanh_c = xp.empty((n_rows, size), dtype=c.dtype)
         project = self.w_hr is not None
         if project:
-            self.hfull = hfull = xp.empty((n_rows, size), dtype=c.dtype)
+            # o * tanh(c) rounded to the matmul dtype: the projection's input (and dW_hr's)
+            self.hfull = hfull = xp.empty((n_rows, size), dtype=xw.dtype)
             w_hr_t = self.w_hr.T
         tmp = xp.empty_like(c)
         hprev = self.hprev
@@ -147,7 +161,7 @@ class _Direction:
             g, hp, cp, t1 = xw[r], h[:n], c[:n], tmp[:n]
             hprev[r] = hp
             cprev[r] = cp
-            g += xp.matmul(hp, w_hh_t, out=mm[:n])
+            g += xp.matmul(_in(hp, xw.dtype), w_hh_t, out=mm[:n])
             xp.tanh(g, out=g)
             _finish_sigmoids(g, blocks)
             cp *= g[:, s1:s2]
@@ -173,7 +187,7 @@ class _Direction:
             r = slice(start, start + n)
             g, hp = xw[r], h[:n]
             hprev[r] = hp
-            hw = xp.matmul(hp, w_hh_t, out=mm[:n])
+            hw = xp.matmul(_in(hp, xw.dtype), w_hh_t, out=mm[:n])
             gates = g[:, :s2]
             gates += hw[:, :s2]
             xp.tanh(gates, out=gates)
@@ -209,7 +223,7 @@ class _Direction:
             grad_hidden = grad_gates
             extra = None
         d_rows = grad_gates @ self.w_ih if need_rows else None
-        grads = [grad_gates.T @ rows, grad_hidden.T @ self.hprev]
+        grads = [grad_gates.T @ rows, grad_hidden.T @ _in(self.hprev, grad_hidden.dtype)]
         if self.b_ih is not None:
             grads.append(grad_gates.sum(axis=0))
             grads.append(grad_hidden.sum(axis=0) if grad_hidden is not grad_gates else grads[-1])
@@ -322,32 +336,54 @@ class _Direction:
             dhn += xp.matmul(dhh, self.w_hh, out=t1)
 
 
+def _state_dtypes(mode: str, compute, h_start, c_start, projected: bool) -> tuple:
+    """The dtypes of ``h`` and ``c`` (None but for LSTM) over the sequence, given the gate
+    matmuls' dtype ``compute`` and the dtypes of the initial states (PyTorch's cell formulas
+    under autocast; all one dtype otherwise)."""
+    if mode == "GRU":
+        return xp.result_type(h_start, compute), None
+    if mode == "LSTM":
+        c_dtype = xp.result_type(c_start, compute)
+        return (compute if projected else c_dtype), c_dtype
+    return compute, None
+
+
 @quiet
 def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batch: int,
                     h0: Tensor | None, c0: Tensor | None,
                     weights: list[tuple[Tensor | None, ...]], hidden_size: int,
-                    side_outputs: bool = True):
+                    side_outputs: bool = True, zeros_dtype=None):
     """One layer (one or two directions) over the whole sequence: ``(output, h_n, c_n)``.
 
     ``input`` is ``(T, B, F)`` or packed rows ``(R, F)``; ``weights`` holds one tuple
     ``(w_ih, w_hh, b_ih, b_hh, w_hr)`` per direction (``None`` where absent); ``h0``/``c0`` are
-    ``(D, B, ·)`` or ``None`` for zeros. ``output`` has ``input``'s leading shape and
-    ``D * P`` features; ``h_n`` is ``(D, B, P)``, ``c_n`` is ``(D, B, H)`` (LSTM) or ``None``.
-    With ``side_outputs=False`` (the cells) only ``c_n`` is returned as a side output.
+    ``(D, B, ·)`` or ``None`` for zeros of ``zeros_dtype`` (default: ``input``'s dtype).
+    ``output`` has ``input``'s leading shape and ``D * P`` features; ``h_n`` is ``(D, B, P)``,
+    ``c_n`` is ``(D, B, H)`` (LSTM) or ``None``. With ``side_outputs=False`` (the cells) only
+    ``c_n`` is returned as a side output.
     """
+    zeros_dtype = input._array.dtype if zeros_dtype is None else zeros_dtype
+    input = autocast_inputs("lower", input)[0]  # matmul-like: the gate matmuls
+    weights = [autocast_inputs("lower", *ws) for ws in weights]
     x = input._array
     rows = x.reshape(-1, x.shape[-1])
     num_dirs = len(weights)
     arrays = [tuple(None if w is None else w._array for w in ws) for ws in weights]
     proj = arrays[0][1].shape[1]
-    dtype = arrays[0][0].dtype
+    compute = arrays[0][0].dtype
+    if x.dtype != compute:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{input.dtype} and {weights[0][0].dtype}")
+    dtype, c_dtype = _state_dtypes(mode, compute, zeros_dtype if h0 is None else h0._array.dtype,
+                                   zeros_dtype if c0 is None else c0._array.dtype,
+                                   arrays[0][4] is not None)
     # A cell's (B, ·) state is the (1, B, ·) state of a one-direction layer.
     h_n = (xp.zeros((num_dirs, batch, proj), dtype=dtype) if h0 is None
            else h0._array.reshape(num_dirs, batch, proj).astype(dtype, copy=True))
     c_n = None
     if mode == "LSTM":
-        c_n = (xp.zeros((num_dirs, batch, hidden_size), dtype=dtype) if c0 is None
-               else c0._array.reshape(num_dirs, batch, hidden_size).astype(dtype, copy=True))
+        c_n = (xp.zeros((num_dirs, batch, hidden_size), dtype=c_dtype) if c0 is None
+               else c0._array.reshape(num_dirs, batch, hidden_size).astype(c_dtype, copy=True))
     out = xp.empty((rows.shape[0], num_dirs * proj), dtype=dtype)
     directions = []
     for d, ws in enumerate(arrays):
@@ -370,7 +406,7 @@ def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batc
         dh = xp.zeros_like(h_n) if dh_n is None else xp.array(dh_n, dtype=dtype)
         dc = None
         if c_n is not None:
-            dc = xp.zeros_like(c_n) if dc_n is None else xp.array(dc_n, dtype=dtype)
+            dc = xp.zeros_like(c_n) if dc_n is None else xp.array(dc_n, dtype=c_dtype)
         d_rows, weight_grads = None, []
         for d, direction in enumerate(directions):
             dout_d = None if dout is None else (
@@ -381,10 +417,10 @@ def recurrent_layer(mode: str, input: Tensor, steps: list[tuple[int, int]], batc
                 d_rows = grad_rows if d_rows is None else d_rows + grad_rows
             weight_grads += grads
         result = [None if d_rows is None else d_rows.reshape(x.shape)]
-        if h0 is not None:
-            result.append(dh.reshape(h0._array.shape))
-        if c0 is not None:
-            result.append(dc.reshape(c0._array.shape))
+        for start, grad in ((h0, dh), (c0, dc)):  # each in its state's own dtype
+            if start is not None:
+                result.append(grad.reshape(start._array.shape).astype(start._array.dtype,
+                                                                       copy=False))
         return tuple(result + weight_grads)
 
     name = NODE_NAMES[mode]

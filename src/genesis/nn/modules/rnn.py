@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 import genesis
+from genesis.mixed_precision import autocast_dtype
 from genesis.nn import init
 from genesis.nn.modules.dropout import dropout as _dropout
 from genesis.nn.modules.module import Module
@@ -31,8 +32,14 @@ def _check_size(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be greater than zero")
 
 
+def _computes_alike(a: Tensor, b: Tensor) -> bool:
+    """Whether ``a`` and ``b`` reach the gate matmuls in one dtype: equal dtypes, or dtypes that
+    autocast lowers to the same one (PyTorch relaxes its dtype checks under autocast)."""
+    return (autocast_dtype("lower", a._array.dtype) == autocast_dtype("lower", b._array.dtype))
+
+
 def _check_state_dtype(state: Tensor, weight: Tensor) -> None:
-    if state.dtype != weight.dtype:
+    if not _computes_alike(state, weight):
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got {state.dtype} and {weight.dtype} "
             f"(the hidden state must have the weights' dtype: convert it, e.g. "
@@ -40,7 +47,7 @@ def _check_state_dtype(state: Tensor, weight: Tensor) -> None:
 
 
 def _check_dtype(input: Tensor, weight: Tensor) -> None:
-    if input.dtype != weight.dtype:
+    if not _computes_alike(input, weight):
         raise ValueError(
             f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). "
             f"Convert input: input.to({weight.dtype}), or convert model: model.to({input.dtype})"
@@ -193,12 +200,12 @@ class RNNBase(Module):
         weights = [tuple(getattr(self, name, None) if name else None for name in
                          self._weight_names(names)) for names in self._all_weights]
         h_states, c_states = [], []
-        x = input
+        x, zeros_dtype = input, input._array.dtype  # PyTorch's default states: input's dtype
         for layer in range(self.num_layers):
             rows = slice(layer * directions, (layer + 1) * directions)
             h0, c0 = (None if s is None else s[rows] for s in (states + [None])[:2])
-            x, h_n, c_n = recurrent_layer(self.mode, x, steps, batch, h0, c0,
-                                          weights[rows], self.hidden_size)
+            x, h_n, c_n = recurrent_layer(self.mode, x, steps, batch, h0, c0, weights[rows],
+                                          self.hidden_size, zeros_dtype=zeros_dtype)
             h_states.append(h_n)
             c_states.append(c_n)
             if self.dropout and self.training and layer < self.num_layers - 1:
@@ -454,7 +461,7 @@ class RNNCellBase(Module):
                 f"input has inconsistent input_size: got {x.shape[1]} expected "
                 f"{self.input_size} (input must be (N, {self.input_size}) or "
                 f"({self.input_size},))")
-        if input.dtype != self.weight_ih.dtype:
+        if not _computes_alike(input, self.weight_ih):
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got {input.dtype} and "
                 f"{self.weight_ih.dtype} (convert the input, e.g. x.to({self.weight_ih.dtype}))")
