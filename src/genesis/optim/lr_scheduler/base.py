@@ -270,10 +270,11 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
-        if self._step_count == 1:
+        count = self._step_count
+        if count == 1:
             self._check_step_order()
         if epoch is None:  # the hot path of every training loop: _computed_lr inlined
-            self._step_count += 1
+            self._step_count = count + 1
             self.last_epoch += 1
             self._get_lr_called_within_step = True
             try:
@@ -283,18 +284,9 @@ class LRScheduler:
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             epoch = check_epoch(epoch)  # before anything changes: a refused epoch leaves no trace
-            self._step_count += 1
+            self._step_count = count + 1
             values = self._rates_at(epoch)
-        # _write_lrs inlined for plain float rates (the common case, every training step)
-        groups = self.optimizer.param_groups
-        if self.verbose or self._item is not None or len(values) != len(groups):
-            return self._write_lrs(values)
-        key = self._key
-        for group, lr in zip(groups, values):
-            if group[key].__class__ is not float:
-                return self._write_lrs(values)
-            group[key] = lr
-        self._last_lr = values
+        self._write_lrs(values)
 
     def _check_step_order(self) -> None:
         """PyTorch's check at the first ``step()``: has the optimizer (if it has a step) stepped?"""
@@ -326,16 +318,18 @@ class LRScheduler:
                              "after the scheduler was built")
         if self.verbose:
             self._print_changes(values)
-        key = self._key
-        if self._item is not None:
-            values = write_values(groups, key, values, self._item)
-        else:
-            for group, lr in zip(groups, values):
+        key, index = self._key, 0
+        if self._item is None:
+            # An index, not zip(): creating a zip object costs more than one group's write.
+            for group in groups:
                 if group[key].__class__ is not float:  # a tensor (or an int): see write_values
-                    values = write_values(groups, key, values)
                     break
-                group[key] = lr
-        self._last_lr = values
+                group[key] = values[index]
+                index += 1
+            else:
+                self._last_lr = values
+                return
+        self._last_lr = write_values(groups, key, values, self._item)
 
     def _print_changes(self, values: list[float], before: list | None = None) -> None:
         before = self._values() if before is None else before
