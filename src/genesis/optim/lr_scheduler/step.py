@@ -46,7 +46,7 @@ class StepLR(_Chainable):
             warn_get_lr_outside_step()
         epoch = self.last_epoch
         if epoch == 0 or epoch % self.step_size:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma)
 
     def _closed_form(self, steps, start):
@@ -89,7 +89,7 @@ class MultiStepLR(_Chainable):
             warn_get_lr_outside_step()
         count = self._counts.get(self.last_epoch)
         if count is None:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma ** count)
 
     def _closed_form(self, steps, start):
@@ -129,7 +129,7 @@ class ConstantLR(_Chainable):
         if epoch == 0:
             return self._scaled(self.factor)
         if epoch != self.total_iters:
-            return self._unchanged()
+            return self._values()
         return self._scaled(1.0 / self.factor)
 
     def _closed_form(self, steps, start):
@@ -177,7 +177,7 @@ class LinearLR(_Chainable):
         if epoch == 0:
             return self._scaled(self.start_factor)
         if self._is_initial or epoch > self.total_iters:
-            return self._unchanged()
+            return self._values()
         # The ratio of consecutive factors, written as PyTorch does so the products match its own.
         slope = self.end_factor - self.start_factor
         return self._scaled(
@@ -210,7 +210,7 @@ class ExponentialLR(_Chainable):
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         if self._is_initial:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma)
 
     def _closed_form(self, steps, start):
@@ -242,7 +242,7 @@ class PolynomialLR(_Chainable):
             warn_get_lr_outside_step()
         epoch, total = self.last_epoch, self.total_iters
         if self._is_initial or epoch > total:
-            return self._unchanged()
+            return self._values()
         return self._scaled(((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power)
 
     def _closed_form(self, steps, start):
