@@ -8,7 +8,7 @@ import numpy as np
 
 from . import schedules
 from .base import LRScheduler, _Chainable, warn_get_lr_outside_step
-from .checks import as_number, check_int, check_real
+from .checks import as_number, check_count, check_int, check_real
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
 
@@ -91,8 +91,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         # PyTorch's messages for what it refuses too; Genesis refuses bools and a negative eta_min.
-        if isinstance(T_0, bool) or not isinstance(T_0, (int, np.integer)) or T_0 <= 0:
-            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        check_count("T_0", T_0)
         if isinstance(T_mult, bool) or not isinstance(T_mult, (int, np.integer)) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(as_number(eta_min), (float, int)):

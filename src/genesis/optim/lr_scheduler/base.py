@@ -509,13 +509,13 @@ class LRScheduler:
             if fn is not None and attributes is not None:
                 fn.__dict__.update(copy_plain(attributes))
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
+    def _check_state(self, state_dict: Any) -> None:
         """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
         cls = type(self).__name__
         if not isinstance(state_dict, dict):
             raise TypeError(f"{cls}.load_state_dict expects a dict, got "
                             f"{type(state_dict).__name__}")
-        expected = set(self._state_names()) | set(ignore) | {"definition"}
+        expected = set(self._state_names()) | {"definition"}
         optional = set(self._optional_state_keys) | {"definition"}
         missing = sorted(expected - state_dict.keys() - optional)
         unknown = sorted(state_dict.keys() - expected)
@@ -541,9 +541,9 @@ class _Chainable(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         """The rates at ``last_epoch`` from ``base_lrs`` (used by ``step(epoch)``)."""
-        start = np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
-        rates = self._closed_form(np.array([[self.last_epoch]], dtype=np.int64), start)
-        return [float(v) for v in np.broadcast_to(rates, start.shape)[0]]
+        start = np.asarray([self.base_lrs], dtype=np.float64)
+        rates = self._closed_form(np.array([[self.last_epoch]]), start)
+        return np.broadcast_to(rates, start.shape)[0].tolist()
 
     def _scaled(self, factor: float) -> list[float]:
         """The groups' current values times ``factor``."""

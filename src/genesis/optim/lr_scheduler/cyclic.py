@@ -11,7 +11,7 @@ import numpy as np
 from . import schedules
 from .base import LRScheduler, check_optimizer, warn_get_lr_outside_step, write_values
 from .plain import copy_plain
-from .checks import as_number, check_real, format_param
+from .checks import as_number, check_count, check_real, format_param
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -198,11 +198,6 @@ class CyclicLR(_MomentumCycler):
         self._init_scale_fn()  # mode may have changed with the loaded state (as PyTorch)
 
 
-def _check_count(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"Expected positive integer {name}, but got {value}")
-
-
 class OneCycleLR(_MomentumCycler):
     """The 1cycle policy: from ``max_lr / div_factor`` up to ``max_lr`` over ``pct_start`` of
     ``total_steps``, then down to ``max_lr / div_factor / final_div_factor`` (cosine or linear;
@@ -231,12 +226,10 @@ class OneCycleLR(_MomentumCycler):
         check_optimizer(optimizer, field)
         self.optimizer = optimizer
         if total_steps is not None:
-            _check_count("total_steps", total_steps)
-            self.total_steps = int(total_steps)
+            self.total_steps = check_count("total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            _check_count("epochs", epochs)
-            _check_count("steps_per_epoch", steps_per_epoch)
-            self.total_steps = int(epochs) * int(steps_per_epoch)
+            self.total_steps = check_count("epochs", epochs) * check_count("steps_per_epoch",
+                                                                           steps_per_epoch)
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch) "
                              f"(got total_steps={total_steps}, epochs={epochs}, "

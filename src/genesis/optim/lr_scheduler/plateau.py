@@ -142,8 +142,8 @@ class ReduceLROnPlateau(LRScheduler):
                 if self.verbose:
                     print(f"Epoch {epoch}: reducing learning rate of group {index} to {new:.4e}.")
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
-        super()._check_state(state_dict, ignore)
+    def _check_state(self, state_dict: Any) -> None:
+        super()._check_state(state_dict)
         self._check_modes(state_dict["mode"], state_dict["threshold"], state_dict["threshold_mode"])
 
     def _definition(self) -> dict[str, Any]:
