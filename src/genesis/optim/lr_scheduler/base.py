@@ -276,14 +276,10 @@ class LRScheduler:
         count = self._step_count
         if count == 1:
             self._check_step_order()
-        if epoch is None:  # the hot path of every training loop: _computed_lr inlined
+        if epoch is None:
             self._step_count = count + 1
             self.last_epoch += 1
-            self._get_lr_called_within_step = True
-            try:
-                values = self.get_lr()
-            finally:
-                self._get_lr_called_within_step = False
+            values = self._computed_lr()
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             epoch = check_epoch(epoch)  # before anything changes: a refused epoch leaves no trace

@@ -145,8 +145,8 @@ class SWALR(LRScheduler):
         return {"swa_lr": self.swa_lr, "anneal_epochs": self.anneal_epochs,
                 "anneal_strategy": self._anneal_strategy}
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
-        super()._check_state(state_dict, ignore)
+    def _check_state(self, state_dict: Any) -> None:
+        super()._check_state(state_dict)
         cls = type(self).__name__
         strategy, epochs = state_dict.get("_anneal_strategy"), state_dict.get("anneal_epochs")
         if strategy not in _STRATEGIES:
