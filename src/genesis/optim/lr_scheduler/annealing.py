@@ -39,8 +39,7 @@ class CosineAnnealingLR(_Chainable):
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
-        check_int("T_max", T_max, 1)
-        self.T_max = int(T_max)
+        self.T_max = check_int("T_max", T_max, 1)
         self.eta_min = _check_eta_min(eta_min)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 

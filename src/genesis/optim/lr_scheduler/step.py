@@ -35,8 +35,7 @@ class StepLR(_Chainable):
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
-        check_int("step_size", step_size, 1)
-        self.step_size = int(step_size)
+        self.step_size = check_int("step_size", step_size, 1)
         self.gamma = _gamma(gamma)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
@@ -117,8 +116,7 @@ class ConstantLR(_Chainable):
                              f"Got factor={factor!r}")
         # factor 0 could never be undone at total_iters (PyTorch divides by it there)
         self.factor = check_real("factor", factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
@@ -165,8 +163,7 @@ class LinearLR(_Chainable):
                                        lambda f: 0 < f <= 1)
         self.end_factor = check_real("end_factor", end_factor, "a number in [0, 1]",
                                      lambda f: 0 <= f <= 1)
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
@@ -231,8 +228,7 @@ class PolynomialLR(_Chainable):
 
     def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         self.power = check_real("power", power, "a finite number >= 0", lambda p: p >= 0)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
