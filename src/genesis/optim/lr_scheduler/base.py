@@ -222,9 +222,7 @@ class LRScheduler:
                  field: str = "lr") -> None:
         groups = check_optimizer(optimizer, field)
         check_int("last_epoch", last_epoch, -1)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(field)
+        self._set_field(field, optimizer, verbose)
         initial = self._initial_key()
         if last_epoch == -1:
             for group, value in zip(groups, self._values()):
@@ -239,8 +237,9 @@ class LRScheduler:
         track_optimizer_step(optimizer)
         self._initial_step()
 
-    def _set_field(self, field: str) -> None:
-        self.field = field
+    def _set_field(self, field: str, optimizer: Any, verbose: Any = False) -> None:
+        """What every constructor records: the driven entry, the optimizer, ``verbose``."""
+        self.field, self.optimizer, self.verbose = field, optimizer, bool(verbose)
         self._key, self._item = check_field(field)
 
     def _initial_key(self) -> str:

@@ -115,9 +115,7 @@ class SequentialLR(_Composite):
                 f"{len(milestones)} (milestones={milestones})"
             )
         self._milestones = milestones
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(self._schedulers[0].field)
+        self._set_field(self._schedulers[0].field, optimizer, verbose)
         self.last_epoch = last_epoch + 1
         groups = optimizer.param_groups
         initial = [group[self._initial_key()] for group in groups]
@@ -213,9 +211,7 @@ class ChainedScheduler(_Composite):
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any | None = None,
                  verbose: bool = False) -> None:
         optimizer, self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(self._schedulers[0].field)
+        self._set_field(self._schedulers[0].field, optimizer, verbose)
         initial = self._initial_key()
         self.base_lrs = [as_number(group.get(initial, value))
                          for group, value in zip(optimizer.param_groups, self._values())]

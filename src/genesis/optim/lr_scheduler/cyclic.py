@@ -107,8 +107,7 @@ class CyclicLR(_MomentumCycler):
                  base_momentum: float | list[float] = 0.8, max_momentum: float | list[float] = 0.9,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_optimizer(optimizer, field)
-        self.optimizer = optimizer
-        self._set_field(field)
+        self._set_field(field, optimizer)
         base_lrs = _rates("base_lr", optimizer, base_lr)
         self.max_lrs = _rates("max_lr", optimizer, max_lr)
         up = check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
@@ -224,7 +223,6 @@ class OneCycleLR(_MomentumCycler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_optimizer(optimizer, field)
-        self.optimizer = optimizer
         if total_steps is not None:
             self.total_steps = check_count("total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
@@ -247,7 +245,7 @@ class OneCycleLR(_MomentumCycler):
         phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
         self._schedule_phases = [list(p) for p in phases]
         self.anneal_strategy = anneal_strategy
-        self._set_field(field)
+        self._set_field(field, optimizer)
         self._phases = self._spans()
         _rates("max_lr", optimizer, max_lr)  # checked before anything is written
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)

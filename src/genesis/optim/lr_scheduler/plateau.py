@@ -48,9 +48,7 @@ class ReduceLROnPlateau(LRScheduler):
         check_int("cooldown", cooldown, 0)
         eps = check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
         self._check_modes(mode, threshold, threshold_mode)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(field)
+        self._set_field(field, optimizer, verbose)
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):

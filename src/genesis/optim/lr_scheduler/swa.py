@@ -59,7 +59,7 @@ class SWALR(LRScheduler):
         self.swa_lr = list(swa_lrs) if isinstance(swa_lr, (list, tuple)) else swa_lrs[0]
         self.anneal_epochs = int(anneal_epochs)
         self._set_anneal_func(anneal_strategy)
-        self._set_field(field)
+        self._set_field(field, optimizer)
         for group, value in zip(groups, swa_lrs):
             group[self._swa_key()] = value
         super().__init__(optimizer, last_epoch, verbose, field=field)
