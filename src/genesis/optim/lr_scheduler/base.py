@@ -537,7 +537,7 @@ class _Chainable(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         """The rates at ``last_epoch`` from ``base_lrs`` (used by ``step(epoch)``)."""
         start = np.asarray([self.base_lrs], dtype=np.float64)
-        rates = self._closed_form(np.array([[self.last_epoch]]), start)
+        rates = self._closed_form(np.array([[self.last_epoch]], dtype=np.int64), start)
         return np.broadcast_to(rates, start.shape)[0].tolist()
 
     def _scaled(self, factor: float) -> list[float]:
