@@ -132,8 +132,11 @@ def warn_get_lr_outside_step() -> None:
 
 
 def read_values(groups: list[dict], key: str, item: int | None) -> list:
-    """``group[key]`` (or ``group[key][item]``) of every group."""
-    return [group[key] if item is None else group[key][item] for group in groups]
+    """``group[key]`` (or ``group[key][item]``) of every group, in a new list."""
+    values = []
+    for group in groups:  # every step reads: a loop costs less than a comprehension (3.11)
+        values.append(group[key] if item is None else group[key][item])
+    return values
 
 
 def write_values(groups: list[dict], key: str, values: list, item: int | None = None) -> list:
@@ -219,9 +222,7 @@ class LRScheduler:
                  field: str = "lr") -> None:
         groups = check_optimizer(optimizer, field)
         check_int("last_epoch", last_epoch, -1)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(field)
+        self._set_field(field, optimizer, verbose)
         initial = self._initial_key()
         if last_epoch == -1:
             for group, value in zip(groups, self._values()):
@@ -236,8 +237,9 @@ class LRScheduler:
         track_optimizer_step(optimizer)
         self._initial_step()
 
-    def _set_field(self, field: str) -> None:
-        self.field = field
+    def _set_field(self, field: str, optimizer: Any, verbose: Any = False) -> None:
+        """What every constructor records: the driven entry, the optimizer, ``verbose``."""
+        self.field, self.optimizer, self.verbose = field, optimizer, bool(verbose)
         self._key, self._item = check_field(field)
 
     def _initial_key(self) -> str:
@@ -270,31 +272,19 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and write the new rates."""
-        if self._step_count == 1:
+        count = self._step_count
+        if count == 1:
             self._check_step_order()
-        if epoch is None:  # the hot path of every training loop: _computed_lr inlined
-            self._step_count += 1
+        if epoch is None:
+            self._step_count = count + 1
             self.last_epoch += 1
-            self._get_lr_called_within_step = True
-            try:
-                values = self.get_lr()
-            finally:
-                self._get_lr_called_within_step = False
+            values = self._computed_lr()
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             epoch = check_epoch(epoch)  # before anything changes: a refused epoch leaves no trace
-            self._step_count += 1
+            self._step_count = count + 1
             values = self._rates_at(epoch)
-        # _write_lrs inlined for plain float rates (the common case, every training step)
-        groups = self.optimizer.param_groups
-        if self.verbose or self._item is not None or len(values) != len(groups):
-            return self._write_lrs(values)
-        key = self._key
-        for group, lr in zip(groups, values):
-            if group[key].__class__ is not float:
-                return self._write_lrs(values)
-            group[key] = lr
-        self._last_lr = values
+        self._write_lrs(values)
 
     def _check_step_order(self) -> None:
         """PyTorch's check at the first ``step()``: has the optimizer (if it has a step) stepped?"""
@@ -326,16 +316,18 @@ class LRScheduler:
                              "after the scheduler was built")
         if self.verbose:
             self._print_changes(values)
-        key = self._key
-        if self._item is not None:
-            values = write_values(groups, key, values, self._item)
-        else:
-            for group, lr in zip(groups, values):
+        key, index = self._key, 0
+        if self._item is None:
+            # An index, not zip(): creating a zip object costs more than one group's write.
+            for group in groups:
                 if group[key].__class__ is not float:  # a tensor (or an int): see write_values
-                    values = write_values(groups, key, values)
                     break
-                group[key] = lr
-        self._last_lr = values
+                group[key] = values[index]
+                index += 1
+            else:
+                self._last_lr = values
+                return
+        self._last_lr = write_values(groups, key, values, self._item)
 
     def _print_changes(self, values: list[float], before: list | None = None) -> None:
         before = self._values() if before is None else before
@@ -512,13 +504,13 @@ class LRScheduler:
             if fn is not None and attributes is not None:
                 fn.__dict__.update(copy_plain(attributes))
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
+    def _check_state(self, state_dict: Any) -> None:
         """Raise unless ``state_dict`` has exactly this class's keys and the right group count."""
         cls = type(self).__name__
         if not isinstance(state_dict, dict):
             raise TypeError(f"{cls}.load_state_dict expects a dict, got "
                             f"{type(state_dict).__name__}")
-        expected = set(self._state_names()) | set(ignore) | {"definition"}
+        expected = set(self._state_names()) | {"definition"}
         optional = set(self._optional_state_keys) | {"definition"}
         missing = sorted(expected - state_dict.keys() - optional)
         unknown = sorted(state_dict.keys() - expected)
@@ -544,30 +536,18 @@ class _Chainable(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         """The rates at ``last_epoch`` from ``base_lrs`` (used by ``step(epoch)``)."""
-        start = np.asarray(self.base_lrs, dtype=np.float64).reshape(1, -1)
+        start = np.asarray([self.base_lrs], dtype=np.float64)
         rates = self._closed_form(np.array([[self.last_epoch]], dtype=np.int64), start)
-        return [float(v) for v in np.broadcast_to(rates, start.shape)[0]]
-
-    # The two helpers below run at every training step: one group, the common case, is read
-    # without a comprehension (each costs a call in Python 3.11).
+        return np.broadcast_to(rates, start.shape)[0].tolist()
 
     def _scaled(self, factor: float) -> list[float]:
-        groups = self.optimizer.param_groups
+        """The groups' current values times ``factor``."""
         if self._item is not None:
             return [value * factor for value in self._values()]
-        if len(groups) == 1:
-            return [groups[0][self._key] * factor]
-        key = self._key
-        return [group[key] * factor for group in groups]
-
-    def _unchanged(self) -> list[float]:
-        groups = self.optimizer.param_groups
-        if self._item is not None:
-            return self._values()
-        if len(groups) == 1:
-            return [groups[0][self._key]]
-        key = self._key
-        return [group[key] for group in groups]
+        key, values = self._key, []
+        for group in self.optimizer.param_groups:  # a loop: cheaper than a comprehension (3.11)
+            values.append(group[key] * factor)
+        return values
 
 
 class _LRScheduler(LRScheduler):

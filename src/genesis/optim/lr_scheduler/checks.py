@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_number", "check_int", "check_real", "format_param", "check_epoch", "check_steps",
+__all__ = ["as_number", "check_int", "check_count", "check_real", "format_param", "check_epoch", "check_steps",
            "check_milestones", "check_field"]
 
 
@@ -30,6 +30,13 @@ def check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def check_count(name: str, value: Any) -> int:
+    """A positive int, in PyTorch's words (``Expected positive integer T_0, but got 0``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Expected positive integer {name}, but got {value}")
     return int(value)
 
 

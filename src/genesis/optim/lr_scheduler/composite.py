@@ -18,33 +18,32 @@ from .swa import SWALR
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
-def _check_list(owner: str, schedulers: Any) -> None:
+def _check_children(owner: str, optimizer: Any, schedulers: Any) -> tuple[Any, list]:
+    """The optimizer (None: the first child's) and the children: a non-empty sequence of
+    LRSchedulers on that optimizer, driving one field; PyTorch's words for what it refuses."""
+    if optimizer is not None:
+        check_optimizer(optimizer)
     if not isinstance(schedulers, (list, tuple)):
         raise TypeError(f"{owner} needs a list of schedulers, got {type(schedulers).__name__}")
     if not schedulers:
         chained = " to be chained" if owner == "ChainedScheduler" else ""
         raise ValueError(f"{owner} expects at least one scheduler{chained}, but got no "
                          "scheduler. (schedulers=[])")
-
-
-def _check_child(owner: str, index: int, child: Any) -> None:
-    if not hasattr(child, "optimizer"):
-        raise TypeError(f"{owner} at index {index} should have `optimizer` as its attribute. "
-                        f"(schedulers[{index}] is a {type(child).__name__}, not a scheduler)")
-    if isinstance(child, ReduceLROnPlateau):
-        raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires "
-                         "additional kwargs to be specified when calling `step`, but got one at "
-                         f"index {index} in the given schedulers sequence. (Step it on its own.)")
-    if not isinstance(child, LRScheduler):
-        raise TypeError(f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got "
-                        f"{type(child).__name__}")
-
-
-def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRScheduler]:
-    """The children: a non-empty sequence of LRSchedulers on ``optimizer``, driving one field."""
-    _check_list(owner, schedulers)
     for index, child in enumerate(schedulers):
-        _check_child(owner, index, child)
+        if not hasattr(child, "optimizer"):
+            raise TypeError(f"{owner} at index {index} should have `optimizer` as its attribute. "
+                            f"(schedulers[{index}] is a {type(child).__name__}, not a scheduler)")
+        if isinstance(child, ReduceLROnPlateau):
+            raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
+                             "requires additional kwargs to be specified when calling `step`, but "
+                             f"got one at index {index} in the given schedulers sequence. (Step it "
+                             "on its own.)")
+        if not isinstance(child, LRScheduler):
+            raise TypeError(f"{owner}: schedulers[{index}] must be a Genesis LRScheduler, got "
+                            f"{type(child).__name__}")
+        if optimizer is None:  # ChainedScheduler(schedulers): the first child's
+            optimizer = child.optimizer
+            check_optimizer(optimizer)
         if child.optimizer is not optimizer:
             raise ValueError(
                 f"{owner} expects all schedulers to belong to the same optimizer, but got "
@@ -55,7 +54,7 @@ def _check_children(owner: str, optimizer: Any, schedulers: Any) -> list[LRSched
         if child.field != schedulers[0].field:
             raise ValueError(f"{owner}: schedulers[{index}] drives {child.field!r}, schedulers[0] "
                              f"drives {schedulers[0].field!r}; all must drive the same entry")
-    return list(schedulers)
+    return optimizer, list(schedulers)
 
 
 class _Composite(LRScheduler):
@@ -65,10 +64,6 @@ class _Composite(LRScheduler):
     # PyTorch's state of a composite nested as the first child of a SequentialLR has the step
     # count that its _initial_step() set.
     _optional_state_keys = ("_step_count",)
-
-    def _state_names(self) -> tuple[str, ...]:
-        return (*self._base_state_keys, *self._state_keys, "_schedulers",
-                *self._optional_state_keys)
 
     def _save_value(self, name: str) -> Any:
         if name == "_schedulers":
@@ -106,12 +101,11 @@ class SequentialLR(_Composite):
         [0.1, 0.4, 0.7, 1.0, 0.5, 0.25]
     """
 
-    _state_keys = ("_milestones", "last_epoch")
+    _state_keys = ("_milestones", "last_epoch", "_schedulers", "_step_count")
 
     def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
                  last_epoch: int = -1, verbose: bool = False) -> None:
-        check_optimizer(optimizer)
-        self._schedulers = _check_children("SequentialLR", optimizer, schedulers)
+        _, self._schedulers = _check_children("SequentialLR", optimizer, schedulers)
         milestones = check_milestones("milestones", milestones)
         if len(milestones) != len(self._schedulers) - 1:
             raise ValueError(
@@ -121,9 +115,7 @@ class SequentialLR(_Composite):
                 f"{len(milestones)} (milestones={milestones})"
             )
         self._milestones = milestones
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(self._schedulers[0].field)
+        self._set_field(self._schedulers[0].field, optimizer, verbose)
         self.last_epoch = last_epoch + 1
         groups = optimizer.param_groups
         initial = [group[self._initial_key()] for group in groups]
@@ -214,19 +206,12 @@ class ChainedScheduler(_Composite):
         [0.1, 0.09, 0.81, 0.729]
     """
 
-    _state_keys = ()
+    _state_keys = ("_schedulers", "_step_count")
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any | None = None,
                  verbose: bool = False) -> None:
-        if optimizer is None:
-            _check_list("ChainedScheduler", schedulers)
-            _check_child("ChainedScheduler", 0, schedulers[0])
-            optimizer = schedulers[0].optimizer
-        check_optimizer(optimizer)
-        self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(self._schedulers[0].field)
+        optimizer, self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
+        self._set_field(self._schedulers[0].field, optimizer, verbose)
         initial = self._initial_key()
         self.base_lrs = [as_number(group.get(initial, value))
                          for group, value in zip(optimizer.param_groups, self._values())]

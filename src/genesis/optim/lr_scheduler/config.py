@@ -75,12 +75,10 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
 
 def describe(config: Any) -> str:
     """A definition in one line, as the call that builds it: ``StepLR(step_size=30, ...)``."""
-    if isinstance(config, dict) and isinstance(config.get("scheduler"), str):
-        arguments = ", ".join(f"{k}={describe(v)}" for k, v in config.items() if k != "scheduler")
-        return f"{config['scheduler']}({arguments})"
-    if isinstance(config, dict) and isinstance(config.get("schedule"), str):
-        arguments = ", ".join(f"{k}={describe(v)}" for k, v in config.items() if k != "schedule")
-        return f"{config['schedule']}({arguments})"
+    for name in ("scheduler", "schedule"):  # a scheduler's definition, or a Schedule's
+        if isinstance(config, dict) and isinstance(config.get(name), str):
+            arguments = ", ".join(f"{k}={describe(v)}" for k, v in config.items() if k != name)
+            return f"{config[name]}({arguments})"
     if isinstance(config, list):
         return f"[{', '.join(describe(v) for v in config)}]"
     return repr(config)

@@ -11,7 +11,7 @@ import numpy as np
 from . import schedules
 from .base import LRScheduler, check_optimizer, warn_get_lr_outside_step, write_values
 from .plain import copy_plain
-from .checks import as_number, check_real, format_param
+from .checks import as_number, check_count, check_real, format_param
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -107,8 +107,7 @@ class CyclicLR(_MomentumCycler):
                  base_momentum: float | list[float] = 0.8, max_momentum: float | list[float] = 0.9,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_optimizer(optimizer, field)
-        self.optimizer = optimizer
-        self._set_field(field)
+        self._set_field(field, optimizer)
         base_lrs = _rates("base_lr", optimizer, base_lr)
         self.max_lrs = _rates("max_lr", optimizer, max_lr)
         up = check_real("step_size_up", step_size_up, "a number > 0", lambda v: v > 0)
@@ -198,11 +197,6 @@ class CyclicLR(_MomentumCycler):
         self._init_scale_fn()  # mode may have changed with the loaded state (as PyTorch)
 
 
-def _check_count(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"Expected positive integer {name}, but got {value}")
-
-
 class OneCycleLR(_MomentumCycler):
     """The 1cycle policy: from ``max_lr / div_factor`` up to ``max_lr`` over ``pct_start`` of
     ``total_steps``, then down to ``max_lr / div_factor / final_div_factor`` (cosine or linear;
@@ -229,14 +223,11 @@ class OneCycleLR(_MomentumCycler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
         check_optimizer(optimizer, field)
-        self.optimizer = optimizer
         if total_steps is not None:
-            _check_count("total_steps", total_steps)
-            self.total_steps = int(total_steps)
+            self.total_steps = check_count("total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            _check_count("epochs", epochs)
-            _check_count("steps_per_epoch", steps_per_epoch)
-            self.total_steps = int(epochs) * int(steps_per_epoch)
+            self.total_steps = check_count("epochs", epochs) * check_count("steps_per_epoch",
+                                                                           steps_per_epoch)
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch) "
                              f"(got total_steps={total_steps}, epochs={epochs}, "
@@ -254,7 +245,7 @@ class OneCycleLR(_MomentumCycler):
         phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
         self._schedule_phases = [list(p) for p in phases]
         self.anneal_strategy = anneal_strategy
-        self._set_field(field)
+        self._set_field(field, optimizer)
         self._phases = self._spans()
         _rates("max_lr", optimizer, max_lr)  # checked before anything is written
         self._setup_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)

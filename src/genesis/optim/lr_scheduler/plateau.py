@@ -48,9 +48,7 @@ class ReduceLROnPlateau(LRScheduler):
         check_int("cooldown", cooldown, 0)
         eps = check_real("eps", eps, "a finite number >= 0", lambda v: v >= 0)
         self._check_modes(mode, threshold, threshold_mode)
-        self.optimizer = optimizer
-        self.verbose = bool(verbose)
-        self._set_field(field)
+        self._set_field(field, optimizer, verbose)
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
@@ -142,8 +140,8 @@ class ReduceLROnPlateau(LRScheduler):
                 if self.verbose:
                     print(f"Epoch {epoch}: reducing learning rate of group {index} to {new:.4e}.")
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
-        super()._check_state(state_dict, ignore)
+    def _check_state(self, state_dict: Any) -> None:
+        super()._check_state(state_dict)
         self._check_modes(state_dict["mode"], state_dict["threshold"], state_dict["threshold_mode"])
 
     def _definition(self) -> dict[str, Any]:

@@ -35,8 +35,7 @@ class StepLR(_Chainable):
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
-        check_int("step_size", step_size, 1)
-        self.step_size = int(step_size)
+        self.step_size = check_int("step_size", step_size, 1)
         self.gamma = _gamma(gamma)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
@@ -46,7 +45,7 @@ class StepLR(_Chainable):
             warn_get_lr_outside_step()
         epoch = self.last_epoch
         if epoch == 0 or epoch % self.step_size:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma)
 
     def _closed_form(self, steps, start):
@@ -89,7 +88,7 @@ class MultiStepLR(_Chainable):
             warn_get_lr_outside_step()
         count = self._counts.get(self.last_epoch)
         if count is None:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma ** count)
 
     def _closed_form(self, steps, start):
@@ -117,8 +116,7 @@ class ConstantLR(_Chainable):
                              f"Got factor={factor!r}")
         # factor 0 could never be undone at total_iters (PyTorch divides by it there)
         self.factor = check_real("factor", factor, "a number in (0, 1]", lambda f: 0 < f <= 1)
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
@@ -129,7 +127,7 @@ class ConstantLR(_Chainable):
         if epoch == 0:
             return self._scaled(self.factor)
         if epoch != self.total_iters:
-            return self._unchanged()
+            return self._values()
         return self._scaled(1.0 / self.factor)
 
     def _closed_form(self, steps, start):
@@ -165,8 +163,7 @@ class LinearLR(_Chainable):
                                        lambda f: 0 < f <= 1)
         self.end_factor = check_real("end_factor", end_factor, "a number in [0, 1]",
                                      lambda f: 0 <= f <= 1)
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
     def get_lr(self) -> list[float]:
@@ -177,7 +174,7 @@ class LinearLR(_Chainable):
         if epoch == 0:
             return self._scaled(self.start_factor)
         if self._is_initial or epoch > self.total_iters:
-            return self._unchanged()
+            return self._values()
         # The ratio of consecutive factors, written as PyTorch does so the products match its own.
         slope = self.end_factor - self.start_factor
         return self._scaled(
@@ -210,7 +207,7 @@ class ExponentialLR(_Chainable):
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
         if self._is_initial:
-            return self._unchanged()
+            return self._values()
         return self._scaled(self.gamma)
 
     def _closed_form(self, steps, start):
@@ -231,8 +228,7 @@ class PolynomialLR(_Chainable):
 
     def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0,
                  last_epoch: int = -1, verbose: bool = False, *, field: str = "lr") -> None:
-        check_int("total_iters", total_iters, 1)
-        self.total_iters = int(total_iters)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         self.power = check_real("power", power, "a finite number >= 0", lambda p: p >= 0)
         super().__init__(optimizer, last_epoch, verbose, field=field)
 
@@ -242,7 +238,7 @@ class PolynomialLR(_Chainable):
             warn_get_lr_outside_step()
         epoch, total = self.last_epoch, self.total_iters
         if self._is_initial or epoch > total:
-            return self._unchanged()
+            return self._values()
         return self._scaled(((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power)
 
     def _closed_form(self, steps, start):

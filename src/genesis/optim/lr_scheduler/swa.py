@@ -59,7 +59,7 @@ class SWALR(LRScheduler):
         self.swa_lr = list(swa_lrs) if isinstance(swa_lr, (list, tuple)) else swa_lrs[0]
         self.anneal_epochs = int(anneal_epochs)
         self._set_anneal_func(anneal_strategy)
-        self._set_field(field)
+        self._set_field(field, optimizer)
         for group, value in zip(groups, swa_lrs):
             group[self._swa_key()] = value
         super().__init__(optimizer, last_epoch, verbose, field=field)
@@ -91,19 +91,22 @@ class SWALR(LRScheduler):
         the starting rate, then interpolate to ``swa_lr`` at this step's fraction."""
         if not self._get_lr_called_within_step:
             warn_get_lr_outside_step()
-        step = self._step_count - 1
-        if self.anneal_epochs == 0:
-            step = max(1, step)
-        span = max(1, self.anneal_epochs)
-        prev_alpha = self.anneal_func(max(0, min(1, (step - 1) / span)))
+        prev_alpha, alpha = self._alphas()
         swa_key = self._swa_key()
         swa_lrs = [group[swa_key] for group in self.optimizer.param_groups]
         prev_lrs = [self._get_initial_lr(as_number(lr), swa_lr, prev_alpha)
                     for lr, swa_lr in zip(self._values(), swa_lrs)]
         if prev_alpha == 0 and self._get_lr_called_within_step:
             self.start_lrs = prev_lrs  # the group's rate itself: where this annealing starts
-        alpha = self.anneal_func(max(0, min(1, step / span)))
         return [swa_lr * alpha + lr * (1 - alpha) for swa_lr, lr in zip(swa_lrs, prev_lrs)]
+
+    def _alphas(self) -> tuple[float, float]:
+        """PyTorch's interpolation fractions at the previous step and at this one."""
+        step = self._step_count - 1
+        if self.anneal_epochs == 0:
+            step = max(1, step)
+        span = max(1, self.anneal_epochs)
+        return tuple(self.anneal_func(max(0, min(1, s / span))) for s in (step - 1, step))
 
     def _index_offset(self) -> int:
         # The recursion counts its own steps (_step_count), lr_at counts like last_epoch; they
@@ -145,8 +148,8 @@ class SWALR(LRScheduler):
         return {"swa_lr": self.swa_lr, "anneal_epochs": self.anneal_epochs,
                 "anneal_strategy": self._anneal_strategy}
 
-    def _check_state(self, state_dict: Any, ignore: tuple[str, ...] = ()) -> None:
-        super()._check_state(state_dict, ignore)
+    def _check_state(self, state_dict: Any) -> None:
+        super()._check_state(state_dict)
         cls = type(self).__name__
         strategy, epochs = state_dict.get("_anneal_strategy"), state_dict.get("anneal_epochs")
         if strategy not in _STRATEGIES:
@@ -165,10 +168,7 @@ class SWALR(LRScheduler):
         super()._load_saved(state)
         self._set_anneal_func(self._anneal_strategy)
         if "start_lrs" not in state:  # PyTorch's: recover the start from the last rate
-            step = self._step_count - 1
-            if self.anneal_epochs == 0:
-                step = max(1, step)
-            alpha = self.anneal_func(max(0, min(1, step / max(1, self.anneal_epochs))))
+            _, alpha = self._alphas()
             swa_key = self._swa_key()
             self.start_lrs = [self._get_initial_lr(as_number(lr), group[swa_key], alpha)
                               for lr, group in zip(self._last_lr, self.optimizer.param_groups)]
