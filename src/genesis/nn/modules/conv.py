@@ -25,6 +25,7 @@ from genesis.backend import scratch as _scratch
 from genesis.backend import xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
+from genesis.nn.modules import conv_grid
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.padding import pad
 from genesis.nn.modules.utils import (
@@ -270,18 +271,26 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
             f"than actual input size")
     out_hw = tuple((p - s) // st + 1 for p, s, st in zip(padded, spans, stride))
     n, out_channels = x.shape[0], w.shape[0]
-    cols = _im2col(_pad_zeros(x, pads[0] + pads[1], scratch=True), kernel, stride, dilation,
-                   out_hw, groups)
     w3 = w.reshape(groups, out_channels // groups, -1)
-    out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
+    on_grid = conv_grid.usable(x.shape, kernel, stride, dilation, pads, groups, out_hw)
+    if on_grid:
+        out, saved = conv_grid.forward(x, w, pads, dilation, out_hw)
+    else:
+        cols = _im2col(_pad_zeros(x, pads[0] + pads[1], scratch=True), kernel, stride,
+                       dilation, out_hw, groups)
+        out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
     y = _output(out, bias, unbatched, nd)
     inputs, need_x, need_w, need_b = _graph_inputs(input, weight, bias)
 
     def backward(g):
         g = g.reshape((n, out_channels) + out_hw)
-        g3 = _channel_major(g, groups)
-        gw = xp.matmul(g3, cols.transpose(0, 2, 1)) if need_w else None
+        g3 = _channel_major(g, groups) if need_b or not on_grid else None
         gb = g3.sum(axis=2).reshape(-1) if need_b else None
+        if on_grid:
+            gw = conv_grid.weight_grad(g, saved, w.shape, dilation) if need_w else None
+            gx = conv_grid.input_grad(g, w, x.shape[2:], pads, dilation) if need_x else None
+            return _grads_back((gx, gw, gb), input, weight, bias)
+        gw = xp.matmul(g3, cols.transpose(0, 2, 1)) if need_w else None
         gx = None
         if need_x:
             gx = _conv_input_grad(g, g3, w3, x.shape, pads, kernel, stride, dilation, groups)
