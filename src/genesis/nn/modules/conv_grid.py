@@ -1,24 +1,23 @@
 """Stride-1 convolutions on the padded grid, without im2col's columns.
 
-For a stride-1 convolution every kernel offset (i, j) reads the zero-padded input shifted by
-i * Hp-rows and j columns. Flattening each channel of the padded input, (C, N * Hp * Wp), makes
-that shift a plain offset into the flat rows, so the input seen by offset (i, j) is a contiguous
-slice of them: no copy. The output is computed on the whole padded grid (every (n, y, x) with
-y < Hp, x < Wp) and the valid (Ho, Wo) corner is copied out; the other positions are
-discarded.
+For a stride-1 convolution, kernel offset (i, j) reads the zero-padded input shifted by i rows
+and j columns. With each channel of the padded input flattened, (C, N * Hp * Wp), that shift
+is a plain offset into the flat rows (i * Hp + j), so the input an offset sees is a contiguous
+slice of them. The output is computed on the whole padded grid (every (n, y, x) with y < Hp,
+x < Wp); only its (Ho, Wo) corner is kept, the rest is discarded.
 
-One matmul per offset would have only C rows to contract; instead the kw column shifts are
-copied once, stacked, into a (kw * C, L) matrix (kw times the padded input, not kh * kw times
-the output as im2col's columns), and each kernel row i is one matmul of the weight's
-(O, kw * C) slice with that matrix shifted by i rows. So a pass is kh matmuls with kw * C to
-contract, summed: a fixed loop over the kernel rows, never over the batch or the channels.
-The weight gradient is kh matmuls against the same stacked matrix, kept from the forward; the
-input gradient is the same convolution of the zero-padded output gradient with the weight
-flipped in space, its in and out channels swapped.
+The kw column shifts are copied once, stacked, into a (kw * C, L) matrix: kw times the padded
+input, where im2col's columns are kh * kw times the output. One matmul of the weight, its
+kernel rows stacked as (kh * O, kw * C), with that matrix gives every kernel row's
+contribution on the grid; row i's block, shifted by i grid rows, is summed into the output
+(a fixed loop over the kernel rows, never over the batch or the channels). The weight
+gradient is kh matmuls against the same stacked matrix, kept from the forward; the input
+gradient is this convolution of the zero-padded output gradient with the weight flipped in
+space, its in and out channels swapped.
 
-This moves a few times less memory than im2col when the columns are large (16 channels at
-32x32 and batch 32: 7 MB stacked against 19 MB of columns) and wastes little on the discarded
-border when the padding is small against the image, which is when ``usable`` says to use it.
+It moves less memory than im2col when the columns are large (16 channels at 32x32, batch 32:
+a 7 MB stacked matrix against 19 MB of columns) and wastes little on the discarded border
+when the padding is small against the image: ``usable`` says when.
 """
 from __future__ import annotations
 
@@ -71,38 +70,31 @@ def _stacked_shifts(x: Any, pads: tuple, kernel: tuple, dilation: tuple) -> tupl
     return stacked.reshape(kw * c, size + tail), (hp, wp)
 
 
-def _row_weights(w: Any) -> list:
-    """The weight (O, C, kh, kw) as kh contiguous (O, kw * C) matrices, column (j, c)."""
-    return [xp.ascontiguousarray(w[:, :, i, :].transpose(0, 2, 1)).reshape(w.shape[0], -1)
-            for i in range(w.shape[2])]
-
-
-def _grid_matmuls(rows: list, stacked: Any, size: int, row_step: int) -> Any:
-    """sum_i rows[i] @ stacked[:, i * row_step:][:, :size]: the convolution on the grid."""
-    out = _scratch.empty((rows[0].shape[0], size), stacked.dtype)
-    xp.matmul(rows[0], stacked[:, :size], out=out)
-    if len(rows) > 1:
-        part = _scratch.empty(out.shape, out.dtype)
-        for i in range(1, len(rows)):
-            xp.matmul(rows[i], stacked[:, i * row_step:i * row_step + size], out=part)
-            out += part
-    return out
-
-
-def _valid(out: Any, batch: int, grid: tuple, out_hw: tuple) -> Any:
-    """The (O, N, Ho, Wo) corner of a (O, N * Hp * Wp) grid result, as a new array."""
-    full = out.reshape(out.shape[0], batch, *grid)
-    return xp.ascontiguousarray(full[:, :, :out_hw[0], :out_hw[1]])
+def _grid_conv(w: Any, stacked: Any, batch: int, grid: tuple, row_step: int,
+               out_hw: tuple) -> Any:
+    """The (O, N, Ho, Wo) output: one matmul of the weight, its kernel rows stacked as
+    (kh * O, kw * C), with the stacked shifts gives every kernel row's contribution on the
+    whole grid (one matmul with kh * O rows ran faster than kh with O rows each); kernel row
+    i's block, shifted by i * row_step, is added onto row 0's in place (contiguous adds, faster
+    than summing strided corners), and the valid corner is copied out."""
+    o, c, kh, kw = w.shape
+    rows = xp.ascontiguousarray(w.transpose(2, 0, 3, 1)).reshape(kh * o, kw * c)
+    full = _scratch.empty((kh * o, stacked.shape[1]), stacked.dtype)
+    xp.matmul(rows, stacked, out=full)
+    size = batch * grid[0] * grid[1]
+    first = full[:o, :size]
+    for i in range(1, kh):
+        first += full[i * o:(i + 1) * o, i * row_step:i * row_step + size]
+    valid = first.reshape(o, batch, *grid)[:, :, :out_hw[0], :out_hw[1]]
+    return xp.ascontiguousarray(valid)
 
 
 def forward(x: Any, w: Any, pads: tuple, dilation: tuple, out_hw: tuple) -> tuple:
     """The convolution of (N, C, H, W) ``x`` with (O, C, kh, kw) ``w``: the channel-major
     (O, N, Ho, Wo) output, and what ``backward`` needs."""
-    kernel = w.shape[2:]
-    stacked, grid = _stacked_shifts(x, pads, kernel, dilation)
-    size = x.shape[0] * grid[0] * grid[1]
-    out = _grid_matmuls(_row_weights(w), stacked, size, dilation[0] * grid[1])
-    return _valid(out, x.shape[0], grid, out_hw), (stacked, grid)
+    stacked, grid = _stacked_shifts(x, pads, w.shape[2:], dilation)
+    out = _grid_conv(w, stacked, x.shape[0], grid, dilation[0] * grid[1], out_hw)
+    return out, (stacked, grid)
 
 
 def weight_grad(g: Any, saved: tuple, w_shape: tuple, dilation: tuple) -> Any:
