@@ -144,6 +144,23 @@ def test_grid_path_at_its_own_sizes_matches_torch(shape, kernel, padding, dilati
                     what=str(config))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_consecutive_grid_convolutions_keep_their_own_saved_inputs(dtype):
+    """Several same-shaped grid convolutions in one graph, as in a ResNet block: each keeps
+    its own stacked input for its weight gradient (recycled scratch memory must not be handed
+    to the next layer while a backward still needs it)."""
+    def build(m):
+        return m.Sequential(m.Conv2d(16, 16, 3, padding=1, bias=False), m.BatchNorm2d(16),
+                            m.ReLU(), m.Conv2d(16, 16, 3, padding=1), m.Conv2d(16, 16, 3,
+                                                                               padding=1))
+    rng = np.random.default_rng(8)
+    ours, ref = module_pair(build, dtype, rng)
+    x = rng.standard_normal((2, 16, 24, 24)).astype(dtype)
+    for step in range(2):  # the second step runs on recycled scratch buffers
+        ours.zero_grad(), ref.zero_grad()
+        compare_modules(ours, ref, x, TOLERANCE[dtype], rng, f"step {step}")
+
+
 def test_conv_transpose2d_float32_matches_torch():
     rng = np.random.default_rng(3)
     arrays = [rng.standard_normal(s).astype(np.float32) for s in [(3, 8, 7, 7), (8, 4, 2, 2),

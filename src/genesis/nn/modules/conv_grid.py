@@ -64,10 +64,13 @@ def _stacked_shifts(x: Any, pads: tuple, kernel: tuple, dilation: tuple) -> tupl
                    grid[:, :, top:top + h, left + w:], padded[:, size:]):
         border.fill(0)
     grid[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
-    stacked = _scratch.empty((kw, c, size + tail), x.dtype)
+    # the array the pool hands out is the one returned (kept by the backward): a reshaped view
+    # of it would not keep the pool from recycling the memory
+    stacked = _scratch.empty((kw * c, size + tail), x.dtype)
+    shifts = stacked.reshape(kw, c, size + tail)
     for j in range(kw):
-        stacked[j] = padded[:, j * dw:j * dw + size + tail]
-    return stacked.reshape(kw * c, size + tail), (hp, wp)
+        shifts[j] = padded[:, j * dw:j * dw + size + tail]
+    return stacked, (hp, wp)
 
 
 def _grid_conv(w: Any, stacked: Any, batch: int, grid: tuple, row_step: int,
