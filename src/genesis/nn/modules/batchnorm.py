@@ -13,6 +13,7 @@ from typing import Any
 
 import genesis
 from genesis.autograd import no_grad, record
+from genesis.backend import scratch as _scratch
 from genesis.backend import xp
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.normalization import (
@@ -51,7 +52,9 @@ def _batch_norm_train(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     rows = x.swapaxes(0, 1).reshape(channels, -1)
     count = rows.shape[1]
     mean = rows.mean(axis=1, keepdims=True)
-    centered = rows - mean
+    # kept by the backward alone (never a view of it): pooled memory, no fresh pages per step
+    centered = _scratch.empty(rows.shape, rows.dtype)
+    xp.subtract(rows, mean, out=centered)
     out = centered * centered
     var = out.sum(axis=1, keepdims=True) / count
     rstd = 1.0 / xp.sqrt(var + eps)
