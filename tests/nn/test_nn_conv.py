@@ -135,7 +135,9 @@ def test_grid_path_at_its_own_sizes_matches_torch(shape, kernel, padding, dilati
                                          config["dilation"], nd)
     spans = [dilation * (k - 1) for k in kernel]
     out = tuple(s + sum(p) - span for s, p, span in zip(shape[2:], pads, spans))
-    two_d = (lambda t, fill: t if nd == 2 else (fill,) + t)
+
+    def two_d(values, fill):
+        return values if nd == 2 else (fill,) + values
     assert conv_grid.usable((shape[0], shape[1]) + two_d(shape[2:], 1), two_d(kernel, 1),
                             (1, 1), two_d(config["dilation"], 1), two_d(pads, (0, 0)), 1,
                             two_d(out, 1))
@@ -151,8 +153,8 @@ def test_consecutive_grid_convolutions_keep_their_own_saved_inputs(dtype):
     to the next layer while a backward still needs it)."""
     def build(m):
         return m.Sequential(m.Conv2d(16, 16, 3, padding=1, bias=False), m.BatchNorm2d(16),
-                            m.ReLU(), m.Conv2d(16, 16, 3, padding=1), m.Conv2d(16, 16, 3,
-                                                                               padding=1))
+                            m.ReLU(), m.Conv2d(16, 16, 3, padding=1),
+                            m.Conv2d(16, 16, 3, padding=1))
     rng = np.random.default_rng(8)
     ours, ref = module_pair(build, dtype, rng)
     x = rng.standard_normal((2, 16, 24, 24)).astype(dtype)

@@ -24,6 +24,7 @@ from genesis.tensor import Tensor
 
 _wrap = Tensor._wrap
 
+
 def _update_running(running_mean: Tensor, running_var: Tensor, mean: Any, var: Any,
                     count: int, momentum: float) -> None:
     """Move the running statistics (in place) towards a batch's mean and unbiased variance."""
