@@ -125,7 +125,8 @@ def run(settings: Settings, progress) -> Result:
                          "(LeNet-5: 2048 images 1x28x28, batch 64; small ResNet: 512 images "
                          "3x32x32, batch 32; AdamW). What training adds to the baseline row "
                          "is the framework's own working memory; Genesis keeps every "
-                         "convolution's im2col columns for the backward pass, which PyTorch's "
+                         "convolution's im2col columns (or, on the stride-1 grid path, its "
+                         "input stacked kw times) for the backward pass, which PyTorch's "
                          "direct convolutions do not need."])
 
 

@@ -22,19 +22,19 @@ def time_model(model: str, samples: int, settings: Settings, progress) -> Row:
 
 
 WHERE_THE_TIME_GOES = (
-    "Where Genesis's time goes (cProfile of an epoch): the convolutions, about two thirds of the "
-    "ResNet epoch and half of LeNet's. Each is an im2col copy plus one BLAS matmul per pass "
-    "(forward, weight gradient, input gradient); PyTorch runs oneDNN's direct convolutions, "
-    "which never materialise the columns. The ResNet's 3x3 convolutions with 16 channels are "
-    "the hard case: a (16 x 144) @ (144 x 32768) matmul is memory-bound (the 19 MB of columns "
-    "are written once and read twice), a lone such convolution (forward and "
-    "backward) took 1.6x-2.2x PyTorch's time in interleaved timings on a busy 2-core machine. "
-    "Batch norm, ReLU and pooling are the smaller part. LeNet's convolutions are small and its "
-    "epoch is dominated by per-layer work both frameworks share.")
-MISSED = ("A missed target here is the convolution cost above: closing it needs a direct or "
-          "blocked convolution (im2col over chunks of the batch that stay in cache, which the "
-          "design rules out: one BLAS call per convolution pass, no Python loop over the "
-          "batch) or a compiled kernel.")
+    "Where Genesis's time goes (cProfile of an epoch): the convolutions, about three quarters of "
+    "the ResNet epoch and half of LeNet's. The ResNet's stride-1 3x3 convolutions run on the "
+    "padded grid (genesis/nn/modules/conv_grid.py): the input's three column shifts stacked, "
+    "7 MB at 16 channels where im2col's columns take 19 MB, one OpenBLAS matmul per forward "
+    "and input-gradient pass and one per kernel row for the weight gradient. The strided "
+    "convolutions, the 1x1 shortcut, the 3-channel stem and LeNet's convolutions use im2col "
+    "and one matmul per pass. Those matmuls run at about OpenBLAS's single-thread speed for "
+    "their shapes; PyTorch's oneDNN direct convolutions do the same arithmetic in less time. "
+    "Batch norm, ReLU and pooling are the smaller part; LeNet's convolutions are small and "
+    "its epoch is dominated by per-layer work both frameworks share.")
+MISSED = ("A missed target here is the convolution cost above: the matmuls already run at "
+          "about OpenBLAS's speed for their shapes, so what is left needs fewer operations or "
+          "faster kernels (a direct convolution, a compiled kernel), not less copying.")
 
 
 def run(settings: Settings, progress) -> Result:

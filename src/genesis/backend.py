@@ -37,7 +37,8 @@ def to_numpy(array):
 class ScratchPool:
     """Large scratch arrays kept for reuse from one training step to the next.
 
-    A convolution's im2col columns are tens of megabytes, allocated and freed every step.
+    A convolution's im2col columns (or its grid path's stacked input) are megabytes,
+    allocated and freed every step.
     glibc hands blocks that large back to the operating system on free, so every step maps
     them afresh and takes a page fault per 4 KiB on first touch; measured on the LeNet and
     ResNet benchmarks that cost as much CPU time as the arithmetic. A buffer handed out here

@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import genesis
 from genesis import nn
+from genesis.nn.modules import conv_grid
 from nn_testing import (
     TOLERANCE, compare_modules, central_difference, functional_pair, module_pair,
     raises_like_torch,
@@ -98,6 +99,68 @@ def test_conv2d_float32_matches_torch(depthwise):
     weight = (config["cout"], config["cin"] // config["groups"], 3, 3)
     functional_pair(_conv(2, config), _arrays(config, weight, 2, np.float32),
                     TOLERANCE[np.float32])
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@SETTINGS
+@given(data=st.data())
+def test_grid_path_matches_torch_on_every_stride_one_config(nd, data):
+    """The stride-1 grid path (conv_grid) with its size thresholds lifted, so that the small
+    random configurations take it wherever it applies (stride 1, one group, padding at most
+    dilation * (k - 1)): values and all gradients still match PyTorch."""
+    config = {**data.draw(conv_configs(nd)), "stride": (1,) * nd, "groups": 1}
+    weight = (config["cout"], config["cin"] // config["groups"]) + config["kernel"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conv_grid, "MAX_GRID_RATIO", math.inf)
+        patch.setattr(conv_grid, "MIN_CONTRACTION", 0)
+        functional_pair(_conv(nd, config), _arrays(config, weight, 5), TOLERANCE[np.float64],
+                        what=str(config))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,kernel,padding,dilation", [
+    ((2, 16, 24, 24), (3, 3), 1, 1),      # a ResNet block's convolution
+    ((2, 8, 40, 41), (5, 4), "same", 1),  # even kernel: asymmetric padding
+    ((2, 12, 44, 45), (3, 3), 2, 2),      # dilated
+    ((3, 16, 40), (5,), 2, 1),            # 1-d
+])
+def test_grid_path_at_its_own_sizes_matches_torch(shape, kernel, padding, dilation, dtype):
+    """Sizes that take the grid path without lifting its thresholds (checked through
+    ``usable``); output, input, weight and bias gradients against PyTorch."""
+    nd = len(kernel)
+    config = dict(groups=1, kernel=kernel, stride=(1,) * nd, dilation=(dilation,) * nd,
+                  padding=padding, spatial=shape[2:], batch=shape[0], cin=shape[1], cout=6,
+                  bias=True, unbatched=False)
+    pads = nn.modules.conv._conv_padding(padding, kernel, config["stride"],
+                                         config["dilation"], nd)
+    spans = [dilation * (k - 1) for k in kernel]
+    out = tuple(s + sum(p) - span for s, p, span in zip(shape[2:], pads, spans))
+
+    def two_d(values, fill):
+        return values if nd == 2 else (fill,) + values
+    assert conv_grid.usable((shape[0], shape[1]) + two_d(shape[2:], 1), two_d(kernel, 1),
+                            (1, 1), two_d(config["dilation"], 1), two_d(pads, (0, 0)), 1,
+                            two_d(out, 1))
+    weight = (6, shape[1]) + kernel
+    functional_pair(_conv(nd, config), _arrays(config, weight, 6, dtype), TOLERANCE[dtype],
+                    what=str(config))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_consecutive_grid_convolutions_keep_their_own_saved_inputs(dtype):
+    """Several same-shaped grid convolutions in one graph, as in a ResNet block: each keeps
+    its own stacked input for its weight gradient (recycled scratch memory must not be handed
+    to the next layer while a backward still needs it)."""
+    def build(m):
+        return m.Sequential(m.Conv2d(16, 16, 3, padding=1, bias=False), m.BatchNorm2d(16),
+                            m.ReLU(), m.Conv2d(16, 16, 3, padding=1),
+                            m.Conv2d(16, 16, 3, padding=1))
+    rng = np.random.default_rng(8)
+    ours, ref = module_pair(build, dtype, rng)
+    x = rng.standard_normal((2, 16, 24, 24)).astype(dtype)
+    for step in range(2):  # the second step runs on recycled scratch buffers
+        ours.zero_grad(), ref.zero_grad()
+        compare_modules(ours, ref, x, TOLERANCE[dtype], rng, f"step {step}")
 
 
 def test_conv_transpose2d_float32_matches_torch():

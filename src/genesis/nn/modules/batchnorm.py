@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import genesis
-from genesis.autograd import no_grad
+from genesis.autograd import no_grad, record
+from genesis.backend import scratch as _scratch
 from genesis.backend import xp
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.normalization import (
@@ -20,6 +21,8 @@ from genesis.nn.modules.normalization import (
 )
 from genesis.nn.modules.utils import _check_positive_int, _check_tensor
 from genesis.tensor import Tensor
+
+_wrap = Tensor._wrap
 
 
 def _update_running(running_mean: Tensor, running_var: Tensor, mean: Any, var: Any,
@@ -30,6 +33,58 @@ def _update_running(running_mean: Tensor, running_var: Tensor, mean: Any, var: A
         array = running._array
         array *= 1.0 - momentum
         array += (momentum * value.reshape(array.shape)).astype(array.dtype)
+
+
+def _batch_norm_train(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                      eps: float) -> tuple:
+    """Training-mode batch norm as one node on the (C, N * positions) rows (no copy for a
+    convolution's channel-major output). Returns the output and the batch's (mean, var) as
+    (C, 1) arrays.
+
+    Written for few passes over memory, since it runs after every convolution: the forward
+    keeps the centred rows c = x - mean, not x_hat = c * rstd, and writes the output into the
+    buffer that held c * c; with k = weight * rstd, the input gradient is
+    k * (g - mean(g)) - k * rstd**2 * mean(g * c) * c, the same formula as
+    ``_normalized_grad`` regrouped into one per-channel affine map of c, applied in place on
+    the buffer that held g * c. Sums are NumPy's pairwise ones, as before.
+    """
+    x = input._array
+    shape, channels = x.shape, x.shape[1]
+    rows = x.swapaxes(0, 1).reshape(channels, -1)
+    count = rows.shape[1]
+    mean = rows.mean(axis=1, keepdims=True)
+    # kept by the backward alone (never a view of it): pooled memory, no fresh pages per step
+    centered = _scratch.empty(rows.shape, rows.dtype)
+    xp.subtract(rows, mean, out=centered)
+    out = centered * centered
+    var = out.sum(axis=1, keepdims=True) / count
+    rstd = 1.0 / xp.sqrt(var + eps)
+    scale = rstd if weight is None else weight._array.reshape(channels, 1) * rstd
+    xp.multiply(centered, scale, out=out)
+    if bias is not None:
+        out += bias._array.reshape(channels, 1)
+    inputs = tuple(t for t in (input, weight, bias) if t is not None)
+    flags = [t.requires_grad for t in inputs]
+
+    def backward(g):
+        g = g.swapaxes(0, 1).reshape(channels, -1)
+        grads = [None] * len(inputs)
+        g_sum = g.sum(axis=1, keepdims=True)
+        buffer = g * centered
+        gc_sum = buffer.sum(axis=1, keepdims=True)
+        if weight is not None and flags[1]:
+            grads[1] = (gc_sum * rstd).reshape(-1)
+        if bias is not None and flags[-1]:
+            grads[-1] = g_sum.reshape(-1)
+        if flags[0]:
+            xp.multiply(centered, (-rstd * rstd / count) * gc_sum, out=buffer)
+            buffer += g
+            buffer -= g_sum / count
+            buffer *= scale
+            grads[0] = buffer.reshape((channels, shape[0]) + shape[2:]).swapaxes(0, 1)
+        return tuple(grads)
+    y = out.reshape((channels, shape[0]) + shape[2:]).swapaxes(0, 1)
+    return record(_wrap(y), backward, inputs, "NativeBatchNormBackward0"), (mean, var)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -71,7 +126,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if count == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size {genesis.Size(shape)}")
-    out, (mean, var) = _channel_norm(input, weight, bias, eps, None, "NativeBatchNormBackward0")
+    out, (mean, var) = _batch_norm_train(input, weight, bias, eps)
     if running_mean is not None:
         _update_running(running_mean, running_var, mean, var, count, momentum)
     return out

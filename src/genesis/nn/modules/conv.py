@@ -25,6 +25,8 @@ from genesis.backend import scratch as _scratch
 from genesis.backend import quiet, xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn import init
+from genesis.nn.modules import conv_grid
+from genesis.nn.modules.conv_columns import _channel_major, _col2im, _im2col, _pad_zeros
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.padding import pad
 from genesis.nn.modules.utils import (
@@ -34,68 +36,8 @@ from genesis.nn.parameter import Parameter
 from genesis.tensor import Tensor
 
 _wrap = Tensor._wrap
-_as_strided = xp.lib.stride_tricks.as_strided
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 _TORCH_NAMES = {"genesis.float32": "Float", "genesis.float64": "Double", "genesis.float16": "Half"}
-
-
-# ------------------------------------------------------------------ array kernels (4-d, NCHW)
-
-def _pad_zeros(x: Any, pads: tuple, scratch: bool = False) -> Any:
-    """``x`` (N, C, H, W) with (top, bottom, left, right) rows/columns of zeros around it, in
-    x's memory order (channel-major stays channel-major); from the scratch pool when the
-    result never leaves the op (only the border is then zeroed)."""
-    top, bottom, left, right = pads
-    if not (top or bottom or left or right):
-        return x
-    n, c, h, w = x.shape
-    shape = (n, c, h + top + bottom, w + left + right)
-    if not scratch:
-        out = xp.zeros_like(x, shape=shape)
-    else:
-        if x.strides[1] > x.strides[0]:  # channel-major: keep it (one pooled array, transposed)
-            out = _scratch.empty((c, n) + shape[2:], x.dtype, axes=(1, 0, 2, 3))
-        else:
-            out = _scratch.empty(shape, x.dtype)
-        for border in (out[:, :, :top], out[:, :, top + h:], out[:, :, top:top + h, :left],
-                       out[:, :, top:top + h, left + w:]):
-            border.fill(0)
-    out[:, :, top:top + h, left:left + w] = x
-    return out
-
-
-def _im2col(x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple,
-            groups: int) -> Any:
-    """The (groups, C/groups * kh * kw, N * Ho * Wo) columns of a padded (N, C, H, W) array
-    (scratch memory: they never leave the op)."""
-    n, c = x.shape[:2]
-    sn, sc, sh, sw = x.strides
-    (kh, kw), (ho, wo) = kernel, out
-    view = _as_strided(x, (c, kh, kw, n, ho, wo),
-                       (sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0],
-                        sw * stride[1]), writeable=False)
-    cols = _scratch.empty((groups, c // groups * kh * kw, n * ho * wo), x.dtype)
-    xp.copyto(cols.reshape(view.shape), view)
-    return cols
-
-
-def _col2im(cols: Any, shape: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
-    """Sum columns (C, kh, kw, N, Ho, Wo) back into a zero channel-major (C, N, H, W) array:
-    the adjoint of :func:`_im2col`, one vectorised slice-add per kernel offset."""
-    out = xp.zeros(shape, dtype=cols.dtype)
-    kh, kw, _, ho, wo = cols.shape[1:]
-    (sh, sw), (dh, dw) = stride, dilation
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j]
-    return out
-
-
-def _channel_major(g: Any, groups: int) -> Any:
-    """(N, C, H, W) -> (groups, C/groups, N * H * W): free for our own channel-major layout."""
-    c = g.shape[1]
-    return g.transpose(1, 0, 2, 3).reshape(groups, c // groups, -1)
 
 
 # ------------------------------------------------------------------ argument handling
@@ -271,18 +213,26 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
             f"than actual input size")
     out_hw = tuple((p - s) // st + 1 for p, s, st in zip(padded, spans, stride))
     n, out_channels = x.shape[0], w.shape[0]
-    cols = _im2col(_pad_zeros(x, pads[0] + pads[1], scratch=True), kernel, stride, dilation,
-                   out_hw, groups)
     w3 = w.reshape(groups, out_channels // groups, -1)
-    out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
+    on_grid = conv_grid.usable(x.shape, kernel, stride, dilation, pads, groups, out_hw)
+    if on_grid:
+        out, saved = conv_grid.forward(x, w, pads, dilation, out_hw)
+    else:
+        cols = _im2col(_pad_zeros(x, pads[0] + pads[1], scratch=True), kernel, stride,
+                       dilation, out_hw, groups)
+        out = xp.matmul(w3, cols).reshape(out_channels, n, *out_hw)
     y = _output(out, bias, unbatched, nd)
     inputs, need_x, need_w, need_b = _graph_inputs(input, weight, bias)
 
     def backward(g):
         g = g.reshape((n, out_channels) + out_hw)
-        g3 = _channel_major(g, groups)
-        gw = xp.matmul(g3, cols.transpose(0, 2, 1)) if need_w else None
+        g3 = _channel_major(g, groups) if need_b or not on_grid else None
         gb = g3.sum(axis=2).reshape(-1) if need_b else None
+        if on_grid:
+            gw = conv_grid.weight_grad(g, saved, w.shape, dilation) if need_w else None
+            gx = conv_grid.input_grad(g, w, x.shape[2:], pads, dilation) if need_x else None
+            return _grads_back((gx, gw, gb), input, weight, bias)
+        gw = xp.matmul(g3, cols.transpose(0, 2, 1)) if need_w else None
         gx = None
         if need_x:
             gx = _conv_input_grad(g, g3, w3, x.shape, pads, kernel, stride, dilation, groups)
