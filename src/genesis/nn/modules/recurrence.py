@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from genesis.autograd import attach, needs_grad
-from genesis.backend import xp
+from genesis.backend import scratch, xp
 from genesis.nn.modules.utils import SideOutputs
 from genesis.tensor import Tensor
 
@@ -99,8 +99,8 @@ class _Direction:
         w_ih, w_hh = (_halved(self.w_ih, blocks), _halved(self.w_hh, blocks)) if blocks else (
             self.w_ih, self.w_hh)
         w_hh_t = w_hh.T
-        xw = rows @ w_ih.T
-        self.hprev = xp.empty((rows.shape[0], h.shape[1]), dtype=h.dtype)
+        xw = xp.matmul(rows, w_ih.T, out=scratch.empty((rows.shape[0], w_ih.shape[0]), h.dtype))
+        self.hprev = scratch.empty((rows.shape[0], h.shape[1]), h.dtype)
         order = reversed(steps) if self.reverse else steps
         mm = xp.empty((h.shape[0], xw.shape[1]), dtype=xw.dtype)
         if self.mode == "LSTM":
@@ -133,11 +133,11 @@ class _Direction:
             xw += _halved(self.b_ih + self.b_hh, blocks)
         size = c.shape[1]
         n_rows = xw.shape[0]
-        self.cprev = cprev = xp.empty((n_rows, size), dtype=c.dtype)
-        self.tanh_c = tanh_c = xp.empty((n_rows, size), dtype=c.dtype)
+        self.cprev = cprev = scratch.empty((n_rows, size), c.dtype)
+        self.tanh_c = tanh_c = scratch.empty((n_rows, size), c.dtype)
         project = self.w_hr is not None
         if project:
-            self.hfull = hfull = xp.empty((n_rows, size), dtype=c.dtype)
+            self.hfull = hfull = scratch.empty((n_rows, size), c.dtype)
             w_hr_t = self.w_hr.T
         tmp = xp.empty_like(c)
         hprev = self.hprev
@@ -167,7 +167,7 @@ class _Direction:
             xw += _halved(self.b_ih, blocks)
             xw[:, :s2] += self.b_hh[:s2] * 0.5
             b_hn = self.b_hh[s2:]
-        self.hw_n = hw_n = xp.empty((xw.shape[0], size), dtype=xw.dtype)
+        self.hw_n = hw_n = scratch.empty((xw.shape[0], size), xw.dtype)
         hprev = self.hprev
         for start, n in order:
             r = slice(start, start + n)
@@ -196,12 +196,12 @@ class _Direction:
         """BPTT. ``dout`` (rows, P) or None, ``dh``/``dc`` the final-state gradients (updated in
         place to the initial-state gradients). Returns ``(d_rows or None, weight grads)``."""
         order = list(steps) if self.reverse else list(reversed(steps))
-        grad_gates = xp.empty_like(self.gates)
+        grad_gates = scratch.empty(self.gates.shape, self.gates.dtype)
         if self.mode == "LSTM":
             extra = self._lstm_backward(order, dout, dh, dc, grad_gates)
             grad_hidden = grad_gates
         elif self.mode == "GRU":
-            grad_hidden = xp.empty_like(grad_gates)
+            grad_hidden = scratch.empty(grad_gates.shape, grad_gates.dtype)
             self._gru_backward(order, dout, dh, grad_gates, grad_hidden)
             extra = None
         else:
