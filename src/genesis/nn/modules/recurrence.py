@@ -10,10 +10,14 @@ only the first ``count`` rows of the running state take part. One code path serv
 Speed on NumPy comes from doing the big work in few BLAS calls:
 
 * the input projection of every time step is one matmul, ``rows @ W_ih.T``, before the loop;
-* each step is one matmul ``h @ W_hh.T`` for all gates at once, then in-place elementwise math on
+* each step is one matmul ``h @ W_hh.T`` for all gates at once (run as ``(W_hh @ h.T).T``, the
+  order OpenBLAS's AVX-512 kernels are fastest at), then in-place elementwise math on
   preallocated buffers;
 * the backward pass runs the recurrence in reverse, storing each step's gate gradients, and then
-  forms ``dW_ih``, ``dW_hh``, ``dW_hr`` and the input gradient with one matmul each.
+  forms ``dW_ih``, ``dW_hh``, ``dW_hr`` and the input gradient with one matmul each;
+* the sequence-long buffers (gates, saved states, gate gradients) come from the scratch pool
+  (``genesis.backend.scratch``), so a training loop reuses them instead of page-faulting fresh
+  memory every step.
 
 The gate order and formulas are PyTorch's (``i, f, g, o`` for LSTM; ``r, z, n`` for GRU with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``), so PyTorch's weights give PyTorch's numbers.
