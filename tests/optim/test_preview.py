@@ -389,3 +389,18 @@ def test_docstring_examples():
     result = runner.summarize(verbose=False)
     plt.close("all")
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_sequential_whose_later_child_has_no_closed_form_is_stepped():
+    """Regression: a SequentialLR whose second child (MultiplicativeLR) enters from the running
+    rate passed the check at the current step and then raised NotImplementedError for the
+    later steps; preview now steps a copy there."""
+    opt = make_optimizer()
+    children = [lrs.LinearLR(opt, start_factor=0.5, total_iters=4),
+                lrs.MultiplicativeLR(opt, lambda epoch: 0.9)]
+    s = lrs.SequentialLR(opt, children, milestones=[6])
+    ahead = preview(s, 12)
+    for row in ahead:
+        opt.step()
+        s.step()
+        np.testing.assert_allclose([g["lr"] for g in opt.param_groups], row, rtol=1e-12, atol=0)

@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedulers (``genesis.optim``).
 
-The optimizers and ``LRFinder`` are imported on first use, so that the schedulers
+The optimizers, ``LRFinder`` and ``swa_utils`` are imported on first use, so that the schedulers
 (``genesis.optim.lr_scheduler``, NumPy only) can be used without loading the tensor core.
 """
 import importlib
@@ -42,7 +42,13 @@ _LAZY = {"Adadelta": "adadelta", "Adagrad": "adagrad", "Adam": "adam", "Adamax":
          "RMSprop": "rmsprop", "SGD": "sgd", "LRFinder": "lr_finder"}
 
 
+# submodules imported on first use (they need tensors): PyTorch's torch.optim.swa_utils
+_LAZY_MODULES = ("swa_utils",)
+
+
 def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY:
         value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
@@ -51,4 +57,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_LAZY_MODULES})

@@ -7,10 +7,8 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_kernels,
     check_non_negative,
-    _increment_step,
     _scalar,
     _weight_decay,
 )
@@ -81,11 +79,7 @@ class Adadelta(Optimizer):
         rho = group["rho"]
         eps = group["eps"]
         weight_decay = group["weight_decay"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("square_avg", "acc_delta"))
-            _increment_step(state)
+        for param, grad, state, _ in self._stepped(group, ("square_avg", "acc_delta")):
             grad = _weight_decay(param, grad, weight_decay)
             square_avg = state["square_avg"]._array
             acc_delta = state["acc_delta"]._array

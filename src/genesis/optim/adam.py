@@ -7,9 +7,7 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_adam_options,
-    _increment_step,
     _scalar,
     _state_tensor,
     _update_moments,
@@ -86,13 +84,10 @@ class Adam(Optimizer):
         weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
         decoupled = group["decoupled_weight_decay"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ()))
+        moments = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+        for param, grad, state, step in self._stepped(group, moments):
             exp_avg = state["exp_avg"]._array
             exp_avg_sq = state["exp_avg_sq"]._array
-            step = _increment_step(state)
             grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
             _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
 

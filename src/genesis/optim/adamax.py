@@ -7,9 +7,7 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_adam_options,
-    _increment_step,
     _lerp_,
     _scalar,
     _weight_decay,
@@ -74,11 +72,7 @@ class Adamax(Optimizer):
         beta1, beta2 = (_scalar(beta) for beta in group["betas"])
         eps = group["eps"]
         weight_decay = group["weight_decay"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("exp_avg", "exp_inf"))
-            step = _increment_step(state)
+        for param, grad, state, step in self._stepped(group, ("exp_avg", "exp_inf")):
             grad = _weight_decay(param, grad, weight_decay)
             exp_avg = state["exp_avg"]._array
             exp_inf = state["exp_inf"]._array

@@ -7,10 +7,8 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_adam_options,
     check_non_negative,
-    _increment_step,
     _scalar,
     _update_moments,
     _weight_decay,
@@ -85,11 +83,7 @@ class NAdam(Optimizer):
         weight_decay = group["weight_decay"]
         momentum_decay = group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("exp_avg", "exp_avg_sq"), mu_product=1.0)
-            step = _increment_step(state)
+        for param, grad, state, step in self._stepped(group, ("exp_avg", "exp_avg_sq"), mu_product=1.0):
             bias_correction2 = 1 - beta2**step
             grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))

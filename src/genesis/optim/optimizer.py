@@ -259,6 +259,21 @@ class Optimizer:
             grad = p.grad._array
             yield p, p._array, xp.negative(grad) if maximize else grad
 
+    def _stepped(
+        self, group: dict[str, Any], zeros: Iterable[str], **scalars: float
+    ) -> Iterator[tuple[Any, Any, dict, float]]:
+        """``(param, grad, state, step)`` for each parameter of ``group`` that has a gradient.
+
+        The state is started on first use (:func:`_fill_state`: the step counter, ``scalars``,
+        then a zero array for each name in ``zeros``) and its step counter is advanced; ``step``
+        is the new count.
+        """
+        for p, param, grad in self._with_grads(group):
+            state = self.state[p]
+            if not state:
+                _fill_state(state, param, zeros, **scalars)
+            yield param, grad, state, _increment_step(state)
+
     # ---- public API -------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters (with optional per-group options) to ``param_groups``.

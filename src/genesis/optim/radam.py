@@ -7,9 +7,7 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_adam_options,
-    _increment_step,
     _scalar,
     _update_moments,
     _weight_decay,
@@ -79,11 +77,7 @@ class RAdam(Optimizer):
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         decoupled = group["decoupled_weight_decay"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("exp_avg", "exp_avg_sq"))
-            step = _increment_step(state)
+        for param, grad, state, step in self._stepped(group, ("exp_avg", "exp_avg_sq")):
             grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
             exp_avg = state["exp_avg"]._array
             exp_avg_sq = state["exp_avg_sq"]._array

@@ -7,10 +7,8 @@ from typing import Any
 from genesis.backend import xp
 from genesis.optim.optimizer import (
     Optimizer,
-    _fill_state,
     check_kernels,
     check_non_negative,
-    _increment_step,
     _lerp_,
     _scalar,
     _state_tensor,
@@ -88,12 +86,8 @@ class RMSprop(Optimizer):
         weight_decay = group["weight_decay"]
         momentum = group["momentum"]
         centered = group["centered"]
-        for p, param, grad in self._with_grads(group):
-            state = self.state[p]
-            if not state:
-                _fill_state(state, param, ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
-                            + (("grad_avg",) if centered else ()))
-            _increment_step(state)
+        buffers = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (("grad_avg",) if centered else ())
+        for param, grad, state, _ in self._stepped(group, buffers):
             grad = _weight_decay(param, grad, weight_decay)
 
             square_avg = state["square_avg"]._array

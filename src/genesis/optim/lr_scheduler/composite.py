@@ -14,6 +14,7 @@ from .base import LRScheduler, ScheduleChangedWarning, check_optimizer, write_va
 from .checks import as_number, check_milestones
 from .multiplicative import MultiplicativeLR
 from .plateau import ReduceLROnPlateau
+from .swa import SWALR
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -179,9 +180,11 @@ class SequentialLR(_Composite):
             epochs = steps[chosen]
             if not epochs.size:
                 continue
-            if isinstance(child, _Composite) or index and isinstance(child, MultiplicativeLR):
+            if isinstance(child, _Composite) or index and isinstance(child, (MultiplicativeLR,
+                                                                             SWALR)):
                 # A nested composite re-enters differently; MultiplicativeLR enters by scaling
-                # the running rate: neither is its closed form, so preview steps a copy.
+                # the running rate, SWALR anneals from it: none is its closed form there, so
+                # preview steps a copy.
                 raise NotImplementedError(f"{type(child).__name__} at index {index} of a "
                                           "SequentialLR has no closed form there")
             offset = self._milestones[index - 1] if index else 0

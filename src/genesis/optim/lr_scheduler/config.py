@@ -15,6 +15,7 @@ from typing import Any
 
 from .base import LRScheduler
 from .schedules import Schedule
+from .swa import SWALR
 
 __all__ = ["from_config", "describe"]
 
@@ -42,10 +43,11 @@ def from_config(optimizer: Any, config: dict[str, Any]) -> LRScheduler:
     package = importlib.import_module(__package__)
     classes = [n for n in package.__all__ if isinstance(getattr(package, n), type)
                and issubclass(getattr(package, n), LRScheduler) and not n.endswith("LRScheduler")]
+    classes.append("SWALR")  # public at genesis.optim.swa_utils, as PyTorch's
     if name not in classes:
         raise ValueError(f"unknown scheduler {name!r} in config; from_config builds "
                          f"{', '.join(classes)}")
-    cls = getattr(package, name)
+    cls = SWALR if name == "SWALR" else getattr(package, name)
     arguments = {key: value for key, value in config.items() if key != "scheduler"}
     known = [p for p in inspect.signature(cls).parameters
              if p not in ("optimizer", "last_epoch", "verbose")]

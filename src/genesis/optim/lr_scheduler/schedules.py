@@ -12,6 +12,7 @@ base rate, and a registered one bound to its arguments is a ``Schedule`` (a desc
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +21,8 @@ import numpy as np
 __all__ = [
     "step_lr", "multistep_lr", "constant_lr", "linear_lr", "exponential_lr", "polynomial_lr",
     "cosine_annealing_lr", "warm_restart_position", "cosine_warm_restarts_lr", "cyclic_lr",
-    "one_cycle_phases", "one_cycle", "multiplicative_lr", "range_test_lr",
+    "one_cycle_phases", "one_cycle", "multiplicative_lr", "swa_annealing_lr",
+    "range_test_lr",
     "constant", "constant_with_warmup", "linear_with_warmup", "cosine_with_warmup",
     "cosine_with_hard_restarts_with_warmup", "polynomial_decay_with_warmup", "inverse_sqrt",
     "warmup_stable_decay", "SCHEDULES", "register_schedule", "Schedule", "call_vectorised",
@@ -166,6 +168,34 @@ def multiplicative_lr(step, base_lr, factors: Callable[[np.ndarray], np.ndarray]
     top = int(step.max()) if step.size else 0
     running = np.cumprod(np.concatenate([[1.0], _f64(factors(np.arange(1, top + 1)))]))
     return _f64(base_lr) * running[step]
+
+
+def swa_annealing_lr(step, start_lr, swa_lr, anneal_epochs: int = 10,
+                     anneal_strategy: str = "cos"):
+    """SWALR: from ``start_lr`` to ``swa_lr`` over ``anneal_epochs`` steps, then ``swa_lr``.
+
+    ``swa_lr * alpha + start_lr * (1 - alpha)`` with ``alpha = anneal(t)``, ``t = step /
+    max(1, anneal_epochs)`` clipped to [0, 1], ``anneal`` ``(1 - cos(pi t)) / 2`` (``"cos"``) or
+    ``t`` (``"linear"``); ``anneal_epochs=0`` is ``swa_lr`` from step 0 on.  ``step`` counts from
+    the step at which annealing started (0: the rate is still ``start_lr``).
+
+    >>> swa_annealing_lr(np.arange(6), 1.0, 0.2, anneal_epochs=4).round(6).tolist()
+    [1.0, 0.882843, 0.6, 0.317157, 0.2, 0.2]
+    >>> swa_annealing_lr(np.arange(3), 1.0, 0.2, 2, "linear").tolist()
+    [1.0, 0.6, 0.2]
+    """
+    step = np.asarray(step)
+    if anneal_epochs == 0:
+        step = np.maximum(step, 1)
+    t = np.clip(step / max(1, anneal_epochs), 0.0, 1.0)
+    if anneal_strategy == "cos":
+        # Near the end of a long anneal 1 - alpha keeps few digits, so alpha must be the value
+        # the stepping scheduler computes: Python's cosine of each distinct t (at most
+        # anneal_epochs + 1), not NumPy's SIMD one (which may round one ulp differently).
+        distinct, where = np.unique(t, return_inverse=True)
+        alphas = np.array([(1 - math.cos(math.pi * v)) / 2 for v in distinct.tolist()])
+        t = alphas[where].reshape(t.shape)
+    return _f64(swa_lr) * t + _f64(start_lr) * (1 - t)
 
 
 def range_test_lr(step, start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp"):
