@@ -13,7 +13,9 @@ NOTES = [
     "BPTT over arrays forms each weight gradient with one matmul. The step is about 13 GFLOP of "
     "float32 matrix products, which dominate Genesis's time: its ratio to PyTorch follows "
     "NumPy's BLAS throughput against PyTorch's oneDNN LSTM kernels on the machine and thread "
-    "count (see bench/README.md, 'Targets missed, and why').",
+    "count, and on which OpenBLAS kernels run (the report's 'threads' line names them; "
+    "OPENBLAS_CORETYPE=Haswell forces the AVX2 ones on an AVX-512 CPU, about half the "
+    "throughput; see bench/README.md, 'Targets missed, and why').",
 ]
 
 

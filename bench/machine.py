@@ -36,15 +36,23 @@ def git_revision() -> str:
 
 
 def blas_threads() -> str:
-    """NumPy's BLAS library and thread count as threadpoolctl reports them, else the env var."""
+    """NumPy's BLAS library, thread count and kernel family as threadpoolctl reports them, else
+    the env var; plus ``OPENBLAS_CORETYPE`` when set.
+
+    The kernel family matters: ``OPENBLAS_CORETYPE=Haswell`` makes OpenBLAS use its AVX2
+    kernels on an AVX-512 CPU, which halves float32 matmul throughput there.
+    """
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    forced = f"; OPENBLAS_CORETYPE={coretype}" if coretype else ""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+        return f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}{forced}"
     pools = [f"{p.get('internal_api')} {p.get('version')}: {p.get('num_threads')} threads"
+             + (f", {p['architecture']} kernels" if p.get("architecture") else "")
              for p in threadpool_info() if "numpy" in p.get("filepath", "") or
              "openblas" in p.get("filepath", "")]
-    return "; ".join(pools) or "no BLAS pool found"
+    return ("; ".join(pools) or "no BLAS pool found") + forced
 
 
 def load_average() -> str:

@@ -110,6 +110,26 @@ def test_lstm_gradient_by_central_differences():
                                rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("mode", ["tanh", "LSTM", "GRU"])
+def test_graphs_alive_together_keep_their_own_buffers(mode):
+    # The layer's sequence-long buffers are recycled between calls (genesis.backend.scratch):
+    # graphs built on same-shaped inputs, then backpropagated in reverse order, must each see
+    # their own saved gates and states, call after call.
+    rng = np.random.default_rng(4)
+    ours, ref = twins(build_recurrent(mode, layers=2), np.float64, rng)
+    inputs = [leaf_pair(rng.standard_normal((4, 3, IN))) for _ in range(3)]
+    for _ in range(2):
+        g_outs = [ours(gx)[0] for gx, _ in inputs]
+        t_outs = [ref(tx)[0] for _, tx in inputs]
+        for g_out, t_out, (gx, tx) in reversed(list(zip(g_outs, t_outs, inputs))):
+            weight = rng.standard_normal(g_out.shape)
+            (g_out * genesis.tensor(weight)).sum().backward()
+            (t_out * torch.tensor(weight)).sum().backward()
+            assert_close(gx.grad, tx.grad, 1e-9, f"{mode} input grad")
+        for (name, g_param), t_param in zip(ours.named_parameters(), ref.parameters()):
+            assert_close(g_param.grad, t_param.grad, 1e-9, f"{mode} {name} grad")
+
+
 @pytest.mark.parametrize("cell", ["RNNCell", "LSTMCell", "GRUCell"])
 @pytest.mark.parametrize("batched", [True, False])
 @pytest.mark.parametrize("with_state", [True, False])

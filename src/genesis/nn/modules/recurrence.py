@@ -10,10 +10,14 @@ only the first ``count`` rows of the running state take part. One code path serv
 Speed on NumPy comes from doing the big work in few BLAS calls:
 
 * the input projection of every time step is one matmul, ``rows @ W_ih.T``, before the loop;
-* each step is one matmul ``h @ W_hh.T`` for all gates at once, then in-place elementwise math on
+* each step is one matmul ``h @ W_hh.T`` for all gates at once (run as ``(W_hh @ h.T).T``, the
+  order OpenBLAS's AVX-512 kernels are fastest at), then in-place elementwise math on
   preallocated buffers;
 * the backward pass runs the recurrence in reverse, storing each step's gate gradients, and then
-  forms ``dW_ih``, ``dW_hh``, ``dW_hr`` and the input gradient with one matmul each.
+  forms ``dW_ih``, ``dW_hh``, ``dW_hr`` and the input gradient with one matmul each;
+* the sequence-long buffers (gates, saved states, gate gradients) come from the scratch pool
+  (``genesis.backend.scratch``), so a training loop reuses them instead of page-faulting fresh
+  memory every step.
 
 The gate order and formulas are PyTorch's (``i, f, g, o`` for LSTM; ``r, z, n`` for GRU with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``), so PyTorch's weights give PyTorch's numbers.
@@ -35,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from genesis.autograd import attach, needs_grad
-from genesis.backend import quiet, xp
+from genesis.backend import quiet, scratch, xp
 from genesis.mixed_precision import autocast_inputs
 from genesis.nn.modules.utils import SideOutputs
 from genesis.tensor import Tensor
@@ -96,6 +100,19 @@ def _finish_sigmoids(gates, blocks: list[slice]) -> None:
         block += 0.5
 
 
+def _times_transposed(a, w, buffer):
+    """``a @ w.T`` computed as the transpose of ``w @ a.T``, held in ``buffer`` (a flat array of
+    at least ``w.shape[0] * a.shape[0]`` elements).
+
+    The same product in the other memory order. For one step, a (batch, H) state against a
+    (k*H, H) weight, OpenBLAS's AVX-512 kernels run (k*H, H) @ (H, batch) about 1.5x-1.7x faster
+    than (batch, H) @ (H, k*H) at batch 32; its AVX2 kernels take the same time for both (see
+    the LSTM paragraph of bench/README.md).
+    """
+    product = buffer[:w.shape[0] * a.shape[0]].reshape(w.shape[0], a.shape[0])
+    return xp.matmul(w, a.T, out=product).T
+
+
 class _Direction:
     """One direction of one layer: its weight arrays and, after the forward, what BPTT needs."""
 
@@ -111,20 +128,19 @@ class _Direction:
         blocks = _sigmoid_blocks(self.mode, c.shape[1] if c is not None else h.shape[1])
         w_ih, w_hh = (_halved(self.w_ih, blocks), _halved(self.w_hh, blocks)) if blocks else (
             self.w_ih, self.w_hh)
-        w_hh_t = w_hh.T
-        xw = rows @ w_ih.T
-        self.hprev = xp.empty((rows.shape[0], h.shape[1]), dtype=h.dtype)
+        xw = xp.matmul(rows, w_ih.T, out=scratch.empty((rows.shape[0], w_ih.shape[0]), h.dtype))
+        self.hprev = scratch.empty((rows.shape[0], h.shape[1]), h.dtype)
         order = reversed(steps) if self.reverse else steps
-        mm = xp.empty((h.shape[0], xw.shape[1]), dtype=xw.dtype)
+        mm = xp.empty(h.shape[0] * xw.shape[1], dtype=xw.dtype)
         if self.mode == "LSTM":
-            self._lstm_forward(xw, order, h, c, out, w_hh_t, mm, blocks)
+            self._lstm_forward(xw, order, h, c, out, w_hh, mm, blocks)
         elif self.mode == "GRU":
-            self._gru_forward(xw, order, h, out, w_hh_t, mm, blocks)
+            self._gru_forward(xw, order, h, out, w_hh, mm, blocks)
         else:
-            self._rnn_forward(xw, order, h, out, w_hh_t, mm)
+            self._rnn_forward(xw, order, h, out, w_hh, mm)
         self.gates = xw
 
-    def _rnn_forward(self, xw, order, h, out, w_hh_t, mm):
+    def _rnn_forward(self, xw, order, h, out, w_hh, mm):
         if self.b_ih is not None:
             xw += self.b_ih + self.b_hh
         relu = self.mode == "RNN_RELU"
@@ -133,7 +149,7 @@ class _Direction:
             r = slice(start, start + n)
             g, hp = xw[r], h[:n]
             hprev[r] = hp
-            g += xp.matmul(hp, w_hh_t, out=mm[:n])  # an RNN's state has the gates' dtype
+            g += _times_transposed(hp, w_hh, mm)  # an RNN's state has the gates' dtype
             if relu:
                 xp.maximum(g, 0, out=g)
             else:
@@ -141,17 +157,17 @@ class _Direction:
             hp[...] = g
             out[r] = g
 
-    def _lstm_forward(self, xw, order, h, c, out, w_hh_t, mm, blocks):
+    def _lstm_forward(self, xw, order, h, c, out, w_hh, mm, blocks):
         if self.b_ih is not None:
             xw += _halved(self.b_ih + self.b_hh, blocks)
         size = c.shape[1]
         n_rows = xw.shape[0]
-        self.cprev = cprev = xp.empty((n_rows, size), dtype=c.dtype)
-        self.tanh_c = tanh_c = xp.empty((n_rows, size), dtype=c.dtype)
+        self.cprev = cprev = scratch.empty((n_rows, size), c.dtype)
+        self.tanh_c = tanh_c = scratch.empty((n_rows, size), c.dtype)
         project = self.w_hr is not None
         if project:
             # o * tanh(c) rounded to the matmul dtype: the projection's input (and dW_hr's)
-            self.hfull = hfull = xp.empty((n_rows, size), dtype=xw.dtype)
+            self.hfull = hfull = scratch.empty((n_rows, size), xw.dtype)
             w_hr_t = self.w_hr.T
         tmp = xp.empty_like(c)
         hprev = self.hprev
@@ -161,7 +177,7 @@ class _Direction:
             g, hp, cp, t1 = xw[r], h[:n], c[:n], tmp[:n]
             hprev[r] = hp
             cprev[r] = cp
-            g += xp.matmul(_in(hp, xw.dtype), w_hh_t, out=mm[:n])
+            g += _times_transposed(_in(hp, xw.dtype), w_hh, mm)
             xp.tanh(g, out=g)
             _finish_sigmoids(g, blocks)
             cp *= g[:, s1:s2]
@@ -174,20 +190,22 @@ class _Direction:
                 xp.multiply(g[:, s3:], tc, out=hp)
             out[r] = hp
 
-    def _gru_forward(self, xw, order, h, out, w_hh_t, mm, blocks):
+    def _gru_forward(self, xw, order, h, out, w_hh, mm, blocks):
         size = h.shape[1]
         s2 = 2 * size
         if self.b_ih is not None:
             xw += _halved(self.b_ih, blocks)
             xw[:, :s2] += self.b_hh[:s2] * 0.5
             b_hn = self.b_hh[s2:]
-        self.hw_n = hw_n = xp.empty((xw.shape[0], size), dtype=xw.dtype)
+        self.hw_n = hw_n = scratch.empty((xw.shape[0], size), xw.dtype)
         hprev = self.hprev
+        hw_rows = xp.empty((h.shape[0], xw.shape[1]), dtype=xw.dtype)
         for start, n in order:
             r = slice(start, start + n)
             g, hp = xw[r], h[:n]
             hprev[r] = hp
-            hw = xp.matmul(_in(hp, xw.dtype), w_hh_t, out=mm[:n])
+            hw = hw_rows[:n]
+            hw[...] = _times_transposed(_in(hp, xw.dtype), w_hh, mm)
             gates = g[:, :s2]
             gates += hw[:, :s2]
             xp.tanh(gates, out=gates)
@@ -210,12 +228,12 @@ class _Direction:
         """BPTT. ``dout`` (rows, P) or None, ``dh``/``dc`` the final-state gradients (updated in
         place to the initial-state gradients). Returns ``(d_rows or None, weight grads)``."""
         order = list(steps) if self.reverse else list(reversed(steps))
-        grad_gates = xp.empty_like(self.gates)
+        grad_gates = scratch.empty(self.gates.shape, self.gates.dtype)
         if self.mode == "LSTM":
             extra = self._lstm_backward(order, dout, dh, dc, grad_gates)
             grad_hidden = grad_gates
         elif self.mode == "GRU":
-            grad_hidden = xp.empty_like(grad_gates)
+            grad_hidden = scratch.empty(grad_gates.shape, grad_gates.dtype)
             self._gru_backward(order, dout, dh, grad_gates, grad_hidden)
             extra = None
         else:
