@@ -15,6 +15,7 @@ import genesis
 from genesis.autograd import no_grad, record
 from genesis.backend import scratch as _scratch
 from genesis.backend import xp
+from genesis.dtypes import opmath_dtype
 from genesis.nn.modules.module import Module
 from genesis.nn.modules.normalization import (
     _affine_parameters, _channel_norm, _check_channels, _reset_affine,
@@ -37,7 +38,7 @@ def _update_running(running_mean: Tensor, running_var: Tensor, mean: Any, var: A
 
 def _batch_norm_train(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                       eps: float) -> tuple:
-    """Training-mode batch norm as one node on the (C, N * positions) rows (no copy for a
+    """Training-mode batch norm (inputs computed in their own dtype) as one node on the (C, N * positions) rows (no copy for a
     convolution's channel-major output). Returns the output and the batch's (mean, var) as
     (C, 1) arrays.
 
@@ -126,7 +127,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if count == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
                          f"size {genesis.Size(shape)}")
-    out, (mean, var) = _batch_norm_train(input, weight, bias, eps)
+    if opmath_dtype(input._array.dtype) == input._array.dtype:
+        out, (mean, var) = _batch_norm_train(input, weight, bias, eps)
+    else:  # float16: statistics and gradients in float32, as PyTorch's CPU kernel
+        out, (mean, var) = _channel_norm(input, weight, bias, eps, None,
+                                         "NativeBatchNormBackward0")
     if running_mean is not None:
         _update_running(running_mean, running_var, mean, var, count, momentum)
     return out

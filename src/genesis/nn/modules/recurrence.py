@@ -128,7 +128,8 @@ class _Direction:
         blocks = _sigmoid_blocks(self.mode, c.shape[1] if c is not None else h.shape[1])
         w_ih, w_hh = (_halved(self.w_ih, blocks), _halved(self.w_hh, blocks)) if blocks else (
             self.w_ih, self.w_hh)
-        xw = xp.matmul(rows, w_ih.T, out=scratch.empty((rows.shape[0], w_ih.shape[0]), h.dtype))
+        xw = xp.matmul(rows, w_ih.T, out=scratch.empty((rows.shape[0], w_ih.shape[0]),
+                                                        xp.result_type(rows, w_ih)))
         self.hprev = scratch.empty((rows.shape[0], h.shape[1]), h.dtype)
         order = reversed(steps) if self.reverse else steps
         mm = xp.empty(h.shape[0] * xw.shape[1], dtype=xw.dtype)
