@@ -345,3 +345,25 @@ def language_model_loss(logits: genesis.Tensor, targets: genesis.Tensor) -> gene
     return genesis.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                targets.reshape(-1))
 
+
+
+def language_model_experiment(name: str, title: str, text: Text, model: Any, optimizer: Any,
+                              scheduler: Any, args: argparse.Namespace) -> Experiment:
+    """The two language models' experiment: ``args.steps`` random windows of ``args.context``
+    characters per epoch, next-character cross-entropy, the validation loss after each epoch
+    against the text's unigram entropy, gradients clipped to norm 1."""
+    val_inputs, val_targets = text.val_windows(args.context)
+
+    def batches(epoch: int):
+        return text.random_windows(args.steps, args.batch_size, args.context)
+
+    def loss(batch):
+        inputs, targets = batch
+        return language_model_loss(model(inputs), targets)
+
+    def evaluate() -> dict:
+        return {"val_loss": language_model_loss(model(val_inputs), val_targets).item()}
+
+    return Experiment(name, title, model, optimizer, scheduler, batches, loss, evaluate,
+                      args.steps, references={"unigram entropy": text.unigram_entropy()},
+                      clip_grad_norm=1.0)

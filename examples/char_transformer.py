@@ -27,7 +27,7 @@ import genesis
 import genesis.nn as nn
 from genesis.optim.lr_scheduler import LambdaLR
 
-from _common import Experiment, Text, language_model_loss, make_parser, train
+from _common import Text, language_model_experiment, make_parser, train
 
 
 def get_transformer_schedule(optimizer: Any, d_model: int = 512,
@@ -82,25 +82,11 @@ def build(args: argparse.Namespace) -> Any:
                             args.layers, args.dropout)
     optimizer = genesis.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-9)
     scheduler = get_transformer_schedule(optimizer, args.d_model, args.warmup_steps)
-    val_inputs, val_targets = text.val_windows(args.context)
-
-    def batches(epoch: int):
-        return text.random_windows(args.steps, args.batch_size, args.context)
-
-    def loss(batch):
-        inputs, targets = batch
-        return language_model_loss(model(inputs), targets)
-
-    def evaluate() -> dict:
-        return {"val_loss": language_model_loss(model(val_inputs), val_targets).item()}
-
-    return Experiment(
+    return language_model_experiment(
         "char_transformer",
         f"Character transformer (d_model {args.d_model}, {args.layers} layers, {args.nhead} "
         f"heads, context {args.context}) on Shakespeare, Adam, Noam schedule (warmup "
-        f"{args.warmup_steps})", model, optimizer, scheduler, batches, loss, evaluate,
-        args.steps, references={"unigram entropy": text.unigram_entropy()},
-        clip_grad_norm=1.0)
+        f"{args.warmup_steps})", text, model, optimizer, scheduler, args)
 
 
 def main(argv: list[str] | None = None) -> dict:

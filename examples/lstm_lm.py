@@ -20,7 +20,7 @@ import genesis
 import genesis.nn as nn
 from genesis.optim import get_cosine_schedule_with_warmup
 
-from _common import Experiment, Text, language_model_loss, make_parser, train
+from _common import Experiment, Text, language_model_experiment, make_parser, train
 
 
 class LSTMLanguageModel(nn.Module):
@@ -49,24 +49,11 @@ def build(args: argparse.Namespace) -> Experiment:
     total = args.epochs * args.steps
     scheduler = get_cosine_schedule_with_warmup(optimizer, num_warmup_steps=round(0.05 * total),
                                                 num_training_steps=total)
-    val_inputs, val_targets = text.val_windows(args.context)
-
-    def batches(epoch: int):
-        return text.random_windows(args.steps, args.batch_size, args.context)
-
-    def loss(batch):
-        inputs, targets = batch
-        return language_model_loss(model(inputs), targets)
-
-    def evaluate() -> dict:
-        return {"val_loss": language_model_loss(model(val_inputs), val_targets).item()}
-
-    return Experiment(
+    return language_model_experiment(
         "lstm_lm",
         f"LSTM language model ({args.layers} x {args.hidden} units, context {args.context}) on "
-        f"Shakespeare, Adam, cosine with warmup to {args.lr:g}", model, optimizer, scheduler,
-        batches, loss, evaluate, args.steps,
-        references={"unigram entropy": text.unigram_entropy()}, clip_grad_norm=1.0)
+        f"Shakespeare, Adam, cosine with warmup to {args.lr:g}", text, model, optimizer,
+        scheduler, args)
 
 
 def main(argv: list[str] | None = None) -> dict:
