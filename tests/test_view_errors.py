@@ -72,3 +72,24 @@ def test_a_view_shares_storage():
         x.view(3, 2)[0, 0] = 5.0
         x.view_as(m.zeros(6))[1] = 6.0
         assert x[0, :2].tolist() == [5.0, 6.0]
+
+
+def test_view_of_a_transposed_tensor_gives_reshape_values_where_torch_refuses():
+    """The documented deviation (docs/en/migrating-from-pytorch.md, "view never asks for
+    contiguous()"): PyTorch raises, Genesis returns what reshape gives, gradient included."""
+    import numpy as np
+    import torch
+
+    import genesis
+
+    values = np.arange(6.0).reshape(2, 3)
+    t = torch.tensor(values, requires_grad=True)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        t.t().view(6)
+    expected = t.t().reshape(6)
+    (expected * torch.arange(6.0, dtype=torch.float64)).sum().backward()
+    g = genesis.tensor(values, requires_grad=True)
+    out = g.t().view(6)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    (out * genesis.arange(6.0, dtype=genesis.float64)).sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
