@@ -33,12 +33,14 @@ def _load_core() -> None:
                             from_numpy, full, full_like, is_tensor, linspace, numel, ones,
                             ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
                             randperm, stack, tensor, where, zeros, zeros_like)
-    from .functions import (abs, amax, amin, argmax, argmin, bernoulli, clamp, clip, cos, einsum,
-                            erf, exp, expm1, flatten, gather, index_select, isfinite, isinf,
-                            isnan, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max,
-                            maximum, mean, min, minimum, multinomial, narrow, permute, pow, relu,
-                            reshape, sigmoid, sign, sin, softmax, sqrt, squeeze, std, sum,
-                            take_along_dim, tanh, topk, transpose, tril, triu, unsqueeze, var)
+    from .functions import (abs, amax, amin, argmax, argmin, bernoulli, clamp, clip, cos,
+                            diagonal, einsum, erf, exp, expm1, flatten, gather, index_select,
+                            isfinite, isinf, isnan, log, log1p, log_softmax, logsumexp,
+                            masked_fill, matmul, max, maximum, mean, min, minimum, moveaxis,
+                            movedim, multinomial, narrow, permute, pow, relu, reshape, select,
+                            sigmoid, sign, sin, softmax, sqrt, squeeze, std, sum, swapaxes,
+                            swapdims, take_along_dim, tanh, tile, topk, transpose, tril, triu,
+                            unbind, unsqueeze, var)
     from .tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                                HalfTensor, IntTensor, LongTensor, ShortTensor)
     from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

@@ -47,6 +47,7 @@ argmin = _method("argmin")
 clamp = _method("clamp")
 clip = _method("clip")
 cos = _method("cos")
+diagonal = _method("diagonal")
 erf = _method("erf")
 exp = _method("exp")
 expm1 = _method("expm1")
@@ -62,6 +63,8 @@ maximum = _method("maximum")
 mean = _method("mean")
 min = _method("min")  # noqa: A001
 minimum = _method("minimum")
+moveaxis = _method("moveaxis")
+movedim = _method("movedim")
 permute = _method("permute")
 _pow = _method("pow")
 
@@ -75,6 +78,7 @@ def pow(input, exponent):  # noqa: A001 - PyTorch's names
 
 
 relu = _method("relu")
+select = _method("select")
 reshape = _method("reshape")
 sigmoid = _method("sigmoid")
 sign = _method("sign")
@@ -84,9 +88,13 @@ sqrt = _method("sqrt")
 squeeze = _method("squeeze")
 std = _method("std")
 sum = _method("sum")  # noqa: A001
+swapaxes = _method("swapaxes")
+swapdims = _method("swapdims")
 take_along_dim = _method("take_along_dim")
 tanh = _method("tanh")
+tile = _method("tile")
 transpose = _method("transpose")
+unbind = _method("unbind")
 unsqueeze = _method("unsqueeze")
 var = _method("var")
 

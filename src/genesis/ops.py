@@ -22,21 +22,22 @@ from __future__ import annotations
 from .ops_common import broadcast_error, not_differentiable, unbroadcast
 from .ops_elementwise import (abs, add, cast, clamp, clamp_tensor, clone, cos, div, div_rounded,
                               erf, exp, expm1, int_power, log, log1p, maximum, minimum, mul, neg,
-                              pow, pow_scalar, refilled, relu, remainder, rounded, rsqrt, sigmoid,
-                              sign, sin, sqrt, sub, tanh, tril, where)
+                              pow, pow_scalar, refilled, relayout, relu, remainder, rounded, rsqrt,
+                              sigmoid, sign, sin, sqrt, sub, tanh, tril, where)
 from .ops_linalg import einsum, matmul
 from .ops_reduce import (amax, amin, cumsum, extreme, log_softmax, logsumexp, max_dim, mean, norm,
                          softmax, sum, var)
-from .ops_shape import cat, expand, gather, getitem, permute, reshape, setitem, stack
+from .ops_shape import (cat, diagonal, expand, gather, getitem, permute, reshape, setitem,
+                        stack)
 
 __all__ = [
     "broadcast_error", "not_differentiable", "unbroadcast",
     "abs", "add", "cast", "clamp", "clamp_tensor", "clone", "cos", "div", "div_rounded", "erf",
     "exp", "expm1", "int_power", "log", "log1p", "maximum", "minimum", "mul", "neg", "pow",
-    "pow_scalar", "refilled", "relu", "remainder", "rounded", "rsqrt", "sigmoid", "sign", "sin",
-    "sqrt", "sub", "tanh", "tril", "where",
+    "pow_scalar", "refilled", "relayout", "relu", "remainder", "rounded", "rsqrt", "sigmoid",
+    "sign", "sin", "sqrt", "sub", "tanh", "tril", "where",
     "einsum", "matmul",
     "amax", "amin", "cumsum", "extreme", "log_softmax", "logsumexp", "max_dim", "mean", "norm",
     "softmax", "sum", "var",
-    "cat", "expand", "gather", "getitem", "permute", "reshape", "setitem", "stack",
+    "cat", "diagonal", "expand", "gather", "getitem", "permute", "reshape", "setitem", "stack",
 ]

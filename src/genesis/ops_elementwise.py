@@ -396,3 +396,15 @@ def tril(a, diagonal: int, upper: bool = False):
 
 def clone(a):
     return _unary(a, a._array.copy(), lambda g: (g,), "CloneBackward0")
+
+
+def relayout(a, order=None):
+    """A copy of ``a`` whose axes ``order`` (all of them in turn when None) are row-major in
+    memory: ``contiguous()``, ``contiguous(memory_format=channels_last)``."""
+    x = a._array
+    if order is None:
+        z = xp.ascontiguousarray(x)
+    else:
+        inverse = tuple(int(i) for i in xp.argsort(order))
+        z = xp.ascontiguousarray(x.transpose(order)).transpose(inverse)
+    return _unary(a, z, lambda g: (g,), "CloneBackward0")

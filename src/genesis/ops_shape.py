@@ -35,6 +35,28 @@ def permute(a, dims):
     return viewing(out, a, lambda arr: arr.transpose(dims))
 
 
+def diagonal(a, offset, axis1, axis2):
+    """The ``offset``-th diagonal of the planes ``axis1``, ``axis2`` of ``a`` (distinct, already
+    wrapped), as a writable view with the diagonal last (PyTorch's ``diagonal``)."""
+    def view_fn(arr):
+        rest = [d for d in range(arr.ndim) if d not in (axis1, axis2)]
+        plane = arr.transpose(rest + [axis1, axis2])
+        plane = plane[..., max(-offset, 0):, max(offset, 0):]
+        n = max(min(plane.shape[-2], plane.shape[-1]), 0)
+        strides = plane.strides
+        return xp.lib.stride_tricks.as_strided(plane, plane.shape[:-2] + (n,),
+                                               strides[:-2] + (strides[-2] + strides[-1],))
+
+    shape, dtype = a._array.shape, a._array.dtype
+
+    def backward(g):
+        full = xp.zeros(shape, dtype)
+        view_fn(full)[...] = g
+        return (full,)
+    out = _unary(a, view_fn(a._array), backward, "DiagonalBackward0")
+    return viewing(out, a, view_fn)
+
+
 def expand(a, shape):
     x = a._array
     try:

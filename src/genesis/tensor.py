@@ -13,9 +13,11 @@ from __future__ import annotations
 from . import dtypes, factories, ops, views
 from .autograd import RemovableHandle, add_hook, grad_mode, retain, run_backward
 from .devices import CPU, as_device, check_device, check_memory_format, device, parse_to
+from .devices import memory_format as _MemoryFormat
 from .backend import xp
 from .tensor_base import (Size, TensorBase, _axis, _dim_error, _new, _promoted, _to_dtype, _wrap,
                           max_result, min_result, register_tensor_class)
+from .tensor_dims import TensorDims
 from .tensor_format import tensor_repr
 from .tensor_inplace import TensorInplace
 from .tensor_math import TensorMath
@@ -24,7 +26,7 @@ from .tensor_shape import TensorShape
 
 __all__ = ["Size", "Tensor", "max_result", "min_result"]
 
-class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling):
+class Tensor(TensorBase, TensorMath, TensorShape, TensorDims, TensorInplace, TensorSampling):
     """A multi-dimensional array that can record the operations applied to it.
 
     ``data`` is a tensor sharing this one's storage outside the graph (as in PyTorch), ``grad``
@@ -475,10 +477,25 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling)
         """Convert to bool."""
         return self.to(dtypes.bool_)
 
+    def is_contiguous(self, *, memory_format=None) -> bool:
+        """Whether the elements lie in memory in row-major order (``channels_last``: in
+        N, H, W, C order), read from the strides of the array, as PyTorch reads its own.
+
+        Transposes, strided slices and expanded dimensions give False, as in PyTorch; a few
+        ops lay out their results differently from PyTorch (a convolution's output is a
+        channel-major view here), and there this answers for Genesis's layout."""
+        if memory_format is not None and not isinstance(memory_format, _MemoryFormat):
+            raise TypeError(f"is_contiguous(): argument 'memory_format' must be "
+                            f"genesis.memory_format, not {type(memory_format).__name__}")
+        return _in_layout(self._array, memory_format)
+
     def contiguous(self, memory_format=None) -> "Tensor":
-        """``self`` (arrays need no layout change for Genesis's ops; formats are checked)."""
+        """``self`` when it is contiguous in ``memory_format``, else a copy laid out so
+        (gradients flow back to ``self``); no op of Genesis needs it, ``is_contiguous`` does."""
         check_memory_format(memory_format, self._array.ndim)
-        return self
+        if _in_layout(self._array, memory_format):
+            return self
+        return ops.relayout(self, _channel_order(self._array.ndim, memory_format))
 
     def clone(self, memory_format=None) -> "Tensor":
         """A copy with its own storage; gradients flow back to ``self``."""
@@ -515,6 +532,21 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorInplace, TensorSampling)
         """PyTorch's legacy ``x.new(2, 3)`` / ``x.new([1, 2])``: like ``Tensor(...)`` with this
         tensor's dtype."""
         return _wrap(factories.legacy_array(self._array.dtype, args, device))
+
+
+def _channel_order(ndim: int, memory_format):
+    """The axis order a format keeps row-major (channels last: N, H, W, C), None for
+    row-major itself."""
+    if memory_format is None or memory_format.rank is None or memory_format.rank != ndim:
+        return None
+    return (0,) + tuple(range(2, ndim)) + (1,)
+
+
+def _in_layout(array, memory_format) -> bool:
+    if memory_format is None or memory_format.rank is None:
+        return array.flags.c_contiguous
+    order = _channel_order(array.ndim, memory_format)
+    return order is not None and array.transpose(order).flags.c_contiguous
 
 
 _CUDA = device("cuda")
