@@ -477,13 +477,16 @@ class Tensor(TensorBase, TensorMath, TensorShape, TensorDims, TensorInplace, Ten
         """Convert to bool."""
         return self.to(dtypes.bool_)
 
-    def is_contiguous(self, *, memory_format=None) -> bool:
+    def is_contiguous(self, *args, memory_format=None) -> bool:
         """Whether the elements lie in memory in row-major order (``channels_last``: in
         N, H, W, C order), read from the strides of the array, as PyTorch reads its own.
 
         Transposes, strided slices and expanded dimensions give False, as in PyTorch; a few
         ops lay out their results differently from PyTorch (a convolution's output is a
         channel-major view here), and there this answers for Genesis's layout."""
+        if args:  # memory_format is keyword-only, as in PyTorch
+            raise TypeError(f"is_contiguous() takes 0 positional arguments but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
         if memory_format is not None and not isinstance(memory_format, _MemoryFormat):
             raise TypeError(f"is_contiguous(): argument 'memory_format' must be "
                             f"genesis.memory_format, not {type(memory_format).__name__}")

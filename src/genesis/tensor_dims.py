@@ -51,13 +51,16 @@ class TensorDims:
         """Move the dimensions ``source`` (an int or a sequence) to the positions
         ``destination``; the other dimensions keep their order.  A view."""
         ndim = self._array.ndim
-        if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        try:
+            if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+                raise TypeError  # one int and one sequence
+            src = _dims("movedim", "source", 1, source)
+            dst = _dims("movedim", "destination", 2, destination)
+        except TypeError:
             raise TypeError(f"movedim() received an invalid combination of arguments - got "
                             f"({type(source).__name__}, {type(destination).__name__}), but "
-                            f"expected (int source, int destination) or (tuple of ints source, "
-                            f"tuple of ints destination)")
-        src = _dims("movedim", "source", 1, source)
-        dst = _dims("movedim", "destination", 2, destination)
+                            f"expected one of:\n * (int source, int destination)\n * (tuple of "
+                            f"ints source, tuple of ints destination)") from None
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} "
                                f"dims) should contain the same number of dims as destination "
@@ -92,7 +95,7 @@ class TensorDims:
         axis = _dim(dim, len(shape))
         if not -shape[axis] <= index < shape[axis]:
             raise IndexError(f"select(): index {index} out of range for tensor of size "
-                             f"{list(shape)} at dimension {dim}")
+                             f"{list(shape)} at dimension {axis}")
         return ops.getitem(self, (slice(None),) * axis + (index, Ellipsis), False)
 
     def unbind(self, dim: int = 0):
@@ -111,6 +114,10 @@ class TensorDims:
         dimensions are padded with 1s on the left (unlike ``repeat``)."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = dims[0]
+        if len(dims) == 1 and (isinstance(dims[0], bool)
+                               or not isinstance(dims[0], numbers.Integral)):
+            raise TypeError(f"tile(): argument 'dims' (position 1) must be tuple of ints, not "
+                            f"{type(dims[0]).__name__}")
         dims = _dims("tile", "dims", 1, list(dims))
         missing = self._array.ndim - len(dims)
         return self.repeat(*([1] * missing + dims))

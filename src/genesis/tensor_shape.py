@@ -243,7 +243,10 @@ class TensorShape:
         _check_nonnegative([r * n for r, n in zip(sizes, shape)])
         grown = ops.reshape(self, tuple(x for n in shape for x in (1, n)))
         tiled = ops.expand(grown, tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
-        return ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+        out = ops.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+        # A copy, as in PyTorch: where the reshape could keep the expanded view (repeats of 1,
+        # or of a dimension of size 1), the result would share storage or repeat one element.
+        return ops.clone(out) if xp.may_share_memory(out._array, self._array) else out
 
     def split(self, split_size, dim: int = 0):
         """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
