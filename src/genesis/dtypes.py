@@ -179,6 +179,8 @@ def number_array(value, np_dtype: np.dtype) -> np.ndarray:
         return np.asarray(value, dtype=np_dtype)
     except OverflowError:
         return np.asarray(value, dtype=np.int64).astype(np_dtype)
+
+
 def opmath_dtype(np_dtype) -> np.dtype:
     """The NumPy dtype PyTorch's CPU kernels compute a ``np_dtype`` array in (its
     ``opmath_type``): float32 for float16, ``np_dtype`` itself otherwise.

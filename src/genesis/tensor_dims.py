@@ -7,7 +7,7 @@ from __future__ import annotations
 import numbers
 
 from . import ops, views
-from .tensor_base import TensorBase, _dim_error
+from .tensor_base import TensorBase, _axis
 
 
 def _int(method: str, name: str, position: int, value) -> int:
@@ -22,12 +22,9 @@ def _int(method: str, name: str, position: int, value) -> int:
 
 
 def _dim(dim: int, ndim: int) -> int:
-    """``dim`` wrapped into ``range(ndim)`` (a 0-d tensor takes -1 and 0, as in PyTorch), or
-    PyTorch's IndexError."""
-    span = ndim or 1
-    if not -span <= dim < span:
-        raise _dim_error(dim, ndim)
-    return dim % span
+    """``dim`` wrapped into ``range(ndim)`` (a 0-d tensor takes -1 and 0 as 0, as in PyTorch),
+    or PyTorch's IndexError: :func:`_axis`'s rule, which answers None for a 0-d tensor."""
+    return _axis(dim, ndim) or 0
 
 
 def _dims(method: str, name: str, position: int, value) -> list:
