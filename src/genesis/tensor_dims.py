@@ -8,6 +8,7 @@ import numbers
 
 from . import ops, views
 from .tensor_base import TensorBase, _axis
+from .tensor_shape import _sizes
 
 
 def _int(method: str, name: str, position: int, value) -> int:
@@ -30,12 +31,7 @@ def _dim(dim: int, ndim: int) -> int:
 def _dims(method: str, name: str, position: int, value) -> list:
     """An int or a sequence of ints as a list, or PyTorch's TypeError."""
     if isinstance(value, (tuple, list)):
-        for item in value:
-            if isinstance(item, bool) or not isinstance(item, numbers.Integral):
-                raise TypeError(f"{method}(): argument '{name}' (position {position}) must be "
-                                f"tuple of ints, but found element of type "
-                                f"{type(item).__name__}")
-        return [int(item) for item in value]
+        return [int(item) for item in _sizes((value,), method, name, position)]
     return [_int(method, name, position, value)]
 
 

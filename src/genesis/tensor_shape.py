@@ -18,13 +18,14 @@ def _array_of(value):
     return value._array if isinstance(value, TensorBase) else value
 
 
-def _sizes(args, method: str) -> tuple:
-    """``view(2, 3)`` or ``view((2, 3))``: the sizes as a tuple of ints (TypeError otherwise)."""
+def _sizes(args, method: str, name: str = "size", position: int = 1) -> tuple:
+    """``view(2, 3)`` or ``view((2, 3))``: the sizes as a tuple of ints, or PyTorch's TypeError
+    naming ``method``'s argument ``name`` at ``position``."""
     sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
     for i, n in enumerate(sizes):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(f"{method}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(n).__name__} at pos {i}")
+            raise TypeError(f"{method}(): argument '{name}' (position {position}) must be tuple "
+                            f"of ints, but found element of type {type(n).__name__} at pos {i}")
     return sizes
 
 
@@ -102,7 +103,7 @@ class TensorShape:
     def reshape(self, *shape):
         """The same elements in a new shape (one entry may be -1): a view where one can express
         it, else a copy."""
-        return ops.reshape(self, _inferred_shape(_sizes(shape, "reshape"), self._array.size))
+        return ops.reshape(self, _inferred_shape(_sizes(shape, "reshape", "shape"), self._array.size))
 
     def view(self, *shape):
         """``reshape`` (a view where one can express the shape; where PyTorch's strides cannot,
@@ -164,7 +165,7 @@ class TensorShape:
         """Reorder dimensions, e.g. ``x.permute(2, 0, 1)``."""
         if not dims:
             raise TypeError('permute() missing 1 required positional arguments: "dims"')
-        dims = _sizes(dims, "permute")
+        dims = _sizes(dims, "permute", "dims")
         ndim = self._array.ndim
         if len(dims) != ndim:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
@@ -235,7 +236,7 @@ class TensorShape:
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along each dimension."""
-        sizes = _sizes(sizes, "repeat")
+        sizes = _sizes(sizes, "repeat", "repeats")
         if len(sizes) < self._array.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
                                "number of dimensions of tensor")
