@@ -104,8 +104,7 @@ class CheckpointFunction(Function):
                         ctx.mark_non_differentiable(part)
                 detached.append(part)
             outputs = detached[0] if single else tuple(detached)
-        ctx.metadata = [(o._array.shape, o._array.dtype) if isinstance(o, TensorBase) else None
-                        for o in ((outputs,) if isinstance(outputs, TensorBase) else outputs)]
+        ctx.metadata = _metadata((outputs,) if isinstance(outputs, TensorBase) else outputs)
         return outputs
 
     @staticmethod
@@ -139,9 +138,14 @@ class CheckpointFunction(Function):
             a.grad if isinstance(a, TensorBase) else None for a in inputs)
 
 
+def _metadata(outputs) -> list:
+    """Each output's (shape, dtype), None for a non-tensor: what the determinism check compares."""
+    return [(o._array.shape, o._array.dtype) if isinstance(o, TensorBase) else None
+            for o in outputs]
+
+
 def _check_metadata(saved: list, outputs: tuple) -> None:
-    recomputed = [(o._array.shape, o._array.dtype) if isinstance(o, TensorBase) else None
-                  for o in outputs]
+    recomputed = _metadata(outputs)
     if recomputed != saved:
         differing = [f"output {i}: saved metadata {a}, recomputed metadata {b}"
                      for i, (a, b) in enumerate(zip(saved, recomputed)) if a != b]
