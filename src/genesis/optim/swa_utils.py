@@ -35,9 +35,10 @@ def _check_decay(decay: Any) -> None:
                          "[0,1] range.")
 
 
-def _integer_mean(averaged: Tensor, current: Tensor, num_averaged: Tensor | int) -> Tensor:
-    """The SWA running mean of an integer tensor, computed in floating point (truncated when
-    copied back, as PyTorch's default path does for ``num_batches_tracked``)."""
+def _running_mean(averaged: Tensor, current: Tensor, num_averaged: Tensor | int) -> Tensor:
+    """The SWA running mean ``avg + (model - avg) / (num_averaged + 1)`` as a new tensor (for an
+    integer tensor computed in floating point, truncated when copied back, as PyTorch's default
+    path does for ``num_batches_tracked``)."""
     return averaged + (current - averaged) / (num_averaged + 1)
 
 
@@ -88,7 +89,7 @@ def get_swa_multi_avg_fn() -> Callable[[PARAM_LIST, PARAM_LIST, Any], None]:
                 p_averaged.lerp_(p_model, weight)
         else:
             for p_averaged, p_model in zip(averaged_param_list, current_param_list, strict=True):
-                p_averaged.copy_(_integer_mean(p_averaged, p_model, num_averaged))
+                p_averaged.copy_(_running_mean(p_averaged, p_model, num_averaged))
 
     return swa_update
 
@@ -119,12 +120,7 @@ def get_swa_avg_fn() -> Callable[[Tensor, Tensor, Any], Tensor]:
         tensor([2.])
     """
 
-    @no_grad()
-    def swa_update(averaged_param: Tensor, current_param: Tensor,
-                   num_averaged: Tensor | int) -> Tensor:
-        return averaged_param + (current_param - averaged_param) / (num_averaged + 1)
-
-    return swa_update
+    return no_grad()(_running_mean)
 
 
 def _by_dtype(averaged: list[Tensor], current: list[Tensor]) -> list[tuple[list, list]]:
@@ -224,9 +220,8 @@ class AveragedModel(Module):
                 if self.multi_avg_fn is not None:
                     self.multi_avg_fn(selves, models, n_averaged)
                 else:  # PyTorch's path off its foreach devices (its CPU): one tensor at a time
-                    swa = get_swa_avg_fn()
                     for p_averaged, p_model in zip(selves, models, strict=True):
-                        p_averaged.copy_(swa(p_averaged, p_model, n_averaged))
+                        p_averaged.copy_(_running_mean(p_averaged, p_model, n_averaged))
         else:
             for p_averaged, p_model in zip(averaged, current, strict=True):
                 p_averaged.copy_(self.avg_fn(p_averaged, p_model, n_averaged))
